@@ -1,0 +1,394 @@
+"""The derivation of one iteration: every chain-rule factor as a Step, in the canonical order
+of DESIGN.md (forward, loss, backward, update). The app, `trace`, the exports and the tests
+all read these Steps, so every view shows the same numbers.
+
+With one sample (m = 1) the formulas use the column vectors of the seeds (z₁ = W₁x + b₁);
+with a batch they use rows as samples (Z₁ = X W₁ᵀ + b₁). Values are always stored with rows
+as samples (m × units), as in the JSON trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import backprop as bp
+from . import notation
+from .network import Network
+from .notation import sub
+
+PHASES = ("forward", "loss", "backward", "update")
+LATEX_RELATIONS = {"=": "=", "←": r"\leftarrow"}
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    index: int
+    phase: str
+    layer: int | None
+    symbol: str  # "z₁"
+    symbol_latex: str  # "z_1"
+    formula: str  # "z₁ = W₁x + b₁"
+    latex: str  # "z_1 = W_1 x + b_1"
+    reads: tuple[str, ...]  # ids of the quantities it reads: "W1", "x", "b1"
+    writes: str  # the id of the one quantity it writes: "z1"
+    value: np.ndarray
+    explanation: str  # one line in plain words
+    template: str  # right-hand side with ‹0›, ‹1›, … standing for the operands
+    template_latex: str
+    operands: tuple[np.ndarray, ...]
+    column: bool  # the single-sample view: one-sample rows are shown as column vectors
+    # The chain rule behind this quantity, factor by factor: (symbol, id of its value or None).
+    chain: tuple[tuple[str, str | None], ...] = ()
+    kind: str = ""  # "z", "a", "loss", "dL/da", "da/dz", "delta", "simplified", "dW", "db", "update"
+    relation: str = "="  # "←" for an update: the new value replaces the old
+
+    @property
+    def relation_latex(self) -> str:
+        return LATEX_RELATIONS[self.relation]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+    def substitution(self, fmt: notation.Format = notation.significant(6)) -> str:
+        """The formula with the numbers put in, and the result: 'z₁ = […] · […] + […] = […]'."""
+        filled = _fill(self.template, [notation.text(o, fmt, self.column) for o in self.operands])
+        return f"{self.symbol} {self.relation} {filled} = {notation.text(self.value, fmt, self.column)}"
+
+    def substitution_latex(self, fmt: notation.Format = notation.significant(6)) -> str:
+        filled = _fill(self.template_latex, [notation.latex(o, fmt, self.column) for o in self.operands])
+        return f"{self.symbol_latex} {self.relation_latex} {filled} = {notation.latex(self.value, fmt, self.column)}"
+
+
+def _fill(template: str, parts: list[str]) -> str:
+    for i, part in enumerate(parts):
+        template = template.replace(f"‹{i}›", part)
+    return template
+
+
+@dataclass
+class Iteration:
+    """Everything one iteration computes, from the parameters it started with."""
+
+    steps: list[Step]
+    loss: float
+    params: dict[str, np.ndarray]  # before the update
+    grads: dict[str, np.ndarray]
+    params_after: dict[str, np.ndarray]
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # id → final value
+
+
+class _Symbols:
+    """Names of the quantities in the single-sample (column) or batch (rows) notation."""
+
+    def __init__(self, single: bool):
+        self.single = single
+
+    def x(self, l):  # the input of layer l + 1
+        if l == 0:
+            return ("x", "x") if self.single else ("X", "X")
+        return self.a(l)
+
+    def y(self):
+        return ("y", "y") if self.single else ("Y", "Y")
+
+    def z(self, l):
+        return (f"z{sub(l)}", f"z_{{{l}}}") if self.single else (f"Z{sub(l)}", f"Z_{{{l}}}")
+
+    def a(self, l):
+        return (f"a{sub(l)}", f"a_{{{l}}}") if self.single else (f"A{sub(l)}", f"A_{{{l}}}")
+
+    @staticmethod
+    def W(l):
+        return f"W{sub(l)}", f"W_{{{l}}}"
+
+    @staticmethod
+    def b(l):
+        return f"b{sub(l)}", f"b_{{{l}}}"
+
+    @staticmethod
+    def delta(l):
+        return f"δ{sub(l)}", f"\\delta_{{{l}}}"
+
+    @staticmethod
+    def d(of, wrt):
+        """∂of/∂wrt from (unicode, latex) pairs."""
+        return f"∂{of[0]}/∂{wrt[0]}", f"\\frac{{\\partial {of[1]}}}{{\\partial {wrt[1]}}}"
+
+
+def _strip_parentheses(text: str) -> str:
+    """'(a − y)' → 'a − y' when the outer pair encloses everything."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and i < len(text) - 1:
+            return text
+    return text[1:-1]
+
+
+def _id_in(l: int) -> str:
+    return "x" if l == 0 else f"a{l}"
+
+
+def derive(network: Network, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> Iteration:
+    """All the Steps of one iteration on the batch (X, Y) from `params`."""
+    with np.errstate(all="ignore"):  # overflow becomes a visible inf/nan, never a printed warning
+        return _Derivation(network, params, X, Y).run()
+
+
+class _Derivation:
+    def __init__(self, network: Network, params, X, Y):
+        self.net, self.params = network, params
+        self.X, self.Y = X, Y
+        self.m = X.shape[0]
+        self.single = self.m == 1
+        self.s = _Symbols(self.single)
+        self.acts, self.loss = bp.functions_of(network)
+        self.scale = bp.reduction_scale(network.reduction, self.m)
+        self.steps: list[Step] = []
+        self.values: dict[str, np.ndarray] = {"x": X, "y": Y, **params}
+
+    def add(self, phase, layer, kind, sym, formula, reads, writes, value, explanation,
+            template, operands, chain=(), relation="="):
+        """formula: (unicode rhs, latex rhs); template: (unicode, latex) with {i} per operand."""
+        value = np.asarray(value, dtype=np.float64)
+        step = Step(
+            index=len(self.steps), phase=phase, layer=layer, symbol=sym[0], symbol_latex=sym[1],
+            formula=f"{sym[0]} {relation} {formula[0]}",
+            latex=f"{sym[1]} {LATEX_RELATIONS[relation]} {formula[1]}",
+            reads=tuple(reads), writes=writes, value=value, explanation=explanation,
+            template=template[0], template_latex=template[1], operands=tuple(operands),
+            column=self.single, chain=tuple(chain), kind=kind, relation=relation,
+        )
+        self.steps.append(step)
+        self.values[writes] = value
+        return value
+
+    def run(self) -> Iteration:
+        net, s, L = self.net, self.s, self.net.depth
+        p = self.params
+        a_prev = self.X
+        zs, As = [None], [self.X]
+        for l in range(1, L + 1):
+            z = self.forward_z(l, a_prev)
+            a = self.forward_a(l, z)
+            zs.append(z)
+            As.append(a)
+            a_prev = a
+        loss = self.loss_step(zs[L], As[L])
+        grads = {}
+        delta = None
+        for l in range(L, 0, -1):
+            if l == L:
+                delta = self.output_delta(zs[L], As[L])
+            else:
+                delta = self.hidden_delta(l, zs[l], As[l], delta)
+            grads[f"W{l}"] = self.weight_grad(l, delta, As[l - 1])
+            grads[f"b{l}"] = self.bias_grad(l, delta)
+        after = dict(p)
+        for l in range(L, 0, -1):
+            for kind in ("W", "b"):
+                name = f"{kind}{l}"
+                if name not in net.frozen:
+                    after[name] = self.update_step(l, kind, grads[name])
+        return Iteration(self.steps, loss, p, grads, after, self.values)
+
+    # -- forward ---------------------------------------------------------------------------------
+
+    def forward_z(self, l, a_prev):
+        s, p = self.s, self.params
+        W, b, x, z = s.W(l), s.b(l), s.x(l - 1), s.z(l)
+        value = bp.pre_activation(a_prev, p[f"W{l}"], p[f"b{l}"])
+        if self.single:
+            formula = (f"{W[0]}{x[0]} + {b[0]}", f"{W[1]} {x[1]} + {b[1]}")
+            template, operands = ("‹0› · ‹1› + ‹2›", r"‹0› ‹1› + ‹2›"), (p[f"W{l}"], a_prev, p[f"b{l}"])
+            how = f"each unit of layer {l} adds up its inputs {x[0]} times its weights (a row of {W[0]}), plus its bias"
+        else:
+            formula = (f"{x[0]}{W[0]}ᵀ + {b[0]}", f"{x[1]} {W[1]}^\\top + {b[1]}")
+            template, operands = ("‹0› · ‹1›ᵀ + ‹2›", r"‹0› ‹1›^\top + ‹2›"), (a_prev, p[f"W{l}"], p[f"b{l}"])
+            how = (f"for every sample (a row of {x[0]}), each unit of layer {l} adds up its inputs times "
+                   f"its weights, plus its bias")
+        return self.add("forward", l, "z", z, formula, [f"W{l}", _id_in(l - 1), f"b{l}"], f"z{l}", value,
+                        f"The weighted sum before the activation: {how}.", template, operands)
+
+    def forward_a(self, l, z_value):
+        s, act = self.s, self.acts[l - 1]
+        z, a = s.z(l), s.a(l)
+        value = act.f(z_value)
+        formula = (f"{act.symbol}({z[0]})", f"{act.latex}({z[1]})")
+        template = (f"{act.symbol}(‹0›)", f"{act.latex}\\left(‹0›\\right)")
+        role = " This is the prediction ŷ." if l == self.net.depth else ""
+        return self.add("forward", l, "a", a, formula, [f"z{l}"], f"a{l}", value,
+                        f"The activation of layer {l}, applied to each z: {act.definition.split(', so ')[0]}.{role}",
+                        template, [z_value])
+
+    # -- loss ------------------------------------------------------------------------------------
+
+    def loss_step(self, z_value, a_value):
+        s, L, loss = self.s, self.net.depth, self.loss
+        a, y = s.a(L), s.y()
+        several = self.net.layers[-1].units > 1 and loss.name != "ce"
+        if self.single:
+            outer = ("Σₖ " if several else "", r"\sum_k " if several else "")
+            t_outer = outer
+            where = "summed over the output units" if several else "for the one output"
+        else:
+            mean = self.net.reduction == "mean"
+            outer = (("(1/m) " if mean else "") + "Σᵢ " + ("Σₖ " if several else ""),
+                     (r"\frac{1}{m} " if mean else "") + r"\sum_i " + (r"\sum_k " if several else ""))
+            t_outer = ((f"(1/{self.m}) " if mean else "") + "Σ ", (rf"\frac{{1}}{{{self.m}}} " if mean else "") + r"\sum ")
+            where = (f"averaged over the m = {self.m} samples" if mean else f"summed over the m = {self.m} samples")
+        formula = (outer[0] + loss.term(a[0], y[0]), outer[1] + loss.term_latex(a[1], y[1]))
+        template = (t_outer[0] + loss.term("‹0›", "‹1›"), t_outer[1] + loss.term_latex("‹0›", "‹1›"))
+        value = bp.loss_value(loss, z_value, a_value, self.Y, self.scale)
+        return float(self.add("loss", None, "loss", ("L", "L"), formula, [f"a{L}", "y"], "L", value,
+                              f"How wrong the prediction {a[0]} is: {loss.definition}; {where}.",
+                              template, [a_value, self.Y]))
+
+    # -- backward --------------------------------------------------------------------------------
+
+    def scale_text(self):
+        """The 1/m of a batch mean, as written after a gradient."""
+        if self.single or self.net.reduction == "sum":
+            return ("", "", "")
+        return ("/m", r"\frac{1}{m}", f"/{self.m}")
+
+    def output_delta(self, z_value, a_value):
+        s, L, loss, act = self.s, self.net.depth, self.loss, self.acts[-1]
+        a, z, y = s.a(L), s.z(L), s.y()
+        dL_da_sym, da_dz_sym, delta = s.d(("L", "L"), a), s.d(a, z), s.delta(L)
+        per, per_latex, per_m = self.scale_text()
+        dL_da = loss.grad(a_value, self.Y, self.scale)
+        term = loss.grad_term(a[0], y[0])
+        self.add("backward", L, "dL/da", dL_da_sym,
+                 (term + per if per else _strip_parentheses(term), per_latex + loss.grad_term_latex(a[1], y[1])),
+                 [f"a{L}", "y"], f"dL/da{L}", dL_da,
+                 f"How much the loss changes if each output {a[0]} changes: the derivative of the "
+                 f"{loss.name} loss{' with the 1/m of the batch mean' if per else ''}.",
+                 (loss.grad_term("‹0›", "‹1›") + per_m,
+                  (rf"\frac{{1}}{{{self.m}}}" if per else "") + loss.grad_term_latex("‹0›", "‹1›")),
+                 [a_value, self.Y])
+        da_dz = self.local_derivative(L, z_value, a_value)
+        simplified = bp.simplifies(act.name, loss.name)
+        value = bp.output_delta(act, loss, z_value, a_value, self.Y, self.scale, dL_da, da_dz)
+        op = ("·", r"\cdot") if da_dz.ndim == 3 else ("⊙", r"\odot")
+        self.add("backward", L, "delta", delta, (f"{dL_da_sym[0]} {op[0]} {da_dz_sym[0]}",
+                                                 f"{dL_da_sym[1]} {op[1]} {da_dz_sym[1]}"),
+                 [f"dL/da{L}", f"da{L}/dz{L}"], f"delta{L}", value,
+                 f"How much the loss changes if z{sub(L)} changes (chain rule): the two factors multiplied"
+                 + (", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."),
+                 (f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"), [dL_da, da_dz],
+                 chain=[(dL_da_sym[0], f"dL/da{L}"), (da_dz_sym[0], f"da{L}/dz{L}")])
+        if simplified:
+            why = ("for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y"
+                   if act.name == "sigmoid" else
+                   "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ − y "
+                   "(the targets sum to 1)")
+            self.add("backward", L, "simplified", delta,
+                     (f"({a[0]} − {y[0]}){per}" if per else f"{a[0]} − {y[0]}",
+                      f"{per_latex}({a[1]} - {y[1]})" if per else f"{a[1]} - {y[1]}"),
+                     [f"a{L}", "y"], f"delta{L}", value,
+                     f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
+                     (f"(‹0› − ‹1›){per_m}", (rf"\frac{{1}}{{{self.m}}}" if per else "") + "(‹0› - ‹1›)"),
+                     [a_value, self.Y])
+        return value
+
+    def local_derivative(self, l, z_value, a_value):
+        s, act = self.s, self.acts[l - 1]
+        a, z = s.a(l), s.z(l)
+        value = act.df(z_value, a_value)
+        used = (z_value, z) if act.df_uses == "z" else (a_value, a)
+        sym = s.d(a, z)
+        formula = (f"{act.symbol}'({z[0]}) = {act.df_formula(z[0], a[0])}",
+                   f"{act.latex}'({z[1]}) = {act.df_latex(z[1], a[1])}")
+        reads = [f"z{l}"] if act.df_uses == "z" else [f"a{l}"]
+        template = (act.df_formula("‹0›", "‹0›"), act.df_latex("‹0›", "‹0›"))
+        operands = [used[0]] if "‹0›" in template[0] else []
+        return self.add("backward", l, "da/dz", sym, formula, reads, f"da{l}/dz{l}", value,
+                        f"How much {a[0]} changes if {z[0]} changes: {act.definition}.", template, operands)
+
+    def hidden_delta(self, l, z_value, a_value, delta_next):
+        s, p = self.s, self.params
+        a, z = s.a(l), s.z(l)
+        W_next, d_next = s.W(l + 1), s.delta(l + 1)
+        dL_da_sym, da_dz_sym = s.d(("L", "L"), a), s.d(a, z)
+        dL_da = bp.sent_back(delta_next, p[f"W{l + 1}"])
+        if self.single:
+            formula = (f"{W_next[0]}ᵀ{d_next[0]}", f"{W_next[1]}^\\top {d_next[1]}")
+            template, operands = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›"), (p[f"W{l + 1}"], delta_next)
+        else:
+            formula = (f"{d_next[0]}{W_next[0]}", f"{d_next[1]} {W_next[1]}")
+            template, operands = ("‹0› · ‹1›", r"‹0› ‹1›"), (delta_next, p[f"W{l + 1}"])
+        self.add("backward", l, "dL/da", dL_da_sym, formula, [f"W{l + 1}", f"delta{l + 1}"], f"dL/da{l}", dL_da,
+                 f"The δ sent one layer back: each unit of layer {l} feeds every unit of layer {l + 1} through a "
+                 f"weight of {W_next[0]}, so its share is the sum of {d_next[0]} times those weights "
+                 f"(seed 2's v = Σ v·w), using the weights from before the update.",
+                 template, operands,
+                 chain=[(f"∂L/∂{s.z(l + 1)[0]}", f"delta{l + 1}"), (f"∂{s.z(l + 1)[0]}/∂{a[0]}", f"W{l + 1}")])
+        da_dz = self.local_derivative(l, z_value, a_value)
+        value = bp.chain(dL_da, da_dz)
+        delta = s.delta(l)
+        return self.add("backward", l, "delta", delta, (f"{dL_da_sym[0]} ⊙ {da_dz_sym[0]}",
+                                                        f"{dL_da_sym[1]} \\odot {da_dz_sym[1]}"),
+                        [f"dL/da{l}", f"da{l}/dz{l}"], f"delta{l}", value,
+                        f"How much the loss changes if z{sub(l)} changes: the blame sent back times the local "
+                        f"slope of the activation, element by element.",
+                        ("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"), [dL_da, da_dz],
+                        chain=[(dL_da_sym[0], f"dL/da{l}"), (da_dz_sym[0], f"da{l}/dz{l}")])
+
+    def weight_grad(self, l, delta_value, a_prev):
+        s = self.s
+        d, x, W, z, a = s.delta(l), s.x(l - 1), s.W(l), s.z(l), s.a(l)
+        value = bp.weight_grad(delta_value, a_prev)
+        if self.single:
+            formula = (f"{d[0]}{x[0]}ᵀ", f"{d[1]} {x[1]}^\\top")
+            template = ("‹0› · ‹1›ᵀ", r"‹0› ‹1›^\top")
+            summed = ""
+        else:
+            formula = (f"{d[0]}ᵀ{x[0]}", f"{d[1]}^\\top {x[1]}")
+            template = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›")
+            summed = ", summed over the samples"
+        return self.add("backward", l, "dW", s.d(("L", "L"), W), formula, [f"delta{l}", _id_in(l - 1)],
+                        f"dL/dW{l}", value,
+                        f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is the "
+                        f"input {x[0]}, so a weight's gradient is its unit's δ times the input on its edge{summed}.",
+                        template, [delta_value, a_prev],
+                        chain=[(f"∂L/∂{a[0]}", f"dL/da{l}"), (f"∂{a[0]}/∂{z[0]}", f"da{l}/dz{l}"),
+                               (f"∂{z[0]}/∂{W[0]}", _id_in(l - 1))])
+
+    def bias_grad(self, l, delta_value):
+        s = self.s
+        d, b, z, a = s.delta(l), s.b(l), s.z(l), s.a(l)
+        value = bp.bias_grad(delta_value)
+        if self.single:
+            formula, template, summed = (d[0], d[1]), ("‹0›", "‹0›"), ""
+        else:
+            formula = (f"Σᵢ {d[0]}ᵢ", rf"\sum_i {d[1]}^{{(i)}}")
+            template = ("Σ rows of ‹0›", r"\sum_i ‹0›")
+            summed = ", summed over the samples"
+        return self.add("backward", l, "db", s.d(("L", "L"), b), formula, [f"delta{l}"], f"dL/db{l}", value,
+                        f"A bias's input is always 1 (∂{z[0]}/∂{b[0]} = 1), so its gradient is just δ{summed}.",
+                        template, [delta_value],
+                        chain=[(f"∂L/∂{a[0]}", f"dL/da{l}"), (f"∂{a[0]}/∂{z[0]}", f"da{l}/dz{l}"),
+                               (f"∂{z[0]}/∂{b[0]}", None)])
+
+    # -- update ----------------------------------------------------------------------------------
+
+    def update_step(self, l, kind, grad):
+        s, lr = self.s, self.net.learning_rate
+        name = f"{kind}{l}"
+        sym = s.W(l) if kind == "W" else s.b(l)
+        g = s.d(("L", "L"), sym)
+        old = self.params[name]
+        value = bp.update(old, grad, lr)
+        formula = (f"{sym[0]} − η {g[0]}", f"{sym[1]} - \\eta {g[1]}")
+        return self.add("update", l, "update", sym, formula, [name, f"dL/d{name}"], name,
+                        value,
+                        f"Gradient descent: move each {'weight' if kind == 'W' else 'bias'} a step of η = {lr:g} "
+                        f"against its gradient, so the loss goes down.",
+                        ("‹0› − " + f"{lr!r}" + " · ‹1›", "‹0› - " + f"{lr!r}" + r" \cdot ‹1›"), [old, grad],
+                        relation="←")

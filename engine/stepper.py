@@ -1,0 +1,206 @@
+"""The Stepper: a cursor over the Steps of the current iteration, across iterations.
+
+Its state is (iteration k, cursor c, sample): c Steps of iteration k are revealed, 0 ≤ c ≤ n.
+Iteration k starts from the parameters P_k, which the Stepper keeps as checkpoints; every
+Step is derived again from P_k, so going back is exact (never an inverted update) and any
+path of next/back/finish/reset lands where a fresh replay lands.
+
+Undo across iterations is bounded: checkpoints are kept while they take at most
+HISTORY_BYTES, the oldest dropped first (784-128-64-10 keeps about 70 iterations; xor keeps
+every one). Reset always works: the initial parameters are kept apart.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .derivation import Iteration, Step, derive
+from .network import Network
+from .training import evaluate, train
+
+HISTORY_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    params: dict[str, np.ndarray]  # P_k, the parameters iteration k starts from
+    sample: int | None  # the sample iteration k walked (None: the whole batch)
+
+
+class Stepper:
+    def __init__(self, network: Network, history_bytes: int = HISTORY_BYTES):
+        self.network = network
+        self.history_bytes = history_bytes
+        self._initial = {k: np.array(v, dtype=np.float64) for k, v in network.params.items()}
+        self._snapshot_bytes = sum(v.nbytes for v in self._initial.values())
+        self.sample: int | None = None
+        self.reset()
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to iteration 0, nothing computed, the initial parameters (the sample stays)."""
+        self.iteration = 0
+        self.cursor = 0
+        self.losses: list[float] = []  # loss of each completed iteration's forward pass
+        self._history: OrderedDict[int, Checkpoint] = OrderedDict()
+        self._remember(0, Checkpoint(self._initial, self.sample))
+        self._derived: Iteration | None = None
+
+    def _remember(self, k: int, checkpoint: Checkpoint) -> None:
+        self._history[k] = checkpoint
+        self._history.move_to_end(k)
+        keep = max(2, self.history_bytes // max(self._snapshot_bytes, 1))
+        while len(self._history) > keep:
+            self._history.popitem(last=False)
+
+    def batch(self, sample: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The rows an iteration walks: the whole batch, or one sample as a batch of one."""
+        X, Y = self.network.X, self.network.Y
+        return (X, Y) if sample is None else (X[sample:sample + 1], Y[sample:sample + 1])
+
+    @property
+    def start_params(self) -> dict[str, np.ndarray]:
+        """P_k: the parameters the current iteration starts from."""
+        return self._history[self.iteration].params
+
+    @property
+    def derived(self) -> Iteration:
+        if self._derived is None:
+            X, Y = self.batch(self.sample)
+            self._derived = derive(self.network, self.start_params, X, Y)
+        return self._derived
+
+    @property
+    def steps(self) -> list[Step]:
+        return self.derived.steps
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def step(self) -> Step | None:
+        """The Step revealed last (the one on screen), or None before the first."""
+        return self.steps[self.cursor - 1] if self.cursor else None
+
+    @property
+    def phase(self) -> str:
+        return self.step.phase if self.step else "ready"
+
+    @property
+    def oldest_iteration(self) -> int:
+        return next(iter(self._history))
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameters as they stand: P_k with the revealed updates applied."""
+        current = dict(self.start_params)
+        for step in self.steps[: self.cursor]:
+            if step.phase == "update":
+                current[step.writes] = step.value
+        return current
+
+    @property
+    def loss(self) -> float | None:
+        """The loss of the current iteration once revealed, else the last iteration's."""
+        if any(step.writes == "L" for step in self.steps[: self.cursor]):
+            return self.derived.loss
+        return self.losses[-1] if self.losses else None
+
+    def value(self, name: str) -> np.ndarray | None:
+        """The value of a quantity as revealed so far in this iteration (None if not yet)."""
+        if name in self.start_params:
+            return self.params[name]
+        if name in ("x", "y"):
+            return self.batch(self.sample)[0 if name == "x" else 1]
+        for step in reversed(self.steps[: self.cursor]):
+            if step.writes == name:
+                return step.value
+        return None
+
+    def loss_after(self) -> float:
+        """The loss of the same batch with the parameters after this iteration's update."""
+        X, Y = self.batch(self.sample)
+        return evaluate(self.network, self.derived.params_after, X, Y)
+
+    # -- moves -----------------------------------------------------------------------------------
+
+    def next(self) -> None:
+        """Reveal one more Step; after the last one, start the next iteration."""
+        if self.cursor < self.total:
+            self.cursor += 1
+            return
+        done = self.derived
+        self.losses.append(done.loss)
+        self._goto(self.iteration + 1, 0, Checkpoint(done.params_after, self.sample))
+
+    def back(self) -> bool:
+        """Undo one Step exactly (also across an iteration boundary). False when there is no
+        earlier state to go back to (the start, or the oldest checkpoint kept)."""
+        if self.cursor > 0:
+            self.cursor -= 1
+            return True
+        previous = self.iteration - 1
+        if previous not in self._history:
+            return False
+        self.losses.pop()
+        self.iteration = previous
+        self.sample = self._history[previous].sample
+        self._derived = None
+        self.cursor = self.total
+        return True
+
+    def finish_phase(self) -> None:
+        """Reveal the rest of the phase of the next Step."""
+        if self.cursor == self.total:
+            self.next()
+        phase = self.steps[self.cursor].phase
+        while self.cursor < self.total and self.steps[self.cursor].phase == phase:
+            self.cursor += 1
+
+    def finish_iteration(self) -> None:
+        """Reveal the rest of the iteration, through its update."""
+        if self.cursor == self.total:
+            self.next()
+        self.cursor = self.total
+
+    def set_sample(self, sample: int | None) -> None:
+        """Walk the whole batch (None) or one sample. The cursor stays: the same Step is shown
+        again, derived from the same starting parameters on the new rows."""
+        if sample is not None and not 0 <= sample < self.network.samples:
+            raise IndexError(f"sample {sample} is not in 0..{self.network.samples - 1}")
+        self.sample = sample
+        self._history[self.iteration] = Checkpoint(self.start_params, sample)
+        self._derived = None
+
+    def run(self, count: int, on_progress: Callable[[int, float], bool | None] | None = None) -> int:
+        """Run `count` whole iterations on the fast path, starting with the current one (or the
+        next, if the current one is complete), and stop at the start of the one after.
+        on_progress(done, loss) may return False to stop early. Returns how many were run."""
+        if self.cursor == self.total:
+            self.next()
+        X, Y = self.batch(self.sample)
+        start = self.iteration
+        sample = self.sample
+
+        def record(done, loss, params):
+            self.losses.append(loss)
+            self._remember(start + done, Checkpoint(params, sample))
+            return None if on_progress is None else on_progress(done, loss)
+
+        result = train(self.network, count, self.start_params, X, Y, on_iteration=record)
+        self._goto(start + result.iterations, 0, None)
+        return result.iterations
+
+    def _goto(self, iteration: int, cursor: int, checkpoint: Checkpoint | None) -> None:
+        for later in [k for k in self._history if k > iteration]:  # left over from before a back
+            del self._history[later]
+        if checkpoint is not None:
+            self._remember(iteration, checkpoint)
+        self.iteration, self.cursor = iteration, cursor
+        self._derived = None

@@ -1,0 +1,88 @@
+"""The fast path: whole iterations in a tight loop that records no Steps.
+
+It calls the same kernels (engine.backprop) in the same order as the derivation, so it gives
+the Stepper's numbers to the last bit; a test holds it to that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import backprop as bp
+from .network import Network
+
+# on_iteration(done, loss, params) is called after each iteration with the number done so
+# far, the loss of that iteration's forward pass and the parameters after its update (fresh
+# arrays, safe to keep). Returning False stops the loop there.
+Callback = Callable[[int, float, dict[str, np.ndarray]], bool | None]
+
+
+@dataclass
+class TrainResult:
+    params: dict[str, np.ndarray]
+    losses: list[float]  # one per iteration done, from its forward pass
+    iterations: int  # done (fewer than asked when stopped)
+
+
+def train(network: Network, iterations: int, params: dict[str, np.ndarray] | None = None,
+          X: np.ndarray | None = None, Y: np.ndarray | None = None,
+          on_iteration: Callback | None = None) -> TrainResult:
+    params = dict(network.params if params is None else params)
+    X = network.X if X is None else X
+    Y = network.Y if Y is None else Y
+    acts, loss = bp.functions_of(network)
+    last = acts[-1]
+    L = network.depth
+    scale = bp.reduction_scale(network.reduction, X.shape[0])
+    lr = network.learning_rate
+    Ws = [None] + [params[f"W{l}"] for l in range(1, L + 1)]
+    bs = [None] + [params[f"b{l}"] for l in range(1, L + 1)]
+    train_W = [None] + [f"W{l}" not in network.frozen for l in range(1, L + 1)]
+    train_b = [None] + [f"b{l}" not in network.frozen for l in range(1, L + 1)]
+    zs = [None] * (L + 1)
+    As = [X] + [None] * L
+    losses = []
+    done = 0
+    with np.errstate(all="ignore"):
+        for done in range(1, iterations + 1):
+            for l in range(1, L + 1):
+                zs[l] = bp.pre_activation(As[l - 1], Ws[l], bs[l])
+                As[l] = acts[l - 1].f(zs[l])
+            losses.append(bp.loss_value(loss, zs[L], As[L], Y, scale))
+            delta = bp.output_delta(last, loss, zs[L], As[L], Y, scale)
+            for l in range(L, 0, -1):
+                dW = bp.weight_grad(delta, As[l - 1])
+                db = bp.bias_grad(delta)
+                if l > 1:  # sent back with W_l as it was in the forward pass
+                    delta = bp.chain(bp.sent_back(delta, Ws[l]), acts[l - 2].df(zs[l - 1], As[l - 1]))
+                if train_W[l]:
+                    Ws[l] = bp.update(Ws[l], dW, lr)
+                if train_b[l]:
+                    bs[l] = bp.update(bs[l], db, lr)
+            if on_iteration is not None:
+                current = {}
+                for l in range(1, L + 1):
+                    current[f"W{l}"], current[f"b{l}"] = Ws[l], bs[l]
+                if on_iteration(done, losses[-1], current) is False:
+                    break
+    result = {}
+    for l in range(1, L + 1):
+        result[f"W{l}"], result[f"b{l}"] = Ws[l], bs[l]
+    return TrainResult(result, losses, done)
+
+
+def evaluate(network: Network, params: dict[str, np.ndarray], X: np.ndarray | None = None,
+             Y: np.ndarray | None = None) -> float:
+    """The loss of a forward pass with these parameters."""
+    X = network.X if X is None else X
+    Y = network.Y if Y is None else Y
+    acts, loss = bp.functions_of(network)
+    a, z = X, None
+    with np.errstate(all="ignore"):
+        for l in range(1, network.depth + 1):
+            z = bp.pre_activation(a, params[f"W{l}"], params[f"b{l}"])
+            a = acts[l - 1].f(z)
+        return bp.loss_value(loss, z, a, Y, bp.reduction_scale(network.reduction, X.shape[0]))

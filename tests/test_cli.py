@@ -1,0 +1,134 @@
+"""The command line: every command's output, files and exit status."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from engine import __version__
+from engine.network import load
+from engine.presets import names, resolve
+from engine.training import evaluate, train
+from tui.cli import main
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_presets(capsys):
+    status, out, _ = run(capsys, "presets")
+    assert status == 0
+    assert [line.split()[0] for line in out.splitlines()] == names()
+
+
+def test_version_and_help():
+    for flag, words in (("--version", f"backprop-tui {__version__}"), ("--help", "examples:")):
+        proc = subprocess.run([sys.executable, "-c", "from tui.cli import entry; entry()", flag],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0 and words in proc.stdout
+
+
+@pytest.mark.parametrize("preset", names())
+def test_trace_json_follows_the_format(capsys, preset):
+    status, out, _ = run(capsys, "trace", preset, "--iterations", "2", "--format", "json")
+    assert status == 0
+    doc = json.loads(out)
+    net = resolve(preset)
+    assert doc["network"] == {
+        "name": net.name, "inputs": net.inputs, "loss": net.loss, "reduction": net.reduction,
+        "learning_rate": net.learning_rate, "frozen": list(net.frozen),
+        "layers": [{"units": l.units, "activation": l.activation} for l in net.layers]}
+    assert set(doc["initial_params"]) == set(net.params)
+    assert len(doc["iterations"]) == 2
+    first = doc["iterations"][0]
+    step = first["steps"][0]
+    for key in ("index", "phase", "layer", "symbol", "formula", "latex", "reads", "writes", "value"):
+        assert key in step
+    assert step["writes"] == "z1" and step["reads"] == ["W1", "x", "b1"]
+    assert {s["phase"] for s in first["steps"]} == {"forward", "loss", "backward", "update"}
+    fast = train(net, 2)
+    assert [it["loss"] for it in doc["iterations"]] == fast.losses
+    for name, value in doc["iterations"][1]["params"].items():
+        assert np.array_equal(np.array(value), fast.params[name])  # exact: JSON floats round-trip
+
+
+def test_trace_json_of_the_worked_example(capsys):
+    _, out, _ = run(capsys, "trace", "two-outputs", "--format", "json")
+    doc = json.loads(out)
+    assert doc["iterations"][0]["steps"][0]["value"] == [[pytest.approx(0.3775), pytest.approx(0.3925)]]
+    assert doc["iterations"][0]["steps"][0]["formula"] == "z₁ = W₁x + b₁"
+    assert doc["iterations"][0]["steps"][0]["latex"] == "z_{1} = W_{1} x + b_{1}"
+
+
+def test_trace_text_and_sample(capsys):
+    status, out, _ = run(capsys, "trace", "regression", "--sample", "2")
+    assert status == 0
+    assert "sample 2 of 4" in out and "z₁ = W₁x + b₁" in out
+    assert "z₁ = [[0.2, -0.1, 0.4, 0.1], [-0.3, 0.2, 0.1, 0.5], [0.1, 0.3, -0.2, 0.2]] · [2, -1, 0.5, 0]" in out
+    status, _, err = run(capsys, "trace", "regression", "--sample", "4")
+    assert status == 2 and "numbered 0 to 3" in err
+
+
+def test_trace_markdown_to_a_file(capsys, tmp_path):
+    target = tmp_path / "xor.md"
+    status, out, err = run(capsys, "trace", "xor", "--format", "markdown", "--output", str(target))
+    assert status == 0 and out == "" and str(target) in err
+    text = target.read_text()
+    assert text.startswith("# XOR 2-2-1") and "### Forward pass" in text and "### Backward pass" in text
+    assert "$$Z_{1} = X W_{1}^\\top + b_{1}$$" in text
+
+
+def test_trace_output_to_an_unwritable_place(capsys, tmp_path):
+    status, _, err = run(capsys, "trace", "xor", "--output", str(tmp_path / "no" / "such" / "dir.txt"))
+    assert status == 2 and "cannot write" in err and "Traceback" not in err
+
+
+def test_train_prints_the_final_loss_and_saves_a_file_that_opens_to_the_same_numbers(capsys, tmp_path):
+    target = tmp_path / "trained.toml"
+    status, out, _ = run(capsys, "train", "xor", "--iterations", "300", "--save", str(target))
+    assert status == 0
+    net = resolve("xor")
+    fast = train(net, 300)
+    final = evaluate(net, fast.params)
+    assert out.startswith("loss after 300 iterations: ") and f"{final:.6g}" in out
+    again = load(target)
+    for name in fast.params:
+        np.testing.assert_array_equal(again.params[name], fast.params[name])
+    assert again.name == net.name and again.learning_rate == net.learning_rate
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_train_save_failure_leaves_no_file(capsys, tmp_path):
+    (tmp_path / "ro").mkdir()
+    status, _, err = run(capsys, "train", "xor", "-n", "3", "--save", str(tmp_path / "ro" / "missing" / "x.toml"))
+    assert status == 2 and "cannot save" in err
+    assert not list((tmp_path / "ro").iterdir())
+
+
+def test_check_exit_status(capsys, monkeypatch):
+    status, out, _ = run(capsys, "check", "two-outputs")
+    assert status == 0 and "all 4 parameters agree" in out
+    from engine import backprop
+
+    original = backprop.bias_grad
+    monkeypatch.setattr(backprop, "bias_grad", lambda d: original(d) + 1e-3)
+    status, out, _ = run(capsys, "check", "xor")
+    assert status == 1 and "FAIL" in out
+
+
+@pytest.mark.parametrize("argv", [["trace"], ["trace", "xor", "--format", "pdf"], ["train", "xor", "-n", "x"],
+                                  ["trace", "xor", "--sample", "-1"], ["--bogus"]])
+def test_usage_errors_exit_2_without_a_traceback(argv):
+    proc = subprocess.run([sys.executable, "-c", "from tui.cli import entry; entry()", *argv],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "error:" in proc.stderr
+
+
+def test_the_installed_command_runs():
+    proc = subprocess.run(["backprop-tui", "trace", "two-outputs", "--format", "json"], capture_output=True, text=True)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["iterations"][0]["loss"] == 0.2983711087600027

@@ -1,0 +1,241 @@
+"""The `backprop-tui` command. `trace`, `train`, `check` and `presets` never import Textual, so
+they start fast; only opening the app does."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from engine import __version__
+
+COMMANDS = ("trace", "train", "check", "presets")
+PROG = "backprop-tui"
+
+EXAMPLES = """\
+commands:
+  presets                      list the presets with their descriptions
+  trace NETWORK                every step of an iteration: formula, numbers, value
+  train NETWORK                train on the fast path and print the final loss
+  check NETWORK                compare every gradient with finite differences
+
+examples:
+  backprop-tui                             open the app on the xor preset
+  backprop-tui two-outputs                 open a preset by name
+  backprop-tui my-net.toml                 open a network file
+  backprop-tui trace xor --format markdown --output xor.md
+  backprop-tui trace regression --sample 2 --iterations 3
+  backprop-tui train xor --iterations 20000 --save xor-trained.toml
+  backprop-tui check classification
+
+NETWORK is a preset name (see `backprop-tui presets`) or the path of a network file.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own message and status 2, and a pointer to --help
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n(see `{PROG} --help`)\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"found {text!r}, expected a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"found {value}, expected a whole number >= 1")
+    return value
+
+
+def _index(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"found {text!r}, expected a sample number counted from 0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"found {value}, expected a sample number counted from 0")
+    return value
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        description="Learn backpropagation by stepping it: one chain-rule factor per key press.",
+        usage=f"{PROG} [NETWORK] | {PROG} {{{','.join(COMMANDS)}}} ...",
+    )
+    parser.add_argument("network", nargs="?", default="xor", metavar="NETWORK",
+                        help="preset name or network file to open (default: xor)")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    return parser
+
+
+def _command_parser(command: str) -> argparse.ArgumentParser:
+    parser = _Parser(prog=f"{PROG} {command}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    if command == "presets":
+        parser.description = "List the presets shipped with backprop-tui."
+        return parser
+    parser.add_argument("network", metavar="NETWORK", help="preset name or network file")
+    if command == "trace":
+        parser.description = "Print every step of the derivation: formula, the numbers put in, the value."
+        parser.add_argument("--iterations", "-n", type=_positive, default=1, metavar="N",
+                            help="how many iterations (default 1)")
+        parser.add_argument("--format", "-f", choices=("text", "markdown", "json"), default="text",
+                            help="text (default), markdown (a worked solution) or json")
+        parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of the screen")
+        parser.add_argument("--sample", "-s", type=_index, metavar="I",
+                            help="walk sample I alone (counted from 0) instead of the whole batch")
+    elif command == "train":
+        parser.description = "Train on the fast path; print the final loss."
+        parser.add_argument("--iterations", "-n", type=_positive, default=1000, metavar="N",
+                            help="how many iterations (default 1000)")
+        parser.add_argument("--save", metavar="FILE", help="write the trained network to FILE")
+    elif command == "check":
+        parser.description = ("Compare every backprop gradient with a central finite difference; "
+                              "exit 0 when all relative errors are below 1e-6, 1 otherwise.")
+    return parser
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return status
+
+
+def _write_output(path: str | None, text: str) -> int:
+    from engine.files import write_atomic
+
+    if path is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_atomic(path, text)
+    except OSError as err:
+        return _fail(f"cannot write {path}: {err.strerror or err}")
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+class _Progress:
+    """A one-line progress bar on stderr, drawn at most ten times a second."""
+
+    def __init__(self, total: int, label: str):
+        self.total, self.label = total, label
+        self.last = 0.0
+
+    def __call__(self, done: int, note: str = "") -> None:
+        now = time.monotonic()
+        if done < self.total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // self.total
+        bar = "█" * filled + "·" * (width - filled)
+        sys.stderr.write(f"\r{self.label} {bar} {done:>{len(str(self.total))}}/{self.total} {note}\x1b[K")
+        if done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def cmd_presets(args) -> int:
+    from engine import presets
+
+    for name in presets.names():
+        net = presets.resolve(name)
+        print(f"{name:<16}{net.description}")
+    return 0
+
+
+def cmd_trace(args, network) -> int:
+    from engine.export import FORMATS, run_trace
+
+    if args.sample is not None and args.sample >= network.samples:
+        return _fail(f"--sample {args.sample}: the network has {network.samples} samples, "
+                     f"numbered 0 to {network.samples - 1}")
+    trace = run_trace(network, args.iterations, args.sample)
+    return _write_output(args.output, FORMATS[args.format](trace))
+
+
+def cmd_train(args, network) -> int:
+    from engine.export import EXPORT_FORMAT
+    from engine.network import save
+    from engine.training import evaluate, train
+
+    callback = None
+    if sys.stderr.isatty():
+        bar = _Progress(args.iterations, "training")
+        callback = lambda done, loss, params: bar(done, f"loss {EXPORT_FORMAT(loss)}")  # noqa: E731
+    result = train(network, args.iterations, on_iteration=callback)
+    final = evaluate(network, result.params)
+    print(f"loss after {result.iterations} iterations: {EXPORT_FORMAT(final)} "
+          f"(before: {EXPORT_FORMAT(result.losses[0])})")
+    if args.save:
+        try:
+            save(network.with_params(result.params), args.save)
+        except (OSError, ValueError) as err:
+            return _fail(f"cannot save {args.save}: {getattr(err, 'strerror', None) or err}")
+        print(f"saved {args.save}", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args, network) -> int:
+    from engine.export import EXPORT_FORMAT
+    from engine.gradcheck import TOLERANCE, check
+
+    total = sum(p.size for p in network.params.values())
+    progress = _Progress(total, "checking") if sys.stderr.isatty() and total > 2000 else None
+    results = check(network, on_progress=progress)
+    print(f"{'parameter':<10} {'largest relative error':>22}  {'at':<10} {'backprop':>13} {'numeric':>13}")
+    for r in results:
+        at = "[" + ", ".join(str(i) for i in r.worst_index) + "]"
+        print(f"{r.name:<10} {r.worst_error:>22.3e}  {at:<10} {EXPORT_FORMAT(r.backprop):>13} "
+              f"{EXPORT_FORMAT(r.numeric):>13}  {'ok' if r.ok else 'FAIL'}")
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        print(f"{len(failed)} of {len(results)} parameters differ by {TOLERANCE:g} or more: {', '.join(failed)}")
+        return 1
+    print(f"all {len(results)} parameters agree within {TOLERANCE:g}")
+    return 0
+
+
+def _open_app(args, network) -> int:
+    from tui.app import BackpropApp
+
+    app = BackpropApp(network=network)
+    app.run()
+    return app.return_code or 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = _command_parser(command) if command else _app_parser()
+    args = parser.parse_args(argv[1:] if command else argv)
+    if command == "presets":
+        return cmd_presets(args)
+
+    from engine.network import NetworkError
+    from engine.presets import resolve
+
+    try:
+        network = resolve(args.network)
+    except NetworkError as err:
+        return _fail(str(err))
+    try:
+        if command == "trace":
+            return cmd_trace(args, network)
+        if command == "train":
+            return cmd_train(args, network)
+        if command == "check":
+            return cmd_check(args, network)
+        return _open_app(args, network)
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `| head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def entry() -> None:
+    sys.exit(main())
