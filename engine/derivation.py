@@ -39,7 +39,10 @@ class Step:
     template_latex: str
     operands: tuple[np.ndarray, ...]
     column: bool  # the single-sample view: one-sample rows are shown as column vectors
-    # The chain rule behind this quantity, factor by factor: (symbol, id of its value or None).
+    # A backward step computes part of its layer's chain ∂L/∂W_l = ∂L/∂a_l · ∂a_l/∂z_l · ∂z_l/∂W_l
+    # (∂L/∂b_l for the bias step): the target and the factors as (symbol, id of the value, or
+    # None for the constant 1 of ∂z/∂b).
+    chain_target: str = ""
     chain: tuple[tuple[str, str | None], ...] = ()
     kind: str = ""  # "z", "a", "loss", "dL/da", "da/dz", "delta", "simplified", "dW", "db", "update"
     relation: str = "="  # "←" for an update: the new value replaces the old
@@ -153,20 +156,28 @@ class _Derivation:
         self.values: dict[str, np.ndarray] = {"x": X, "y": Y, **params}
 
     def add(self, phase, layer, kind, sym, formula, reads, writes, value, explanation,
-            template, operands, chain=(), relation="="):
+            template, operands, relation="="):
         """formula: (unicode rhs, latex rhs); template: (unicode, latex) with {i} per operand."""
         value = np.asarray(value, dtype=np.float64)
+        target, chain = self.layer_chain(layer, kind) if phase == "backward" else ("", ())
         step = Step(
             index=len(self.steps), phase=phase, layer=layer, symbol=sym[0], symbol_latex=sym[1],
             formula=f"{sym[0]} {relation} {formula[0]}",
             latex=f"{sym[1]} {LATEX_RELATIONS[relation]} {formula[1]}",
             reads=tuple(reads), writes=writes, value=value, explanation=explanation,
             template=template[0], template_latex=template[1], operands=tuple(operands),
-            column=self.single, chain=tuple(chain), kind=kind, relation=relation,
+            column=self.single, chain_target=target, chain=chain, kind=kind, relation=relation,
         )
         self.steps.append(step)
         self.values[writes] = value
         return value
+
+    def layer_chain(self, l, kind):
+        s = self.s
+        a, z = s.a(l), s.z(l)
+        p = s.b(l) if kind == "db" else s.W(l)
+        last = (f"∂{z[0]}/∂{p[0]}", None if kind == "db" else _id_in(l - 1))
+        return f"∂L/∂{p[0]}", ((f"∂L/∂{a[0]}", f"dL/da{l}"), (f"∂{a[0]}/∂{z[0]}", f"da{l}/dz{l}"), last)
 
     def run(self) -> Iteration:
         net, s, L = self.net, self.s, self.net.depth
@@ -281,8 +292,7 @@ class _Derivation:
                  [f"dL/da{L}", f"da{L}/dz{L}"], f"delta{L}", value,
                  f"How much the loss changes if z{sub(L)} changes (chain rule): the two factors multiplied"
                  + (", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."),
-                 (f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"), [dL_da, da_dz],
-                 chain=[(dL_da_sym[0], f"dL/da{L}"), (da_dz_sym[0], f"da{L}/dz{L}")])
+                 (f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"), [dL_da, da_dz])
         if simplified:
             why = ("for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y"
                    if act.name == "sigmoid" else
@@ -327,8 +337,7 @@ class _Derivation:
                  f"The δ sent one layer back: each unit of layer {l} feeds every unit of layer {l + 1} through a "
                  f"weight of {W_next[0]}, so its share is the sum of {d_next[0]} times those weights "
                  f"(seed 2's v = Σ v·w), using the weights from before the update.",
-                 template, operands,
-                 chain=[(f"∂L/∂{s.z(l + 1)[0]}", f"delta{l + 1}"), (f"∂{s.z(l + 1)[0]}/∂{a[0]}", f"W{l + 1}")])
+                 template, operands)
         da_dz = self.local_derivative(l, z_value, a_value)
         value = bp.chain(dL_da, da_dz)
         delta = s.delta(l)
@@ -337,8 +346,7 @@ class _Derivation:
                         [f"dL/da{l}", f"da{l}/dz{l}"], f"delta{l}", value,
                         f"How much the loss changes if z{sub(l)} changes: the blame sent back times the local "
                         f"slope of the activation, element by element.",
-                        ("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"), [dL_da, da_dz],
-                        chain=[(dL_da_sym[0], f"dL/da{l}"), (da_dz_sym[0], f"da{l}/dz{l}")])
+                        ("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"), [dL_da, da_dz])
 
     def weight_grad(self, l, delta_value, a_prev):
         s = self.s
@@ -356,9 +364,7 @@ class _Derivation:
                         f"dL/dW{l}", value,
                         f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is the "
                         f"input {x[0]}, so a weight's gradient is its unit's δ times the input on its edge{summed}.",
-                        template, [delta_value, a_prev],
-                        chain=[(f"∂L/∂{a[0]}", f"dL/da{l}"), (f"∂{a[0]}/∂{z[0]}", f"da{l}/dz{l}"),
-                               (f"∂{z[0]}/∂{W[0]}", _id_in(l - 1))])
+                        template, [delta_value, a_prev])
 
     def bias_grad(self, l, delta_value):
         s = self.s
@@ -372,9 +378,7 @@ class _Derivation:
             summed = ", summed over the samples"
         return self.add("backward", l, "db", s.d(("L", "L"), b), formula, [f"delta{l}"], f"dL/db{l}", value,
                         f"A bias's input is always 1 (∂{z[0]}/∂{b[0]} = 1), so its gradient is just δ{summed}.",
-                        template, [delta_value],
-                        chain=[(f"∂L/∂{a[0]}", f"dL/da{l}"), (f"∂{a[0]}/∂{z[0]}", f"da{l}/dz{l}"),
-                               (f"∂{z[0]}/∂{b[0]}", None)])
+                        template, [delta_value])
 
     # -- update ----------------------------------------------------------------------------------
 

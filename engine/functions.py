@@ -84,7 +84,7 @@ ACTIVATIONS: dict[str, Activation] = {
         ),
         Activation(
             "relu", "ReLU", r"\mathrm{ReLU}", _relu, _relu_df,
-            lambda z, a: f"[{z} > 0]", lambda z, a: f"\\mathbb{{1}}[{z} > 0]", "z",
+            lambda z, a: f"({z} > 0)", lambda z, a: f"\\mathbb{{1}}[{z} > 0]", "z",
             "ReLU: a = max(0, z), so ∂a/∂z is 1 where z > 0 and 0 elsewhere (relu'(0) = 0)",
         ),
         Activation(

@@ -47,7 +47,7 @@ def fixed(decimals: int = 4) -> Format:
     return fmt
 
 
-def _indices(n: int, limit: int) -> list[int | None]:
+def indices(n: int, limit: int) -> list[int | None]:
     """Which entries of an axis of length n to show; None marks the elision."""
     if n <= limit:
         return list(range(n))
@@ -71,17 +71,17 @@ def text(a, fmt: Format, column: bool = False, limit: int = 8) -> str:
         if column and a.shape[0] == 1:
             return text(a[0], fmt, False, limit)
         return "[" + ", ".join("…" if i is None else text(a[i], fmt, False, limit)
-                               for i in _indices(a.shape[0], 2)) + "]"
+                               for i in indices(a.shape[0], 2)) + "]"
     vec = as_vector(a, column)
     if vec is not None:
-        return "[" + ", ".join("…" if i is None else fmt(vec[i]) for i in _indices(len(vec), limit)) + "]"
+        return "[" + ", ".join("…" if i is None else fmt(vec[i]) for i in indices(len(vec), limit)) + "]"
     rows = []
-    for i in _indices(a.shape[0], limit):
+    for i in indices(a.shape[0], limit):
         if i is None:
             rows.append("…")
         else:
             rows.append("[" + ", ".join("…" if j is None else fmt(a[i, j])
-                                        for j in _indices(a.shape[1], limit)) + "]")
+                                        for j in indices(a.shape[1], limit)) + "]")
     return "[" + ", ".join(rows) + "]"
 
 
@@ -107,15 +107,15 @@ def latex(a, fmt: Format, column: bool = False, limit: int = 8) -> str:
         if column and a.shape[0] == 1:
             return latex(a[0], fmt, False, limit)
         return r"\left(" + ",\\ ".join(r"\dots" if i is None else latex(a[i], fmt, False, limit)
-                                       for i in _indices(a.shape[0], 2)) + r"\right)"
+                                       for i in indices(a.shape[0], 2)) + r"\right)"
     vec = as_vector(a, column)
     if vec is not None:
-        cells = [r"\vdots" if i is None else lfmt(vec[i]) for i in _indices(len(vec), limit)]
+        cells = [r"\vdots" if i is None else lfmt(vec[i]) for i in indices(len(vec), limit)]
         sep = r" \\ " if column else " & "
         return r"\begin{bmatrix}" + sep.join(cells) + r"\end{bmatrix}"
     rows = []
-    cols = _indices(a.shape[1], limit)
-    for i in _indices(a.shape[0], limit):
+    cols = indices(a.shape[1], limit)
+    for i in indices(a.shape[0], limit):
         if i is None:
             rows.append(" & ".join(r"\vdots" if j is not None else r"\ddots" for j in cols))
         else:

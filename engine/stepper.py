@@ -155,6 +155,10 @@ class Stepper:
         self.cursor = self.total
         return True
 
+    def goto(self, cursor: int) -> None:
+        """Jump within the current iteration to `cursor` Steps revealed."""
+        self.cursor = max(0, min(cursor, self.total))
+
     def finish_phase(self) -> None:
         """Reveal the rest of the phase of the next Step."""
         if self.cursor == self.total:

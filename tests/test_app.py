@@ -1,0 +1,216 @@
+"""The app under Pilot: every key, on every preset, batch and single sample; the numbers on
+screen equal `trace`'s."""
+
+import json
+
+import numpy as np
+import pytest
+from textual.widgets import Static
+
+from engine import notation
+from engine.presets import names, resolve
+from engine.training import train
+from tui.app import BackpropApp
+from tui.cli import main
+from tui.screens.help import HelpScreen
+from tui.screens.prompts import OpenPrompt, TrainPrompt
+from tui.widgets.matrices import LayerPanel
+from tui.widgets.panels import StepList, StepPanel
+
+SIZE = (140, 45)
+
+
+def step_text(app) -> str:
+    return str(app.query_one(StepPanel).query_one(Static).content)
+
+
+def layer_text(app, layer) -> str:
+    return str(app.query_one(f"#layer-{layer}", LayerPanel).query_one(Static).content)
+
+
+def trace_values(capsys, preset, sample=None):
+    argv = ["trace", preset, "--format", "json"] + ([] if sample is None else ["--sample", str(sample)])
+    assert main(argv) == 0
+    return [np.array(s["value"], dtype=float) for s in json.loads(capsys.readouterr().out)["iterations"][0]["steps"]]
+
+
+@pytest.mark.parametrize("preset", names())
+@pytest.mark.parametrize("sample", [None, 1])
+async def test_a_whole_iteration_shows_the_numbers_trace_prints(capsys, preset, sample):
+    net = resolve(preset)
+    sample = None if sample is None or net.samples == 1 else sample
+    values = trace_values(capsys, preset, sample)
+    app = BackpropApp(preset)
+    async with app.run_test(size=SIZE) as pilot:
+        if sample is not None:
+            await pilot.press("right_square_bracket", "m")
+            assert app.stepper.sample == sample
+        fmt = notation.fixed(4)
+        for k, value in enumerate(values):
+            await pilot.press("n")
+            step = app.stepper.step
+            assert step.index == k
+            column = step.column
+            shown = notation.text(value if value.ndim else value.item(), fmt, column)
+            assert f" = {shown}\n" in step_text(app), (k, step.formula)
+            assert step.formula in step_text(app)
+            assert f"step {k + 1}/{len(values)}" in app.sub_title
+            if step.layer is not None and step.phase != "update":
+                flat = value.reshape(-1)
+                assert fmt(flat[0]) in layer_text(app, step.layer)
+        assert app.stepper.cursor == app.stepper.total
+        await pilot.press("n")
+        assert app.stepper.iteration == 1 and app.stepper.cursor == 0
+
+
+async def test_back_undoes_exactly_across_an_iteration_boundary():
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        at_end = (step_text(app), layer_text(app, 1), app.sub_title)
+        await pilot.press("n", "n", "p", "left")
+        assert (step_text(app), layer_text(app, 1), app.sub_title) == at_end
+        for _ in range(19):
+            await pilot.press("p")
+        assert app.stepper.cursor == 0 and app.stepper.iteration == 0
+        await pilot.press("p")  # nothing before the start: says so, changes nothing
+        assert app.stepper.cursor == 0
+
+
+async def test_finish_phase_iteration_and_reset():
+    app = BackpropApp("regression")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        assert app.stepper.phase == "forward" and app.stepper.cursor == 6
+        await pilot.press("f", "f")
+        assert app.stepper.phase == "backward"
+        await pilot.press("i")
+        assert app.stepper.cursor == app.stepper.total and "iteration 1 done" in str(
+            app.query_one("#updates-text", Static).content)
+        await pilot.press("i")
+        assert app.stepper.iteration == 1 and app.stepper.cursor == app.stepper.total
+        await pilot.press("r")
+        assert (app.stepper.iteration, app.stepper.cursor) == (0, 0)
+        assert "ready to start" in step_text(app)
+
+
+async def test_sample_mode_and_choosing_the_sample():
+    app = BackpropApp("regression")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert "Z₁ = XW₁ᵀ + b₁" in step_text(app) and "batch of 4" in app.sub_title
+        await pilot.press("m")
+        assert app.stepper.sample == 0 and "z₁ = W₁x + b₁" in step_text(app) and "sample 0" in app.sub_title
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert app.stepper.sample == 2 and app.stepper.cursor == 1
+        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
+        assert app.stepper.sample == 3  # wraps around
+        await pilot.press("m")
+        assert app.stepper.sample is None and app.view.focus == 3
+
+
+async def test_digits_cycle():
+    app = BackpropApp("two-outputs")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert "[0.3775, 0.3925]" in step_text(app)
+        await pilot.press("d")
+        assert "[0.377500, 0.392500]" in step_text(app)
+        await pilot.press("d", "d")
+        assert "[0.3775, 0.3925]" in step_text(app)
+
+
+async def test_selecting_a_step_jumps_there():
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        steps = app.query_one(StepList)
+        steps.focus()
+        steps.highlighted = 11
+        await pilot.press("enter")
+        assert app.stepper.cursor == 12
+        assert app.stepper.step.formula in step_text(app)
+        await pilot.click(StepList, offset=(4, 3))
+        assert app.stepper.cursor == 3
+
+
+async def test_train_runs_in_a_worker_and_can_be_stopped():
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        assert isinstance(app.screen, TrainPrompt)
+        await pilot.press(*"250", "enter")  # the default 100 is selected: typing replaces it
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.stepper.iteration == 250 and len(app.stepper.losses) == 250
+        np.testing.assert_array_equal(app.stepper.start_params["W1"], train(resolve("xor"), 250).params["W1"])
+        assert "250 iterations" in str(app.query_one("#loss").query_one("#loss-label", Static).content)
+        await pilot.press("t", *"999999", "enter")
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert 250 < app.stepper.iteration < 250 + 999999
+        await pilot.press("p")  # undo still works after training
+        assert app.stepper.cursor == app.stepper.total
+
+
+async def test_train_prompt_refuses_a_bad_number():
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "0", "enter")
+        assert isinstance(app.screen, TrainPrompt)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TrainPrompt) and app.stepper.iteration == 0
+
+
+async def test_open_a_preset_and_a_bad_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("inputs = 2\nlearning_rte = 1\n")
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        assert isinstance(app.screen, OpenPrompt)
+        await pilot.press("down", "enter")  # the second preset: regression
+        await pilot.pause()
+        assert app.network.name.startswith("Homework") and len(app.query(LayerPanel)) == 3
+        await pilot.press("n")
+        assert app.stepper.cursor == 1
+        await pilot.press("o", "tab", *str(bad), "enter")
+        await pilot.pause()
+        assert app.network.name.startswith("Homework")  # kept
+        messages = [n.message for n in app._notifications]
+        assert any("learning_rte" in m and "unknown key" in m for m in messages)
+
+
+async def test_help_screen_and_quit():
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape", "q")
+    assert app.return_code in (0, None)
+
+
+async def test_every_action_is_in_the_command_palette():
+    from tui.app import ACTIONS
+
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for _, _, _, title, _ in ACTIONS:
+            assert any(t.startswith(title) for t in titles)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (200, 60)])
+async def test_other_sizes_step_through_an_iteration(size):
+    app = BackpropApp("classification")
+    async with app.run_test(size=size) as pilot:
+        for _ in range(app.stepper.total + 1):
+            await pilot.press("n")
+        assert app.stepper.iteration == 1
+        await pilot.resize_terminal(140, 45)
+        await pilot.press("p")
+        assert app.stepper.cursor == app.stepper.total

@@ -1,0 +1,261 @@
+"""The stepper app: renders the engine's Stepper; every number comes from the engine."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, OptionList, ProgressBar
+from textual.worker import Worker, get_current_worker
+
+from engine.network import Network, NetworkError
+from engine.presets import resolve
+from engine.stepper import Stepper
+from tui.screens.help import HelpScreen
+from tui.screens.prompts import OpenPrompt, TrainPrompt
+from tui.widgets.diagram import NetworkDiagram
+from tui.widgets.matrices import LayerPanel
+from tui.widgets.panels import LossHistory, StepList, StepPanel, UpdatesPanel
+from tui.widgets.present import DIGITS, View
+
+# Every action once: its keys, its name in the footer, and its line in the command palette.
+ACTIONS = [
+    ("n,right", "next", "Next", "Next step", "Compute the next chain-rule factor"),
+    ("p,left", "back", "Back", "Step back", "Undo the last step exactly, also across iterations"),
+    ("f", "finish_phase", "Phase", "Finish the phase", "Compute the rest of the current phase"),
+    ("i", "finish_iteration", "Iteration", "Finish the iteration", "Compute the rest of the iteration, through the update"),
+    ("t", "train", "Train", "Train N iterations", "Run N whole iterations on the fast path"),
+    ("r", "reset", "Reset", "Reset", "Back to iteration 1 with the initial parameters"),
+    ("m", "toggle_mode", "Batch/sample", "Batch or one sample", "Switch between the whole batch and one sample"),
+    ("left_square_bracket", "previous_sample", "Sample−", "Previous sample", "Focus on the previous sample"),
+    ("right_square_bracket", "next_sample", "Sample+", "Next sample", "Focus on the next sample"),
+    ("d", "digits", "Digits", "More digits", "Cycle the number of decimals: 4, 6, 8"),
+    ("o", "open", "Open", "Open a network", "Open another preset or a network file"),
+    ("question_mark,f1", "help", "Help", "Help", "What each panel means and every key"),
+]
+
+
+class BackpropApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "backprop-tui"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        *[Binding(keys, action, label, tooltip=help_text, id=action, show=action not in ("previous_sample",))
+          for keys, action, label, _, help_text in ACTIONS],
+        Binding("escape", "stop_training", "Stop training", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, network: str | Network = "xor"):
+        super().__init__()
+        self.network = resolve(network) if isinstance(network, str) else network
+        self.stepper = Stepper(self.network)
+        self.view = View(self.stepper)
+        self.trainer: Worker | None = None
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="top"):
+            yield NetworkDiagram(id="diagram")
+            yield StepPanel(id="step")
+        with Horizontal(id="middle"):
+            yield Horizontal(*self._layer_panels(), id="layers")
+            with Vertical(id="side"):
+                yield StepList(id="steps")
+                yield LossHistory(id="loss")
+        yield UpdatesPanel(id="updates")
+        with Horizontal(id="training"):
+            yield Label(id="training-label")
+            yield ProgressBar(id="training-bar", show_eta=False)
+        yield Footer()
+
+    def _layer_panels(self) -> list[LayerPanel]:
+        return [LayerPanel(l, id=f"layer-{l}") for l in range(1, self.network.depth + 1)]
+
+    def on_mount(self) -> None:
+        self.query_one("#diagram").border_title = "network"
+        self.refresh_view()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_view)
+
+    def refresh_view(self) -> None:
+        """Show the Stepper's state in every panel."""
+        s, view = self.stepper, self.view
+        self.title, self.sub_title = self.status_line()
+        self.query_one(NetworkDiagram).show(view)
+        self.query_one(StepPanel).show(view)
+        for panel in self.query(LayerPanel):
+            panel.show(view)
+        self.query_one(UpdatesPanel).show(view)
+        self.query_one(StepList).show(view)
+        self.query_one(LossHistory).show(s.losses, view.fmt)
+
+    def status_line(self) -> tuple[str, str]:
+        """(title, subtitle) for the header, shortened until it fits the width."""
+        s, fmt = self.stepper, self.view.fmt
+        revealed = s.cursor > 0 and s.phase != "forward"
+        loss = "loss —" if s.loss is None else f"{'' if revealed else 'last '}loss {fmt(s.loss)}"
+        m = self.network.samples
+        walking = (f"sample {s.sample} of {m}" if s.sample is not None else
+                   "1 sample" if m == 1 else f"batch of {m}")
+        name = self.network.name
+        short = f"iter. {s.iteration + 1} · {s.phase} {s.cursor}/{s.total} · {loss} · {walking}"
+        room = self.size.width - 16  # the icon and the margins
+        for title, sub_title in (
+            (name, f"iteration {s.iteration + 1} · {s.phase} · step {s.cursor}/{s.total} · {loss} · {walking}"),
+            (name, short),
+        ):
+            if len(title) + len(sub_title) + 3 <= room:
+                return title, sub_title
+        keep = max(room - len(short) - 3, 4)  # the name gives way first
+        return (name if len(name) <= keep else name[: keep - 1] + "…"), short
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for keys, action, _, title, help_text in ACTIONS:
+            key = keys.split(",")[0].replace("_square_bracket", " bracket").replace("question_mark", "?")
+            yield SystemCommand(f"{title} ({key})", help_text, getattr(self, f"action_{action}"))
+
+    # -- stepping --------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        if self.trainer is not None and self.trainer.is_running:
+            self.notify("Training is running; Esc stops it.", severity="warning", timeout=2)
+            return True
+        return False
+
+    def _move(self, move) -> None:
+        if not self.busy:
+            move()
+            self.refresh_view()
+
+    def action_next(self) -> None:
+        self._move(self.stepper.next)
+
+    def action_back(self) -> None:
+        if self.busy:
+            return
+        if self.stepper.back():
+            self.refresh_view()
+        elif self.stepper.iteration == 0:
+            self.notify("This is the start: nothing to undo.", timeout=2)
+        else:
+            self.notify(f"Undo history starts at iteration {self.stepper.oldest_iteration + 1}.", timeout=3)
+
+    def action_finish_phase(self) -> None:
+        self._move(self.stepper.finish_phase)
+
+    def action_finish_iteration(self) -> None:
+        self._move(self.stepper.finish_iteration)
+
+    def action_reset(self) -> None:
+        self._move(self.stepper.reset)
+
+    def action_toggle_mode(self) -> None:
+        s = self.stepper
+        self._move(lambda: s.set_sample(self.view.focus if s.sample is None else None))
+
+    def _focus_sample(self, change: int) -> None:
+        m = self.network.samples
+        self.view.focus = (self.view.focus + change) % m
+        if self.stepper.sample is not None:
+            self.stepper.set_sample(self.view.focus)
+        self.refresh_view()
+
+    def action_previous_sample(self) -> None:
+        if not self.busy:
+            self._focus_sample(-1)
+
+    def action_next_sample(self) -> None:
+        if not self.busy:
+            self._focus_sample(+1)
+
+    def action_digits(self) -> None:
+        self.view.digits = DIGITS[(DIGITS.index(self.view.digits) + 1) % len(DIGITS)]
+        self.refresh_view()
+
+    @on(OptionList.OptionSelected, "#steps")
+    def jump_to_step(self, event: OptionList.OptionSelected) -> None:
+        self._move(lambda: self.stepper.goto(int(event.option.id) + 1))
+
+    # -- dialogs ---------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_open(self) -> None:
+        if not self.busy:
+            self.push_screen(OpenPrompt(), self.open_network)
+
+    async def open_network(self, name: str | None) -> None:
+        if name is None:
+            return
+        try:
+            network = resolve(name)
+        except NetworkError as err:
+            self.notify(str(err), title="Cannot open", severity="error", timeout=8)
+            return
+        self.network = network
+        self.stepper = Stepper(network)
+        self.view = View(self.stepper, digits=self.view.digits)
+        layers = self.query_one("#layers")
+        await layers.remove_children()
+        await layers.mount(*self._layer_panels())
+        self.call_after_refresh(self.refresh_view)
+
+    # -- training --------------------------------------------------------------------------------
+
+    def action_train(self) -> None:
+        if not self.busy:
+            self.push_screen(TrainPrompt(), self.start_training)
+
+    def start_training(self, count: int | None) -> None:
+        if count is None:
+            return
+        self.query_one("#training").display = True
+        self.query_one("#training-bar", ProgressBar).update(total=count, progress=0)
+        self.trainer = self.train_worker(count)
+
+    @work(thread=True, exclusive=True, group="train")
+    def train_worker(self, count: int) -> None:
+        worker = get_current_worker()
+        last = 0.0
+
+        def progress(done: int, loss: float) -> bool:
+            nonlocal last
+            if worker.is_cancelled:
+                return False
+            now = time.monotonic()
+            if now - last > 0.05 or done == count:
+                last = now
+                self.call_from_thread(self.show_training, done, count, loss)
+            return True
+
+        done = self.stepper.run(count, progress)
+        self.call_from_thread(self.training_finished, done, count)
+
+    def show_training(self, done: int, count: int, loss: float) -> None:
+        self.query_one("#training-bar", ProgressBar).update(progress=done)
+        self.query_one("#training-label", Label).update(
+            f"training {done:,}/{count:,} · loss {self.view.fmt(loss)} · Esc stops ")
+        self.query_one(LossHistory).show(list(self.stepper.losses), self.view.fmt)
+
+    def training_finished(self, done: int, count: int) -> None:
+        self.query_one("#training").display = False
+        self.trainer = None
+        note = f"Trained {done:,} iterations" + ("" if done == count else f" (stopped; {count:,} asked)")
+        self.notify(note + f"; now at iteration {self.stepper.iteration + 1}.", timeout=4)
+        self.refresh_view()
+
+    def action_stop_training(self) -> None:
+        if self.trainer is not None and self.trainer.is_running:
+            self.trainer.cancel()

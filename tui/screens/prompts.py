@@ -1,0 +1,70 @@
+"""Small dialogs: how many iterations to train, and which network to open."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from engine import presets
+
+MAX_TRAIN = 1_000_000
+
+_DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 64; height: auto; max-height: 90%; border: round $accent; background: $surface;
+                    padding: 0 1; }}
+{name} Label {{ color: $text-muted; margin-top: 1; }}
+{name} .error {{ color: $error; }}
+"""
+
+
+class TrainPrompt(ModalScreen[int | None]):
+    """Asks how many iterations to train; dismisses with the number, or None."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="TrainPrompt")
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "train"
+            yield Label("Iterations to run on the fast path (Enter to start, Esc to cancel):")
+            yield Input(value="100", id="iterations", type="integer")
+            yield Label("", id="train-error", classes="error")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_TRAIN:
+            self.query_one("#train-error", Label).update(f"expected a whole number from 1 to {MAX_TRAIN:,}")
+            return
+        self.dismiss(int(text))
+
+
+class OpenPrompt(ModalScreen[str | None]):
+    """Pick a preset, or type the path of a network file; dismisses with the name or path."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="OpenPrompt") + "OpenPrompt OptionList { height: auto; max-height: 10; }"
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "open"
+            yield Label("A preset (Enter opens it):")
+            yield OptionList(*[Option(f"{name:<15} {presets.resolve(name).description}", id=name)
+                               for name in presets.names()], id="presets")
+            yield Label("Or the path of a network file (.toml):")
+            yield Input(placeholder="path/to/network.toml", id="path")
+
+    @on(OptionList.OptionSelected)
+    def preset_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    @on(Input.Submitted)
+    def path_given(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())

@@ -1,0 +1,158 @@
+"""The network diagram: nodes by layer with their current values, Braille edges coloured by
+the weight's sign and size, and what the current step reads or writes lit up."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.widget import Widget
+
+from engine.stepper import Stepper
+from tui.widgets.present import View, lit_parts
+
+# Braille dot bits by (x % 2, y % 4) inside one character cell.
+_DOTS = {(0, 0): 0x01, (0, 1): 0x02, (0, 2): 0x04, (1, 0): 0x08,
+         (1, 1): 0x10, (1, 2): 0x20, (0, 3): 0x40, (1, 3): 0x80}
+
+
+class BrailleCanvas:
+    """A character grid where lines are drawn in Braille dots (2 × 4 per cell); each cell
+    keeps the style of the most important line through it."""
+
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.bits = [[0] * width for _ in range(height)]
+        self.styles: list[list[tuple[float, Style] | None]] = [[None] * width for _ in range(height)]
+        self.text: dict[tuple[int, int], tuple[str, Style]] = {}
+
+    def line(self, x0: int, y0: int, x1: int, y1: int, style: Style, priority: float) -> None:
+        """A line between two dot positions (Bresenham)."""
+        dx, dy = abs(x1 - x0), -abs(y1 - y0)
+        sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
+        err = dx + dy
+        while True:
+            self.dot(x0, y0, style, priority)
+            if x0 == x1 and y0 == y1:
+                return
+            e2 = 2 * err
+            if e2 >= dy:
+                err += dy
+                x0 += sx
+            if e2 <= dx:
+                err += dx
+                y0 += sy
+
+    def dot(self, x: int, y: int, style: Style, priority: float) -> None:
+        cx, cy = x // 2, y // 4
+        if 0 <= cx < self.width and 0 <= cy < self.height:
+            self.bits[cy][cx] |= _DOTS[(x % 2, y % 4)]
+            current = self.styles[cy][cx]
+            if current is None or priority >= current[0]:
+                self.styles[cy][cx] = (priority, style)
+
+    def write(self, x: int, y: int, text: str, style: Style) -> None:
+        for i, ch in enumerate(text):
+            if 0 <= x + i < self.width and 0 <= y < self.height:
+                self.text[(x + i, y)] = (ch, style)
+
+    def render(self) -> Text:
+        out = Text()
+        for y in range(self.height):
+            for x in range(self.width):
+                if (x, y) in self.text:
+                    ch, style = self.text[(x, y)]
+                    out.append(ch, style)
+                elif self.bits[y][x]:
+                    out.append(chr(0x2800 + self.bits[y][x]), self.styles[y][x][1])
+                else:
+                    out.append(" ")
+            if y < self.height - 1:
+                out.append("\n")
+        return out
+
+
+class NetworkDiagram(Widget):
+    DEFAULT_CSS = """
+    NetworkDiagram { height: 1fr; }
+    NetworkDiagram > .diagram--positive { color: $success; }
+    NetworkDiagram > .diagram--negative { color: $error; }
+    NetworkDiagram > .diagram--written { color: $accent; text-style: bold; }
+    NetworkDiagram > .diagram--read { color: $primary-lighten-2; text-style: bold; }
+    NetworkDiagram > .diagram--node { color: $foreground; }
+    NetworkDiagram > .diagram--title { color: $text-muted; text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"diagram--positive", "diagram--negative", "diagram--written", "diagram--read",
+                         "diagram--node", "diagram--title"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.view: View | None = None
+
+    def show(self, view: View) -> None:
+        self.view = view
+        self.refresh()
+
+    def render(self) -> Text:
+        view = self.view
+        if view is None or self.size.width < 10 or self.size.height < 3:
+            return Text("")
+        style = self.get_component_rich_style
+        stepper: Stepper = view.stepper
+        net = stepper.network
+        width, height = self.size.width, self.size.height
+        canvas = BrailleCanvas(width, height)
+        written, read = lit_parts(stepper.step)
+        fmt = view.fmt
+        label_width = len(fmt(-0.5)) + 2
+        columns = net.depth + 1
+        span = max(width - label_width, 1)
+        xs = [round(i * span / max(columns - 1, 1)) for i in range(columns)]
+        rows_available = height - 1
+        shown: list[list[int | None]] = []
+        ys: list[list[int]] = []
+        for size in net.sizes:
+            keep = max(1, min(size, rows_available, 9))
+            if size > keep:  # elide the middle units: first ones, ⋮, last ones
+                head = max(1, (keep - 1) // 2)
+                idx = list(range(head)) + [None] + list(range(size - (keep - 1 - head), size))
+            else:
+                idx = list(range(size))
+            shown.append(idx)
+            ys.append([1 + round((j + 0.5) * rows_available / len(idx) - 0.5) for j in range(len(idx))])
+        # edges, weakest first so the strong ones win the shared cells
+        for l in range(1, columns):
+            W = stepper.value(f"W{l}")
+            scale = float(np.max(np.abs(W))) or 1.0
+            lit = f"W{l}" in written | read
+            for j_out, unit in enumerate(shown[l]):
+                for j_in, source in enumerate(shown[l - 1]):
+                    if unit is None or source is None:
+                        continue
+                    w = float(W[unit, source])
+                    if lit:
+                        edge_style = style("diagram--written" if f"W{l}" in written else "diagram--read")
+                        priority = 10.0
+                    else:
+                        edge_style = style("diagram--positive" if w >= 0 else "diagram--negative")
+                        strength = abs(w) / scale
+                        edge_style += Style(dim=strength < 0.35, bold=strength > 0.75)
+                        priority = strength
+                    x0 = 2 * (xs[l - 1] + label_width - 1)
+                    x1 = 2 * xs[l] - 1
+                    canvas.line(x0, 4 * ys[l - 1][j_in] + 2, x1, 4 * ys[l][j_out] + 2, edge_style, priority)
+        # nodes and their values
+        for l in range(columns):
+            name, values = view.node_values(l)
+            title = name or ("x" if l == 0 else f"layer {l}")
+            canvas.write(xs[l], 0, title[:label_width], style("diagram--title"))
+            part = "x" if l == 0 else f"a{l}"
+            node_style = style("diagram--written" if part in written else
+                               "diagram--read" if part in read else "diagram--node")
+            for j, unit in enumerate(shown[l]):
+                if unit is None:
+                    canvas.write(xs[l], ys[l][j], "  ⋮", style("diagram--title"))
+                    continue
+                text = "●" + (fmt(values[unit]) if values is not None else " ·")
+                canvas.write(xs[l], ys[l][j], text[:label_width], node_style)
+        return canvas.render()

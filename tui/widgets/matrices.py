@@ -1,0 +1,143 @@
+"""Layer panels: each layer's W, b, z, a, ∂L/∂a, ∂a/∂z, δ, ∂L/∂W, ∂L/∂b as small matrices
+with their shapes. Values appear once computed in this iteration; the matrix the current
+step writes is highlighted and the ones it reads are marked. Large matrices are elided with
+⋯ and ⋮, so a panel never draws more than a few dozen cells whatever the network's size."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.containers import ScrollableContainer
+from textual.widgets import Static
+
+from engine.notation import indices
+from tui.widgets.present import View
+
+# The quantities of layer l, in the order the panel shows them.
+QUANTITIES = ("W{l}", "b{l}", "z{l}", "a{l}", "dL/da{l}", "da{l}/dz{l}", "delta{l}", "dL/dW{l}", "dL/db{l}")
+LIMIT = 6  # rows and columns shown before eliding
+
+
+def matrix_block(title: str, value: np.ndarray | None, view: View, per_sample: bool,
+                 style: Style, focus_style: Style, muted: Style) -> list[Text]:
+    """Lines of one matrix: a title with its shape, then its rows (or a dash if not computed)."""
+    if value is None:
+        return [Text(title, style=muted), Text("  —", style=muted)]
+    a = np.asarray(value)
+    shape = a.shape
+    column = view.stepper.steps[0].column
+    note = ""
+    if a.ndim == 3:  # softmax Jacobians: one per sample, show the focused one
+        note = "" if column else f" (sample {view.row})"
+        a = a[view.row]
+    focus_row = None
+    if per_sample and column and a.ndim == 2 and a.shape[0] == 1:
+        a = a.reshape(-1, 1)  # one sample: a column vector, as in the seeds
+        shape = a.shape
+    elif per_sample and a.ndim == 2:
+        focus_row = view.row
+    if a.ndim == 1:  # a bias: a column with one sample, a row added to every sample of a batch
+        a = a.reshape(-1, 1) if column else a.reshape(1, -1)
+    shape = "×".join(str(n) for n in shape)
+    fmt = view.fmt
+    rows, cols = indices(a.shape[0], LIMIT), indices(a.shape[1], LIMIT)
+    cells = {(i, j): fmt(a[i, j]) for i in rows if i is not None for j in cols if j is not None}
+    width = max((len(c) for c in cells.values()), default=1)
+    lines = [Text(f"{title} {shape}{note}", style=style + Style(bold=True))]
+    for i in rows:
+        line = Text(" ")
+        if i is None:
+            line.append(" ".join(("⋮" if j is not None else "⋱").rjust(width) for j in cols), style=muted)
+        else:
+            row_style = style + (focus_style if i == focus_row else Style())
+            line.append(" ".join(cells[(i, j)].rjust(width) if j is not None else "⋯".rjust(width)
+                                 for j in cols), style=row_style)
+        lines.append(line)
+    return lines
+
+
+def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[Text, list[int]]:
+    """Blocks of lines placed left to right, wrapping to a new band when the width is full.
+    Returns the text and the line each block starts on."""
+    out = Text()
+    starts: list[int] = []
+    band: list[list[Text]] = []
+    used = line = 0
+
+    def flush():
+        nonlocal line
+        if not band:
+            return
+        widths = [max(part.cell_len for part in block) for block in band]
+        height = max(len(block) for block in band)
+        for r in range(height):
+            for block, w in zip(band, widths):
+                piece = block[r] if r < len(block) else Text("")
+                out.append_text(piece)
+                out.append(" " * (w - piece.cell_len + gap))
+            out.rstrip()
+            out.append("\n")
+        out.append("\n")
+        line += height + 1
+
+    for block in blocks:
+        w = max(part.cell_len for part in block)
+        if band and used + w > width:
+            flush()
+            band, used = [], 0
+        starts.append(line)
+        band.append(block)
+        used += w + gap
+    flush()
+    out.rstrip()
+    return out, starts
+
+
+class LayerPanel(ScrollableContainer):
+    DEFAULT_CSS = """
+    LayerPanel { border: round $primary-darken-1; border-title-color: $text; padding: 0 1;
+                 scrollbar-size: 1 1; }
+    LayerPanel > Static { width: auto; }
+    LayerPanel > .matrix--written { color: $accent; text-style: bold reverse; }
+    LayerPanel > .matrix--read { color: $primary-lighten-2; text-style: bold underline; }
+    LayerPanel > .matrix--plain { color: $foreground; }
+    LayerPanel > .matrix--muted { color: $text-muted; }
+    LayerPanel > .matrix--focus { text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"matrix--written", "matrix--read", "matrix--plain", "matrix--muted", "matrix--focus"}
+
+    def __init__(self, layer: int, **kwargs):
+        super().__init__(**kwargs)
+        self.number = layer
+        self.can_focus = False
+
+    def compose(self):
+        yield Static(id=f"layer-{self.number}-matrices")
+
+    def show(self, view: View) -> None:
+        l = self.number
+        net = view.stepper.network
+        self.border_title = f"layer {l} · {net.layers[l - 1].units} {net.layers[l - 1].activation}"
+        step = view.stepper.step
+        style = self.get_component_rich_style
+        blocks = []
+        written = None
+        for pattern in QUANTITIES:
+            name = pattern.format(l=l)
+            if step is not None and step.writes == name:
+                s = style("matrix--written")
+                written = len(blocks)
+            elif step is not None and name in step.reads:
+                s = style("matrix--read")
+            else:
+                s = style("matrix--plain")
+            per_sample = not name.startswith(("W", "b", "dL/dW", "dL/db"))
+            blocks.append(matrix_block(view.symbol(name), view.stepper.value(name), view, per_sample,
+                                       s, style("matrix--focus"), style("matrix--muted")))
+        text, starts = flow(blocks, max(self.scrollable_content_region.width, 20))
+        self.query_one(Static).update(text)
+        if written is not None:  # keep the matrix being written in sight
+            top = starts[written]
+            if not self.scroll_y <= top < self.scroll_y + self.scrollable_content_region.height - 2:
+                self.scroll_to(y=top, animate=False, immediate=True)

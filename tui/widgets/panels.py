@@ -1,0 +1,198 @@
+"""The current step, the weight updates, the list of steps and the loss history."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import OptionList, Sparkline, Static
+from textual.widgets.option_list import Option
+
+from engine.notation import indices
+from tui.widgets.present import View
+
+PHASE_MARK = {"forward": "→", "loss": "L", "backward": "←", "update": "Δ"}
+
+
+class StepPanel(VerticalScroll):
+    """The current step: its formula, its place in the chain rule, the numbers put in, the
+    result and what it means."""
+
+    DEFAULT_CSS = """
+    StepPanel { border: round $accent; padding: 0 1; scrollbar-size-vertical: 1; }
+    StepPanel > Static { width: 1fr; }
+    StepPanel > .step--formula { color: $accent; text-style: bold; }
+    StepPanel > .step--computing { color: $accent; text-style: bold reverse; }
+    StepPanel > .step--known { color: $success; }
+    StepPanel > .step--later { color: $text-muted; }
+    StepPanel > .step--label { color: $text-muted; }
+    StepPanel > .step--why { text-style: italic; }
+    """
+    COMPONENT_CLASSES = {"step--formula", "step--computing", "step--known", "step--later", "step--label",
+                         "step--why"}
+
+    def compose(self):
+        yield Static(id="step-text")
+
+    def show(self, view: View, explain: bool = True) -> None:
+        s = view.stepper
+        step = s.step
+        style = self.get_component_rich_style
+        self.border_title = "current step"
+        text = Text()
+        if step is None:
+            who = "the whole batch" if s.sample is None else f"sample {s.sample}"
+            self.border_subtitle = ""
+            text.append(f"Iteration {s.iteration + 1} is ready to start on {who}.\n\n", style("step--formula"))
+            text.append("Press ", style("step--label"))
+            text.append("n", style("step--computing"))
+            text.append(" to compute the first factor of the forward pass: ", style("step--label"))
+            text.append(s.steps[0].formula, style("step--formula"))
+            self.query_one(Static).update(text)
+            return
+        self.border_subtitle = f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}"
+        text.append(step.formula + "\n", style("step--formula"))
+        if step.chain:
+            text.append("\nchain rule: ", style("step--label"))
+            text.append(f"{step.chain_target} = ")
+            computing = _computing(step)
+            for i, (symbol, name) in enumerate(step.chain):
+                if i:
+                    text.append(" · ")
+                if i in computing:
+                    text.append(symbol, style("step--computing"))
+                elif name is None or s.value(name) is not None:
+                    text.append(symbol, style("step--known"))
+                else:
+                    text.append(symbol, style("step--later"))
+            text.append("\n")
+            for i, (symbol, name) in enumerate(step.chain):
+                if i in computing:
+                    continue
+                if name is None:
+                    text.append(f"  {symbol} = 1\n", style("step--known"))
+                elif s.value(name) is not None:
+                    text.append(f"  {symbol} = {view.compact(s.value(name))}\n", style("step--known"))
+            if not step.column:
+                text.append(f"  (values of sample {view.row})\n", style("step--label"))
+        text.append("\n")
+        text.append(step.substitution(view.fmt) + "\n")
+        if explain:
+            text.append("\nwhy: ", style("step--label"))
+            text.append(step.explanation, style("step--why"))
+        self.query_one(Static).update(text)
+
+
+def _computing(step) -> set[int]:
+    """Which factors of the layer's chain this step computes."""
+    if step.kind in ("delta", "simplified"):
+        return {0, 1}
+    if step.kind in ("dW", "db"):
+        return {2}
+    return {i for i, (_, name) in enumerate(step.chain) if name == step.writes}
+
+
+class UpdatesPanel(VerticalScroll):
+    """Every parameter's old → new value in the update phase; after an iteration, a summary."""
+
+    DEFAULT_CSS = """
+    UpdatesPanel { border: round $primary-darken-1; padding: 0 1; height: 5; scrollbar-size-vertical: 1; }
+    UpdatesPanel > .update--down { color: $success; }
+    UpdatesPanel > .update--up { color: $error; }
+    UpdatesPanel > .update--label { color: $text-muted; }
+    UpdatesPanel > .update--name { text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"update--down", "update--up", "update--label", "update--name"}
+
+    def compose(self):
+        yield Static(id="updates-text")
+
+    def show(self, view: View) -> None:
+        s = view.stepper
+        style = self.get_component_rich_style
+        fmt = view.fmt
+        self.border_title = "weight updates"
+        text = Text()
+        updates = [st for st in s.steps[: s.cursor] if st.phase == "update"]
+        if s.cursor == s.total:
+            before, after = s.derived.loss, s.loss_after()
+            text.append(f"iteration {s.iteration + 1} done: ", style("update--name"))
+            text.append(f"loss {fmt(before)} → {fmt(after)} ")
+            text.append(f"({'+' if after >= before else '−'}{fmt(abs(after - before))})",
+                        style("update--up" if after > before else "update--down"))
+            text.append("   n starts the next iteration\n", style("update--label"))
+        elif not updates:
+            if s.losses:
+                text.append(f"iteration {s.iteration} changed the loss {fmt(s.losses[-1])} → "
+                            f"{fmt(s.derived.loss)}\n", style("update--label"))
+            text.append("The parameters change in the update phase, after every gradient is known: "
+                        "p ← p − η ∂L/∂p.", style("update--label"))
+            self.query_one(Static).update(text)
+            return
+        for st in updates:
+            old, new = st.operands[0], st.value
+            text.append(f"{st.symbol}: ", style("update--name"))
+            flat_old, flat_new = old.reshape(-1), new.reshape(-1)
+            shown = indices(flat_old.size, 6)
+            for i in shown:
+                if i is None:
+                    text.append("…  ", style("update--label"))
+                    continue
+                index = np.unravel_index(i, old.shape)
+                cell = ",".join(str(int(k)) for k in index)
+                change = flat_new[i] - flat_old[i]
+                text.append(f"[{cell}] {fmt(flat_old[i])}→{fmt(flat_new[i])} ")
+                text.append(f"({'+' if change >= 0 else '−'}{fmt(abs(change))})  ",
+                            style("update--up" if change > 0 else "update--down"))
+            text.append("\n")
+        text.rstrip()
+        self.query_one(Static).update(text)
+        if s.cursor < s.total:  # keep the newest update in sight
+            self.call_after_refresh(self.scroll_end, animate=False)
+
+
+class StepList(OptionList):
+    """The iteration's steps; the current one is highlighted, and Enter or a click jumps there."""
+
+    DEFAULT_CSS = """
+    StepList { border: round $primary-darken-1; height: 1fr; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._formulas: list[str] = []
+
+    def show(self, view: View) -> None:
+        s = view.stepper
+        self.border_title = "steps"
+        formulas = [f"{i + 1:>2} {PHASE_MARK[st.phase]} {st.formula}" for i, st in enumerate(s.steps)]
+        if formulas != self._formulas:
+            self._formulas = formulas
+            self.clear_options()
+            self.add_options([Option(f, id=str(i)) for i, f in enumerate(formulas)])
+        self.border_subtitle = f"{s.cursor}/{s.total}"
+        self.highlighted = s.cursor - 1 if s.cursor else None
+
+
+class LossHistory(Vertical):
+    """The loss of every iteration so far, as a Sparkline with its first and latest value."""
+
+    DEFAULT_CSS = """
+    LossHistory { height: 4; border: round $primary-darken-1; padding: 0 1; }
+    LossHistory Sparkline { height: 1; }
+    """
+
+    def compose(self):
+        yield Static(id="loss-label")
+        yield Sparkline([], id="loss-sparkline")
+
+    def show(self, losses: list[float], fmt) -> None:
+        self.border_title = "loss per iteration"
+        label = self.query_one("#loss-label", Static)
+        if not losses:
+            label.update(Text("no iteration finished yet", Style(dim=True)))
+        else:
+            label.update(f"{len(losses)} iterations · first {fmt(losses[0])} · latest {fmt(losses[-1])}")
+        finite = [x for x in losses if np.isfinite(x)]
+        self.query_one(Sparkline).data = finite[-400:]

@@ -1,0 +1,87 @@
+"""What every panel needs to present the Stepper's state: the number format, the sample in
+focus, the symbol of each quantity and which parts of the network a step touches. No maths:
+the values all come from the engine."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine import notation
+from engine.derivation import Step
+from engine.notation import sub
+from engine.stepper import Stepper
+
+DIGITS = (4, 6, 8)
+
+_LAYER_ID = re.compile(r"^(?:[zab]|delta|dL/d[ab]|dL/dW|W|da)(\d+)(?:/dz\d+)?$")
+
+
+def part_of(name: str) -> str | None:
+    """The part of the diagram a quantity lives on: "W2" (the edges into layer 2), "a2" (the
+    units of layer 2), "x" (the inputs), or None."""
+    if name == "x":
+        return "x"
+    match = _LAYER_ID.match(name)
+    if not match:
+        return None
+    layer = match.group(1)
+    return f"W{layer}" if name.startswith(("W", "dL/dW")) else f"a{layer}"
+
+
+def lit_parts(step: Step | None) -> tuple[set[str], set[str]]:
+    """(parts written, parts read) by a step."""
+    if step is None:
+        return set(), set()
+    written = {part_of(step.writes)} - {None}
+    read = {part_of(r) for r in step.reads} - {None} - written
+    return written, read
+
+
+@dataclass
+class View:
+    stepper: Stepper
+    digits: int = DIGITS[0]
+    focus: int = 0  # the sample in focus: which row the diagram and the chain show
+
+    @property
+    def fmt(self) -> notation.Format:
+        return notation.fixed(self.digits)
+
+    @property
+    def row(self) -> int:
+        """The focused sample's row in the rows being walked."""
+        return 0 if self.stepper.sample is not None else self.focus
+
+    def symbol(self, name: str) -> str:
+        for step in self.stepper.steps:
+            if step.writes == name and step.phase != "update":
+                return step.symbol
+        if name[0] in "Wb":
+            return f"{name[0]}{sub(int(name[1:]))}"
+        return {"x": "x" if self.stepper.steps[0].column else "X"}.get(name, name)
+
+    def node_values(self, layer: int) -> tuple[str, np.ndarray | None]:
+        """The quantity on a layer's units for the sample in focus: the one the current step
+        writes there, else the latest of δ, a, z revealed."""
+        s = self.stepper
+        if layer == 0:
+            return self.symbol("x"), s.value("x")[self.row]
+        step = s.step
+        if step is not None and part_of(step.writes) == f"a{layer}" and step.value.ndim == 2 \
+                and step.value.shape[0] == s.value("x").shape[0]:
+            return step.symbol, step.value[self.row]  # what the current step writes on these units
+        for name in (f"delta{layer}", f"a{layer}", f"z{layer}"):
+            value = s.value(name)
+            if value is not None:
+                return self.symbol(name), value[self.row]
+        return self.symbol(f"a{layer}"), None
+
+    def compact(self, value: np.ndarray, per_sample: bool = True) -> str:
+        """A value for the sample in focus, written short."""
+        a = np.asarray(value)
+        if per_sample and a.ndim >= 2 and a.shape[0] == self.stepper.batch(self.stepper.sample)[0].shape[0]:
+            a = a[self.row]
+        return notation.text(a, self.fmt, limit=4)
