@@ -345,7 +345,7 @@ class _Parser:
         key = "data"
         if m > MAX_SAMPLES:
             self.fail(key, f"found {m:,} samples, more than the limit of {MAX_SAMPLES:,}")
-        widest = max(sizes) ** 2 if last.activation == "softmax" else max(sizes)
+        widest = max(max(sizes), last.units**2 if last.activation == "softmax" else 0)
         if m * widest > MAX_VALUES:
             self.fail(key, f"{m:,} samples × {widest:,} values per sample is more than the limit of {MAX_VALUES:,}")
 

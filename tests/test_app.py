@@ -214,3 +214,60 @@ async def test_other_sizes_step_through_an_iteration(size):
         await pilot.resize_terminal(140, 45)
         await pilot.press("p")
         assert app.stepper.cursor == app.stepper.total
+
+
+KEYS = ["n", "right", "p", "left", "f", "i", "z", "escape", "d", "m", "right_square_bracket",
+        "left_square_bracket", "question_mark", "escape", "f1", "escape", "t", "escape", "o", "escape",
+        "r", "n"]
+
+
+@pytest.mark.parametrize("preset", names())
+@pytest.mark.parametrize("mode", ["batch", "sample"])
+async def test_every_key_on_every_preset(preset, mode):
+    app = BackpropApp(preset)
+    async with app.run_test(size=SIZE) as pilot:
+        if mode == "sample":
+            await pilot.press("m")
+            assert app.stepper.sample == 0
+        for key in KEYS:
+            await pilot.press(key)
+            assert app.screen is not None
+        # r then n: the first step of a fresh iteration, in the mode chosen
+        assert (app.stepper.iteration, app.stepper.cursor) == (0, 1)
+        assert (app.stepper.sample is None) == (mode == "sample")  # the one `m` in KEYS switched it
+        assert app.stepper.step.formula in step_text(app)
+
+
+async def test_zoom_shows_every_cell_by_scrolling(large_network):
+    from tui.screens.zoom import MatrixGrid, ZoomScreen
+
+    app = BackpropApp(str(large_network))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(16):
+            await pilot.press("n")
+        assert app.stepper.step.writes == "delta2"
+        await pilot.press("z")
+        assert isinstance(app.screen, ZoomScreen)
+        grid = app.screen.query_one(MatrixGrid)
+        assert grid.matrix.shape == (64, 64) and app.screen.query_one("Vertical").border_title == "δ₂ 64×64"
+        delta = app.stepper.value("delta2")
+        first = "".join(s.text for s in grid.render_line(1))
+        assert app.view.fmt(delta[0, 0]) in first
+        await pilot.press("end")  # the last rows
+        lines = ["".join(s.text for s in grid.render_line(y)) for y in range(grid.size.height)]
+        last = [line for line in lines if line.split()][-1]
+        assert last.split()[0] == "63" and app.view.fmt(delta[63, 0]) in last
+        await pilot.press("tab")  # the next quantity known: W₃ (∂L/∂W₂ comes after δ₂)
+        assert grid.matrix.shape == (10, 64)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ZoomScreen) and app.stepper.cursor == 16
+
+
+async def test_large_network_steps_a_whole_iteration(large_network):
+    app = BackpropApp(str(large_network))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i")
+        assert app.stepper.cursor == app.stepper.total == 29
+        text = layer_text(app, 1)
+        assert "W₁ 128×784" in text and "⋯" in text and "⋮" in text
+        assert len(text) < 5000  # elided: a few dozen cells, never 100,000

@@ -142,6 +142,18 @@ def test_batch_too_large_checked_before_training(write_net, monkeypatch):
         load(write_net())
 
 
+def test_softmax_limit_counts_the_softmax_layers_jacobian(write_net, monkeypatch):
+    softmax = XOR_FILE.replace('loss = "half_mse"', 'loss = "ce"').replace(
+        'units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"').replace(
+        "Y = [[0], [1], [1], [0]]", "Y = [[1, 0], [0, 1], [0, 1], [1, 0]]").replace("inputs = 2", "inputs = 5").replace(
+        "[0, 0], [0, 1], [1, 0], [1, 1]", "[0, 0, 0, 0, 0], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [1, 1, 0, 0, 0]")
+    monkeypatch.setattr(netmod, "MAX_VALUES", 20)  # 4 samples × 5 inputs; the 2×2 Jacobians are smaller
+    assert load(write_net(softmax)).samples == 4
+    monkeypatch.setattr(netmod, "MAX_VALUES", 19)
+    with pytest.raises(NetworkError, match="more than the limit"):
+        load(write_net(softmax))
+
+
 def test_a_good_file_reads_every_key(write_net):
     net = load(write_net(XOR_FILE.replace("seed = 1", 'seed = 1\nreduction = "sum"\nfrozen = ["b2"]\n'
                                           'description = "one line"')))

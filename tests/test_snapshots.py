@@ -57,3 +57,18 @@ def test_open_prompt(snap_compare):
 
 def test_six_digits(snap_compare):
     assert snap_compare(BackpropApp("two-outputs"), press=["d"] + ["n"] * 14, terminal_size=WIDE)
+
+
+def test_light_theme(snap_compare):
+    def light(pilot):
+        pilot.app.theme = "textual-light"
+
+    assert snap_compare(BackpropApp("xor"), press=["n"] * 11, terminal_size=WIDE, run_before=light)
+
+
+def test_zoom(snap_compare):
+    assert snap_compare(BackpropApp("regression"), press=["n"] * 20 + ["z"], terminal_size=WIDE)
+
+
+def test_large_network(snap_compare, large_network):
+    assert snap_compare(BackpropApp(str(large_network)), press=["n"] * 16, terminal_size=WIDE)

@@ -18,6 +18,7 @@ from engine.presets import resolve
 from engine.stepper import Stepper
 from tui.screens.help import HelpScreen
 from tui.screens.prompts import OpenPrompt, TrainPrompt
+from tui.screens.zoom import ZoomScreen, zoomable
 from tui.widgets.diagram import NetworkDiagram
 from tui.widgets.matrices import LayerPanel
 from tui.widgets.panels import LossHistory, StepList, StepPanel, UpdatesPanel
@@ -35,6 +36,7 @@ ACTIONS = [
     ("left_square_bracket", "previous_sample", "Sample−", "Previous sample", "Focus on the previous sample"),
     ("right_square_bracket", "next_sample", "Sample+", "Next sample", "Focus on the next sample"),
     ("d", "digits", "Digits", "More digits", "Cycle the number of decimals: 4, 6, 8"),
+    ("z", "zoom", "Zoom", "Zoom a matrix", "Every cell of the matrix being computed, scrollable"),
     ("o", "open", "Open", "Open a network", "Open another preset or a network file"),
     ("question_mark,f1", "help", "Help", "Help", "What each panel means and every key"),
 ]
@@ -191,6 +193,10 @@ class BackpropApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    def action_zoom(self) -> None:
+        names, start = zoomable(self.view)
+        self.push_screen(ZoomScreen(self.view, names, start))
 
     def action_open(self) -> None:
         if not self.busy:

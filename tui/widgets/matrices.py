@@ -137,7 +137,7 @@ class LayerPanel(ScrollableContainer):
                                        s, style("matrix--focus"), style("matrix--muted")))
         text, starts = flow(blocks, max(self.scrollable_content_region.width, 20))
         self.query_one(Static).update(text)
-        if written is not None:  # keep the matrix being written in sight
-            top = starts[written]
-            if not self.scroll_y <= top < self.scroll_y + self.scrollable_content_region.height - 2:
-                self.scroll_to(y=top, animate=False, immediate=True)
+        if written is not None:  # keep the matrix being written in sight, whole if it fits
+            top, bottom = starts[written], starts[written] + len(blocks[written])
+            if top < self.scroll_y or bottom > self.scroll_y + self.scrollable_content_region.height:
+                self.call_after_refresh(self.scroll_to, y=top, animate=False)
