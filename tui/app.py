@@ -110,7 +110,7 @@ class BackpropApp(App[None]):
                    "1 sample" if m == 1 else f"batch of {m}")
         name = self.network.name
         short = f"iter. {s.iteration + 1} · {s.phase} {s.cursor}/{s.total} · {loss} · {walking}"
-        room = self.size.width - 16  # the icon and the margins
+        room = self.size.width - 20  # the icon and the margins
         for title, sub_title in (
             (name, f"iteration {s.iteration + 1} · {s.phase} · step {s.cursor}/{s.total} · {loss} · {walking}"),
             (name, short),

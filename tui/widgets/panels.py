@@ -148,8 +148,8 @@ class UpdatesPanel(VerticalScroll):
             text.append("\n")
         text.rstrip()
         self.query_one(Static).update(text)
-        if s.cursor < s.total:  # keep the newest update in sight
-            self.call_after_refresh(self.scroll_end, animate=False)
+        # the summary (top) once the iteration is done, else the newest update (bottom)
+        self.call_after_refresh(self.scroll_home if s.cursor == s.total else self.scroll_end, animate=False)
 
 
 class StepList(OptionList):
