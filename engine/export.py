@@ -12,6 +12,7 @@ import numpy as np
 
 from . import notation
 from .derivation import PHASES, Iteration, derive
+from .divergence import NonFinite, diverged, first_nonfinite
 from .network import Network
 
 EXPORT_FORMAT = notation.significant(6)
@@ -23,6 +24,7 @@ class Trace:
     sample: int | None
     initial_params: dict[str, np.ndarray]
     iterations: list[Iteration]
+    nonfinite: NonFinite | None = None  # set when the last iteration diverged (the trace stops there)
 
     @property
     def batch_size(self) -> int:
@@ -38,9 +40,11 @@ def run_trace(network: Network, iterations: int = 1, sample: int | None = None,
         X, Y = X[sample:sample + 1], Y[sample:sample + 1]
     start = dict(network.params if params is None else params)
     current, done = start, []
-    for _ in range(iterations):
+    for k in range(iterations):
         it = derive(network, current, X, Y)
         done.append(it)
+        if diverged(it):
+            return Trace(network, sample, start, done, first_nonfinite(it, network, k))
         current = it.params_after
     return Trace(network, sample, start, done)
 

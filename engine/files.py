@@ -13,11 +13,17 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     Either the whole new file is there afterwards, or the old one (or none) is untouched.
     Raises OSError (read-only folder, disk full, ...) for the caller to report.
     """
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def write_atomic_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """write_atomic for bytes."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        os.chmod(tmp, 0o644)  # what a plain open() would give, not mkstemp's private 0600
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)

@@ -32,8 +32,8 @@ def significant(digits: int = 6) -> Format:
 
 
 def fixed(decimals: int = 4) -> Format:
-    """A fixed number of decimals (the screen's format); tiny values fall back to e-notation
-    so that 4e-7 never shows as a misleading 0.0000."""
+    """A fixed number of decimals (the screen's format); tiny and huge values fall back to
+    e-notation, so that 4e-7 never shows as a misleading 0.0000 nor 1e150 as 151 digits."""
 
     def fmt(x: float) -> str:
         x = float(x)
@@ -41,6 +41,8 @@ def fixed(decimals: int = 4) -> Format:
             return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
         if x != 0 and abs(x) < 0.5 * 10.0**-decimals:
             return f"{x:.{max(decimals - 3, 1)}e}"
+        if abs(x) >= 1e6:  # a diverging run: 1.2346e+153, never 154 digits
+            return f"{x:.{decimals}e}"
         text = f"{x:.{decimals}f}"
         return text[1:] if text.startswith("-") and float(text) == 0 else text
 

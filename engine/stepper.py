@@ -19,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from .derivation import Iteration, Step, derive
+from .divergence import NonFinite, first_nonfinite
 from .network import Network
 from .training import evaluate, train
 
@@ -51,6 +52,17 @@ class Stepper:
         self._remember(0, Checkpoint(self._initial, self.sample))
         self._derived: Iteration | None = None
 
+    def restore(self, iteration: int, params: dict[str, np.ndarray], losses: list[float],
+                sample: int | None, cursor: int) -> None:
+        """Continue a saved session: iteration k from its starting parameters P_k. Undo reaches
+        back to the start of that iteration (earlier checkpoints are not saved)."""
+        self.reset()
+        self._history.clear()
+        self.sample = sample
+        self._remember(iteration, Checkpoint(params, sample))
+        self.iteration, self.losses = iteration, list(losses)
+        self.cursor = max(0, min(cursor, self.total))
+
     def _remember(self, k: int, checkpoint: Checkpoint) -> None:
         self._history[k] = checkpoint
         self._history.move_to_end(k)
@@ -73,7 +85,17 @@ class Stepper:
         if self._derived is None:
             X, Y = self.batch(self.sample)
             self._derived = derive(self.network, self.start_params, X, Y)
+            self._nonfinite = first_nonfinite(self._derived, self.network, self.iteration)
         return self._derived
+
+    def nonfinite(self, revealed_only: bool = True) -> NonFinite | None:
+        """The first non-finite value of the current iteration (None if all are finite, or
+        with revealed_only, if its step is not revealed yet)."""
+        self.derived  # noqa: B018 - derives the iteration (and finds its first non-finite value)
+        found = self._nonfinite
+        if found is None or (revealed_only and found.step.index >= self.cursor):
+            return None
+        return found
 
     @property
     def steps(self) -> list[Step]:

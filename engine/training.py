@@ -6,6 +6,7 @@ the Stepper's numbers to the last bit; a test holds it to that.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -22,9 +23,13 @@ Callback = Callable[[int, float, dict[str, np.ndarray]], bool | None]
 
 @dataclass
 class TrainResult:
-    params: dict[str, np.ndarray]
+    params: dict[str, np.ndarray]  # after the last iteration done
     losses: list[float]  # one per iteration done, from its forward pass
     iterations: int  # done (fewer than asked when stopped)
+    # Set when a forward pass gave a non-finite loss: the loop stopped before that iteration's
+    # update. `params` are the parameters it started from, `previous` the ones before.
+    diverged: bool = False
+    previous: dict[str, np.ndarray] | None = None
 
 
 def train(network: Network, iterations: int, params: dict[str, np.ndarray] | None = None,
@@ -46,12 +51,20 @@ def train(network: Network, iterations: int, params: dict[str, np.ndarray] | Non
     As = [X] + [None] * L
     losses = []
     done = 0
+    diverged = False
+    previous = None
     with np.errstate(all="ignore"):
-        for done in range(1, iterations + 1):
+        for step in range(1, iterations + 1):
             for l in range(1, L + 1):
                 zs[l] = bp.pre_activation(As[l - 1], Ws[l], bs[l])
                 As[l] = acts[l - 1].f(zs[l])
-            losses.append(bp.loss_value(loss, zs[L], As[L], Y, scale))
+            value = bp.loss_value(loss, zs[L], As[L], Y, scale)
+            if not math.isfinite(value):
+                diverged = True
+                break
+            losses.append(value)
+            done = step
+            previous = (Ws.copy(), bs.copy())  # references: updates make new arrays
             delta = bp.output_delta(last, loss, zs[L], As[L], Y, scale)
             for l in range(L, 0, -1):
                 dW = bp.weight_grad(delta, As[l - 1])
@@ -62,16 +75,16 @@ def train(network: Network, iterations: int, params: dict[str, np.ndarray] | Non
                     Ws[l] = bp.update(Ws[l], dW, lr)
                 if train_b[l]:
                     bs[l] = bp.update(bs[l], db, lr)
-            if on_iteration is not None:
-                current = {}
-                for l in range(1, L + 1):
-                    current[f"W{l}"], current[f"b{l}"] = Ws[l], bs[l]
-                if on_iteration(done, losses[-1], current) is False:
-                    break
-    result = {}
-    for l in range(1, L + 1):
-        result[f"W{l}"], result[f"b{l}"] = Ws[l], bs[l]
-    return TrainResult(result, losses, done)
+            if on_iteration is not None and on_iteration(done, value, _as_dict(Ws, bs)) is False:
+                break
+    return TrainResult(_as_dict(Ws, bs), losses, done, diverged,
+                       _as_dict(*previous) if diverged and previous is not None else None)
+
+
+def _as_dict(Ws: list, bs: list) -> dict[str, np.ndarray]:
+    """Per-layer lists (index 0 unused) as the parameter dict W1, b1, W2, …"""
+    return {name: value for l in range(1, len(Ws))
+            for name, value in ((f"W{l}", Ws[l]), (f"b{l}", bs[l]))}
 
 
 def evaluate(network: Network, params: dict[str, np.ndarray], X: np.ndarray | None = None,

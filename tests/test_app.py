@@ -123,14 +123,14 @@ async def test_digits_cycle():
 async def test_selecting_a_step_jumps_there():
     app = BackpropApp("xor")
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.click(StepList, offset=(4, 3))  # the third line: step 3
+        assert app.stepper.cursor == 3
         steps = app.query_one(StepList)
         steps.focus()
         steps.highlighted = 11
         await pilot.press("enter")
         assert app.stepper.cursor == 12
         assert app.stepper.step.formula in step_text(app)
-        await pilot.click(StepList, offset=(4, 3))
-        assert app.stepper.cursor == 3
 
 
 async def test_train_runs_in_a_worker_and_can_be_stopped():

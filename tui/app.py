@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Iterable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, ProgressBar
+from textual.widgets import Footer, Header, Label, OptionList, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
-from engine.network import Network, NetworkError
+from engine.network import Network, NetworkError, save
 from engine.presets import resolve
 from engine.stepper import Stepper
 from tui.screens.help import HelpScreen
-from tui.screens.prompts import OpenPrompt, TrainPrompt
+from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
 from tui.screens.zoom import ZoomScreen, zoomable
+from tui.session import Place, SessionWriter, folder
 from tui.widgets.diagram import NetworkDiagram
 from tui.widgets.matrices import LayerPanel
 from tui.widgets.panels import LossHistory, StepList, StepPanel, UpdatesPanel
@@ -38,8 +40,15 @@ ACTIONS = [
     ("d", "digits", "Digits", "More digits", "Cycle the number of decimals: 4, 6, 8"),
     ("z", "zoom", "Zoom", "Zoom a matrix", "Every cell of the matrix being computed, scrollable"),
     ("o", "open", "Open", "Open a network", "Open another preset or a network file"),
+    ("ctrl+s", "save", "Save", "Save the network", "Write the network with its current parameters to a file"),
     ("question_mark,f1", "help", "Help", "Help", "What each panel means and every key"),
 ]
+
+
+# Keys left out of the footer so that it fits 140 columns (help and the palette list them).
+IN_HELP_ONLY = ("previous_sample", "next_sample", "digits")
+
+MIN_SIZE = (64, 22)  # below this the panels cannot show a step legibly
 
 
 class BackpropApp(App[None]):
@@ -47,22 +56,30 @@ class BackpropApp(App[None]):
     TITLE = "backprop-tui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
-        *[Binding(keys, action, label, tooltip=help_text, id=action, show=action not in ("previous_sample",))
+        *[Binding(keys, action, label, tooltip=help_text, id=action, show=action not in IN_HELP_ONLY)
           for keys, action, label, _, help_text in ACTIONS],
         Binding("escape", "stop_training", "Stop training", show=False),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, network: str | Network = "xor"):
+    def __init__(self, network: str | Network = "xor", place: Place | None = None, remember: bool = False):
+        """network: a preset name, a path or a Network; place: a saved session to continue;
+        remember: keep the session on disk as it changes (the command line does)."""
         super().__init__()
-        self.network = resolve(network) if isinstance(network, str) else network
-        self.stepper = Stepper(self.network)
-        self.view = View(self.stepper)
+        if place is not None:
+            self.network, self.stepper = place.network, place.stepper()
+            self.view = View(self.stepper, digits=place.digits, focus=place.focus)
+        else:
+            self.network = resolve(network) if isinstance(network, str) else network
+            self.stepper = Stepper(self.network)
+            self.view = View(self.stepper)
         self.trainer: Worker | None = None
+        self.session = SessionWriter() if remember else None
 
     # -- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        yield Static(id="too-small")
         yield Header()
         with Horizontal(id="top"):
             yield NetworkDiagram(id="diagram")
@@ -85,7 +102,12 @@ class BackpropApp(App[None]):
         self.query_one("#diagram").border_title = "network"
         self.refresh_view()
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        width, height = event.size
+        small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
+        self.screen.set_class(small, "-too-small")
+        self.query_one("#too-small", Static).update(
+            f"terminal too small: need {MIN_SIZE[0]} × {MIN_SIZE[1]}, have {width} × {height}")
         self.call_after_refresh(self.refresh_view)
 
     def refresh_view(self) -> None:
@@ -99,6 +121,18 @@ class BackpropApp(App[None]):
         self.query_one(UpdatesPanel).show(view)
         self.query_one(StepList).show(view)
         self.query_one(LossHistory).show(s.losses, view.fmt)
+        self.remember()
+
+    def remember(self) -> None:
+        """Keep the learner's place on disk (see tui/session.py); a failure is said once."""
+        if self.session is None:
+            return
+        try:
+            self.session.save(self.stepper, self.view.focus, self.view.digits)
+        except OSError as err:
+            self.session = None
+            self.notify(f"Cannot keep the session in {folder()}: {err.strerror or err}. The app works on; "
+                        f"--resume will not find this place.", severity="warning", timeout=8)
 
     def status_line(self) -> tuple[str, str]:
         """(title, subtitle) for the header, shortened until it fits the width."""
@@ -218,6 +252,24 @@ class BackpropApp(App[None]):
         await layers.mount(*self._layer_panels())
         self.call_after_refresh(self.refresh_view)
 
+    def action_save(self) -> None:
+        if not self.busy:
+            slug = re.sub(r"[^a-z0-9]+", "-", self.network.name.lower()).strip("-") or "network"
+            self.push_screen(SavePrompt(f"{slug}.toml"), self.save_network)
+
+    def save_network(self, path: str | None) -> None:
+        if path is None:
+            return
+        try:
+            save(self.network.with_params(self.stepper.params), path)
+        except (OSError, ValueError) as err:
+            reason = getattr(err, "strerror", None) or str(err)
+            self.notify(f"Cannot save {path}: {reason}. Nothing was written.", title="Not saved",
+                        severity="error", timeout=8)
+            return
+        self.notify(f"Saved {path}: the network at iteration {self.stepper.iteration + 1}, step "
+                    f"{self.stepper.cursor}/{self.stepper.total}.", timeout=4)
+
     # -- training --------------------------------------------------------------------------------
 
     def action_train(self) -> None:
@@ -258,9 +310,15 @@ class BackpropApp(App[None]):
     def training_finished(self, done: int, count: int) -> None:
         self.query_one("#training").display = False
         self.trainer = None
+        self.refresh_view()
+        found = self.stepper.nonfinite(revealed_only=False)
+        if found is not None:
+            self.notify(f"Training stopped after {done:,} iterations: the numbers diverged at {found.describe()} "
+                        f"Step through this iteration to see it happen, or press p to go back.",
+                        title="Diverged", severity="error", timeout=15)
+            return
         note = f"Trained {done:,} iterations" + ("" if done == count else f" (stopped; {count:,} asked)")
         self.notify(note + f"; now at iteration {self.stepper.iteration + 1}.", timeout=4)
-        self.refresh_view()
 
     def action_stop_training(self) -> None:
         if self.trainer is not None and self.trainer.is_running:

@@ -12,6 +12,7 @@ from engine import __version__
 
 COMMANDS = ("trace", "train", "check", "presets")
 PROG = "backprop-tui"
+DIVERGED = 3  # exit status when the numbers stop being finite
 
 EXAMPLES = """\
 commands:
@@ -24,6 +25,7 @@ examples:
   backprop-tui                             open the app on the xor preset
   backprop-tui two-outputs                 open a preset by name
   backprop-tui my-net.toml                 open a network file
+  backprop-tui --resume                    reopen the last session where it was
   backprop-tui trace xor --format markdown --output xor.md
   backprop-tui trace regression --sample 2 --iterations 3
   backprop-tui train xor --iterations 20000 --save xor-trained.toml
@@ -67,6 +69,8 @@ def _app_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("network", nargs="?", default="xor", metavar="NETWORK",
                         help="preset name or network file to open (default: xor)")
+    parser.add_argument("--resume", action="store_true",
+                        help="reopen the last session exactly where it was (network, parameters, step, mode)")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -153,7 +157,15 @@ def cmd_trace(args, network) -> int:
         return _fail(f"--sample {args.sample}: the network has {network.samples} samples, "
                      f"numbered 0 to {network.samples - 1}")
     trace = run_trace(network, args.iterations, args.sample)
-    return _write_output(args.output, FORMATS[args.format](trace))
+    status = _write_output(args.output, FORMATS[args.format](trace))
+    if status == 0 and trace.nonfinite is not None:
+        return _diverged(trace.nonfinite, "the trace stops after that iteration")
+    return status
+
+
+def _diverged(found, what_next: str) -> int:
+    print(f"{PROG}: warning: the numbers diverged at {found.describe()} ({what_next})", file=sys.stderr)
+    return DIVERGED
 
 
 def cmd_train(args, network) -> int:
@@ -166,6 +178,12 @@ def cmd_train(args, network) -> int:
         bar = _Progress(args.iterations, "training")
         callback = lambda done, loss, params: bar(done, f"loss {EXPORT_FORMAT(loss)}")  # noqa: E731
     result = train(network, args.iterations, on_iteration=callback)
+    if result.diverged:
+        from engine.divergence import locate
+
+        found = locate(network, result.previous, result.params, network.X, network.Y, result.iterations)
+        print(f"training stopped after {result.iterations} iterations: the loss is no longer finite")
+        return _diverged(found, "nothing saved" if args.save else "stopped there")
     final = evaluate(network, result.params)
     print(f"loss after {result.iterations} iterations: {EXPORT_FORMAT(final)} "
           f"(before: {EXPORT_FORMAT(result.losses[0])})")
@@ -201,7 +219,21 @@ def cmd_check(args, network) -> int:
 def _open_app(args, network) -> int:
     from tui.app import BackpropApp
 
-    app = BackpropApp(network=network)
+    app = BackpropApp(network=network, remember=True)
+    app.run()
+    return app.return_code or 0
+
+
+def _resume() -> int:
+    from tui.session import SessionError, load_place
+
+    try:
+        place = load_place()
+    except SessionError as err:
+        return _fail(f"cannot resume: {err}")
+    from tui.app import BackpropApp
+
+    app = BackpropApp(place=place, remember=True)
     app.run()
     return app.return_code or 0
 
@@ -213,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv[1:] if command else argv)
     if command == "presets":
         return cmd_presets(args)
+    if command is None and args.resume:
+        return _resume()
 
     from engine.network import NetworkError
     from engine.presets import resolve

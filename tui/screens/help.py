@@ -7,19 +7,19 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from tui.screens.dialog import Dialog
 from textual.widgets import Markdown
 
 HELP_TEXT = (Path(__file__).parent.parent / "help.md").read_text(encoding="utf-8")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 90%; border: round $accent;
                                   background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close help")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:

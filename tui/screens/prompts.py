@@ -1,12 +1,14 @@
-"""Small dialogs: how many iterations to train, and which network to open."""
+"""Small dialogs: how many iterations to train, which network to open, where to save."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from tui.screens.dialog import Dialog
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -23,11 +25,11 @@ _DIALOG_CSS = """
 """
 
 
-class TrainPrompt(ModalScreen[int | None]):
+class TrainPrompt(Dialog[int | None]):
     """Asks how many iterations to train; dismisses with the number, or None."""
 
     DEFAULT_CSS = _DIALOG_CSS.format(name="TrainPrompt")
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "close", "Cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -42,14 +44,14 @@ class TrainPrompt(ModalScreen[int | None]):
         if not text.isdigit() or not 1 <= int(text) <= MAX_TRAIN:
             self.query_one("#train-error", Label).update(f"expected a whole number from 1 to {MAX_TRAIN:,}")
             return
-        self.dismiss(int(text))
+        self.close(int(text))
 
 
-class OpenPrompt(ModalScreen[str | None]):
+class OpenPrompt(Dialog[str | None]):
     """Pick a preset, or type the path of a network file; dismisses with the name or path."""
 
     DEFAULT_CSS = _DIALOG_CSS.format(name="OpenPrompt") + "OpenPrompt OptionList { height: auto; max-height: 10; }"
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS = [Binding("escape", "close", "Cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -62,9 +64,42 @@ class OpenPrompt(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected)
     def preset_chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.close(event.option.id)
 
     @on(Input.Submitted)
     def path_given(self, event: Input.Submitted) -> None:
         if event.value.strip():
-            self.dismiss(event.value.strip())
+            self.close(event.value.strip())
+
+
+class SavePrompt(Dialog[str | None]):
+    """Asks where to save the network; asks again before overwriting a file."""
+
+    DEFAULT_CSS = _DIALOG_CSS.format(name="SavePrompt")
+    BINDINGS = [Binding("escape", "close", "Cancel")]
+
+    def __init__(self, default: str):
+        super().__init__()
+        self.default = default
+        self.confirmed: str | None = None  # the existing file the user agreed to overwrite
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "save"
+            yield Label("Save the network with its current parameters as (Enter saves, Esc cancels):")
+            yield Input(value=self.default, id="save-path")
+            yield Label("", id="save-note", classes="error")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        path = event.value.strip()
+        note = self.query_one("#save-note", Label)
+        if not path:
+            note.update("a file name is needed")
+        elif Path(path).is_dir():
+            note.update(f"{path} is a folder; add a file name")
+        elif Path(path).exists() and path != self.confirmed:
+            self.confirmed = path
+            note.update(f"{path} exists: Enter again to overwrite it, Esc to cancel")
+        else:
+            self.close(path)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.geometry import Size
-from textual.screen import ModalScreen
+from tui.screens.dialog import Dialog
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Label
@@ -67,7 +67,7 @@ class MatrixGrid(ScrollView):
         return strip.crop(scroll_x, scroll_x + self.size.width)
 
 
-class ZoomScreen(ModalScreen[None]):
+class ZoomScreen(Dialog[None]):
     """Every cell of one quantity; Tab and Shift+Tab move to the layer's other quantities."""
 
     DEFAULT_CSS = """
@@ -76,7 +76,7 @@ class ZoomScreen(ModalScreen[None]):
     ZoomScreen Label { color: $text-muted; padding: 0 1; }
     """
     BINDINGS = [
-        Binding("escape,q,z", "dismiss", "Close"),
+        Binding("escape,q,z", "close", "Close"),
         Binding("tab", "move(1)", "Next quantity"),
         Binding("shift+tab", "move(-1)", "Previous quantity"),
     ]

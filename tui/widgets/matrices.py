@@ -122,14 +122,15 @@ class LayerPanel(ScrollableContainer):
         step = view.stepper.step
         style = self.get_component_rich_style
         blocks = []
-        written = None
+        focus = None  # the block to keep in sight: the one written, else the first one read
         for pattern in QUANTITIES:
             name = pattern.format(l=l)
             if step is not None and step.writes == name:
                 s = style("matrix--written")
-                written = len(blocks)
+                focus = len(blocks)
             elif step is not None and name in step.reads:
                 s = style("matrix--read")
+                focus = len(blocks) if focus is None else focus
             else:
                 s = style("matrix--plain")
             per_sample = not name.startswith(("W", "b", "dL/dW", "dL/db"))
@@ -137,7 +138,9 @@ class LayerPanel(ScrollableContainer):
                                        s, style("matrix--focus"), style("matrix--muted")))
         text, starts = flow(blocks, max(self.scrollable_content_region.width, 20))
         self.query_one(Static).update(text)
-        if written is not None:  # keep the matrix being written in sight, whole if it fits
-            top, bottom = starts[written], starts[written] + len(blocks[written])
-            if top < self.scroll_y or bottom > self.scroll_y + self.scrollable_content_region.height:
-                self.call_after_refresh(self.scroll_to, y=top, animate=False)
+        # The scroll follows from the step alone (the same step, the same picture): the top, or
+        # the focused block at the top when it would not fit on the first page.
+        top = 0
+        if focus is not None and starts[focus] + len(blocks[focus]) > self.scrollable_content_region.height:
+            top = starts[focus]
+        self.call_after_refresh(self.scroll_to, y=top, animate=False)

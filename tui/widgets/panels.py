@@ -28,9 +28,10 @@ class StepPanel(VerticalScroll):
     StepPanel > .step--later { color: $text-muted; }
     StepPanel > .step--label { color: $text-muted; }
     StepPanel > .step--why { text-style: italic; }
+    StepPanel > .step--danger { color: $error; text-style: bold; }
     """
     COMPONENT_CLASSES = {"step--formula", "step--computing", "step--known", "step--later", "step--label",
-                         "step--why"}
+                         "step--why", "step--danger"}
 
     def compose(self):
         yield Static(id="step-text")
@@ -52,6 +53,9 @@ class StepPanel(VerticalScroll):
             self.query_one(Static).update(text)
             return
         self.border_subtitle = f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}"
+        found = s.nonfinite()
+        if found is not None:
+            text.append(f"⚠ not finite from {found.describe()}\n\n", style("step--danger"))
         text.append(step.formula + "\n", style("step--formula"))
         if step.chain:
             text.append("\nchain rule: ", style("step--label"))
@@ -173,6 +177,8 @@ class StepList(OptionList):
             self.add_options([Option(f, id=str(i)) for i, f in enumerate(formulas)])
         self.border_subtitle = f"{s.cursor}/{s.total}"
         self.highlighted = s.cursor - 1 if s.cursor else None
+        # the current step at the top, the ones to come below it: the same step, the same picture
+        self.call_after_refresh(self.scroll_to_highlight, top=True)
 
 
 class LossHistory(Vertical):
