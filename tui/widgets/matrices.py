@@ -20,7 +20,7 @@ LIMIT = 6  # rows and columns shown before eliding
 
 
 def matrix_block(title: str, value: np.ndarray | None, view: View, per_sample: bool,
-                 style: Style, focus_style: Style, muted: Style) -> list[Text]:
+                 style: Style, focus_style: Style, muted: Style, danger: Style) -> list[Text]:
     """Lines of one matrix: a title with its shape, then its rows (or a dash if not computed)."""
     if value is None:
         return [Text(title, style=muted), Text("  —", style=muted)]
@@ -51,8 +51,12 @@ def matrix_block(title: str, value: np.ndarray | None, view: View, per_sample: b
             line.append(" ".join(("⋮" if j is not None else "⋱").rjust(width) for j in cols), style=muted)
         else:
             row_style = style + (focus_style if i == focus_row else Style())
-            line.append(" ".join(cells[(i, j)].rjust(width) if j is not None else "⋯".rjust(width)
-                                 for j in cols), style=row_style)
+            texts = [cells[(i, j)] if j is not None else "⋯" for j in cols]
+            line.append(" ".join(t.rjust(width) for t in texts), style=row_style)
+            for n, t in enumerate(texts):
+                if t in ("nan", "inf", "-inf"):  # a diverged value stands out in any panel
+                    end = 1 + (n + 1) * (width + 1) - 1
+                    line.stylize(danger, end - len(t), end)
         lines.append(line)
     return lines
 
@@ -104,8 +108,10 @@ class LayerPanel(ScrollableContainer):
     LayerPanel > .matrix--plain { color: $foreground; }
     LayerPanel > .matrix--muted { color: $text-muted; }
     LayerPanel > .matrix--focus { text-style: bold; }
+    LayerPanel > .matrix--danger { color: $error; text-style: bold reverse; }
     """
-    COMPONENT_CLASSES = {"matrix--written", "matrix--read", "matrix--plain", "matrix--muted", "matrix--focus"}
+    COMPONENT_CLASSES = {"matrix--written", "matrix--read", "matrix--plain", "matrix--muted", "matrix--focus",
+                         "matrix--danger"}
 
     def __init__(self, layer: int, **kwargs):
         super().__init__(**kwargs)
@@ -135,7 +141,8 @@ class LayerPanel(ScrollableContainer):
                 s = style("matrix--plain")
             per_sample = not name.startswith(("W", "b", "dL/dW", "dL/db"))
             blocks.append(matrix_block(view.symbol(name), view.stepper.value(name), view, per_sample,
-                                       s, style("matrix--focus"), style("matrix--muted")))
+                                       s, style("matrix--focus"), style("matrix--muted"),
+                                       style("matrix--danger")))
         text, starts = flow(blocks, max(self.scrollable_content_region.width, 20))
         self.query_one(Static).update(text)
         # The scroll follows from the step alone (the same step, the same picture): the top, or
