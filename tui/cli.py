@@ -41,24 +41,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n(see `{PROG} --help`)\n")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"found {text!r}, expected a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"found {value}, expected a whole number >= 1")
-    return value
+def _whole(minimum: int, expected: str):
+    """An argparse type: a whole number >= minimum, else `found …, expected <expected>`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"found {text!r}, expected {expected}")
+        return value
+
+    return parse
 
 
-def _index(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"found {text!r}, expected a sample number counted from 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"found {value}, expected a sample number counted from 0")
-    return value
+_positive = _whole(1, "a whole number >= 1")
+_index = _whole(0, "a sample number counted from 0")
 
 
 def _app_parser() -> argparse.ArgumentParser:
