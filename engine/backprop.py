@@ -27,7 +27,7 @@ def pre_activation(a_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarr
 
 
 def loss_value(loss: Loss, z: np.ndarray, a: np.ndarray, y: np.ndarray, scale: float) -> float:
-    return float(scale * np.sum(loss.per_sample(z, a, y)))
+    return float(scale * np.sum(loss.terms(z, a, y)))
 
 
 def chain(dL_da: np.ndarray, da_dz: np.ndarray) -> np.ndarray:

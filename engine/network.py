@@ -11,7 +11,6 @@ import json
 import math
 import os
 import tomllib
-import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -400,6 +399,8 @@ class _Parser:
         return data[:, :inputs].copy(), data[:, inputs:].copy()
 
     def read_npz(self, path, inputs, outputs):
+        import zipfile  # only .npz data needs it; keeps start-up light
+
         label = f"data.file ({path.name})"
         try:
             with zipfile.ZipFile(path) as archive:

@@ -168,14 +168,14 @@ def _diverged(found, what_next: str) -> int:
 
 
 def cmd_train(args, network) -> int:
-    from engine.export import EXPORT_FORMAT
     from engine.network import save
+    from engine.notation import significant
     from engine.training import evaluate, train
 
     callback = None
     if sys.stderr.isatty():
         bar = _Progress(args.iterations, "training")
-        callback = lambda done, loss, params: bar(done, f"loss {EXPORT_FORMAT(loss)}")  # noqa: E731
+        callback = lambda done, loss, params: bar(done, f"loss {significant()(loss)}")  # noqa: E731
     result = train(network, args.iterations, on_iteration=callback)
     if result.diverged:
         from engine.divergence import locate
@@ -184,8 +184,8 @@ def cmd_train(args, network) -> int:
         print(f"training stopped after {result.iterations} iterations: the loss is no longer finite")
         return _diverged(found, "nothing saved" if args.save else "stopped there")
     final = evaluate(network, result.params)
-    print(f"loss after {result.iterations} iterations: {EXPORT_FORMAT(final)} "
-          f"(before: {EXPORT_FORMAT(result.losses[0])})")
+    fmt = significant()  # the export format: 6 significant digits
+    print(f"loss after {result.iterations} iterations: {fmt(final)} (before: {fmt(result.losses[0])})")
     if args.save:
         try:
             save(network.with_params(result.params), args.save)

@@ -1,0 +1,137 @@
+"""The benchmark runner: each measure side by side with its baseline, alternating A B A B,
+medians of --rounds (default 5) fresh processes each. Prints a Markdown table and the machine.
+
+    python benchmarks/run.py [--rounds N]
+
+Budgets (issue 5) are reported, never asserted: this is not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data"
+PY = sys.executable
+PROBE = [PY, str(HERE / "probe.py")]
+HAND = [PY, str(HERE / "handwritten.py")]
+CLI = [shutil.which("backprop-tui") or PY] + ([] if shutil.which("backprop-tui") else
+                                               ["-c", "from tui.cli import entry; entry()"])
+
+LARGE = """\
+name = "MNIST-sized 784-128-64-10"
+inputs = 784
+loss = "ce"
+learning_rate = 0.1
+seed = 0
+
+[[layers]]
+units = 128
+activation = "relu"
+
+[[layers]]
+units = 64
+activation = "relu"
+
+[[layers]]
+units = 10
+activation = "softmax"
+
+[data]
+file = "samples.csv"
+"""
+
+
+def large_network() -> Path:
+    """784-128-64-10 on 64 samples in a CSV file, from a fixed seed (as in the tests)."""
+    DATA.mkdir(exist_ok=True)
+    rng = np.random.default_rng(0)
+    X = rng.random((64, 784)).round(3)
+    Y = np.eye(10)[rng.integers(0, 10, 64)]
+    np.savetxt(DATA / "samples.csv", np.hstack([X, Y]), delimiter=",", fmt="%g")
+    (DATA / "large.toml").write_text(LARGE)
+    return DATA / "large.toml"
+
+
+def wall(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def printed(cmd: list[str]) -> float:
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def side_by_side(a, b, rounds: int) -> tuple[float, float]:
+    """Medians of a() and b(), taken alternately."""
+    xs, ys = [], []
+    for _ in range(rounds):
+        xs.append(a())
+        ys.append(b())
+    return statistics.median(xs), statistics.median(ys)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5)
+    rounds = parser.parse_args().rounds
+    large = str(large_network())
+    csv = str(DATA / "samples.csv")
+    rows = []
+
+    def ratio(name, a, b, budget, unit):
+        x, y = side_by_side(a, b, rounds)
+        rows.append((name, f"{x:.3g} {unit}", f"{y:.3g} {unit}", f"{x / y:.2f}×", f"≤ {budget}×", x / y <= budget))
+
+    def diff(name, a, b, budget):
+        x, y = side_by_side(a, b, rounds)
+        rows.append((name, f"{x:.1f} ms", f"{y:.1f} ms", f"+{x - y:.1f} ms", f"≤ +{budget} ms", x - y <= budget))
+
+    ratio("1. train xor, 20,000 iterations (whole process) vs hand-written NumPy",
+          lambda: wall(CLI + ["train", "xor", "--iterations", "20000"]),
+          lambda: wall(HAND + ["xor", "20000"]), 1.3, "s")
+    ratio("2. start-up to first idle frame, xor vs bare app",
+          lambda: printed(PROBE + ["startup", "ours", "xor"]),
+          lambda: printed(PROBE + ["startup", "bare", "-"]), 1.5, "ms")
+    diff("3. step key (n, pause), xor vs bare app",
+         lambda: printed(PROBE + ["keys", "ours", "xor", "20"]),
+         lambda: printed(PROBE + ["keys", "bare", "-", "20"]), 25)
+    ratio("4a. start-up, 784-128-64-10 vs bare app",
+          lambda: printed(PROBE + ["startup", "ours", large]),
+          lambda: printed(PROBE + ["startup", "bare", "-"]), 3, "ms")
+    diff("4b. step key, 784-128-64-10 vs bare app",
+         lambda: printed(PROBE + ["keys", "ours", large, "20"]),
+         lambda: printed(PROBE + ["keys", "bare", "-", "20"]), 50)
+    seconds = statistics.median(wall(CLI + ["trace", large, "--format", "json", "--output", os.devnull])
+                                for _ in range(rounds))
+    rows.append(("4c. trace one iteration of 784-128-64-10 (whole process)", f"{seconds:.2f} s", "", "",
+                 "< 2 s", seconds < 2))
+    ratio("4d. peak RSS: the app vs train, 784-128-64-10",
+          lambda: printed(PROBE + ["rss", "ours", large]) / 1024,
+          lambda: printed(PROBE + ["child-rss", *CLI, "train", large, "-n", "20"]) / 1024, 3, "MiB")
+    ratio("5. peak RSS: train vs hand-written NumPy, 784-128-64-10",
+          lambda: printed(PROBE + ["child-rss", *CLI, "train", large, "-n", "20"]) / 1024,
+          lambda: printed(PROBE + ["child-rss", *HAND, "large", "20", csv]) / 1024, 1.5, "MiB")
+
+    print("| measure | backprop-tui | baseline | result | budget | within |")
+    print("|---|---|---|---|---|---|")
+    for name, ours, base, result, budget, ok in rows:
+        print(f"| {name} | {ours} | {base} | {result} | {budget} | {'yes' if ok else '**no**'} |")
+    print(f"\nMachine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+          f"NumPy {np.__version__}; {rounds} rounds each, medians.")
+
+
+if __name__ == "__main__":
+    main()
