@@ -17,9 +17,7 @@ from textual.worker import Worker, get_current_worker
 from engine.network import Network, NetworkError, save
 from engine.presets import resolve
 from engine.stepper import Stepper
-from tui.screens.help import HelpScreen
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
-from tui.screens.zoom import ZoomScreen, zoomable
 from tui.session import Place, SessionWriter, folder
 from tui.widgets.diagram import NetworkDiagram
 from tui.widgets.matrices import LayerPanel
@@ -226,9 +224,13 @@ class BackpropApp(App[None]):
     # -- dialogs ---------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen  # the Markdown widget loads only when help opens
+
         self.push_screen(HelpScreen())
 
     def action_zoom(self) -> None:
+        from tui.screens.zoom import ZoomScreen, zoomable  # imported when first used: faster start-up
+
         names, start = zoomable(self.view)
         self.push_screen(ZoomScreen(self.view, names, start))
 

@@ -12,7 +12,7 @@ from textual.containers import ScrollableContainer
 from textual.widgets import Static
 
 from engine.notation import indices
-from tui.widgets.present import View
+from tui.widgets.present import View, show_text
 
 # The quantities of layer l, in the order the panel shows them.
 QUANTITIES = ("W{l}", "b{l}", "z{l}", "a{l}", "dL/da{l}", "da{l}/dz{l}", "delta{l}", "dL/dW{l}", "dL/db{l}")
@@ -144,10 +144,11 @@ class LayerPanel(ScrollableContainer):
                                        s, style("matrix--focus"), style("matrix--muted"),
                                        style("matrix--danger")))
         text, starts = flow(blocks, max(self.scrollable_content_region.width, 20))
-        self.query_one(Static).update(text)
+        show_text(self.query_one(Static), text)
         # The scroll follows from the step alone (the same step, the same picture): the top, or
         # the focused block at the top when it would not fit on the first page.
         top = 0
         if focus is not None and starts[focus] + len(blocks[focus]) > self.scrollable_content_region.height:
             top = starts[focus]
-        self.call_after_refresh(self.scroll_to, y=top, animate=False)
+        if top != self.scroll_y:
+            self.call_after_refresh(self.scroll_to, y=top, animate=False)

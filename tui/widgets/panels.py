@@ -10,7 +10,7 @@ from textual.widgets import OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from engine.notation import indices
-from tui.widgets.present import View
+from tui.widgets.present import View, show_text
 
 PHASE_MARK = {"forward": "→", "loss": "L", "backward": "←", "update": "Δ"}
 
@@ -50,7 +50,7 @@ class StepPanel(VerticalScroll):
             text.append("n", style("step--computing"))
             text.append(" to compute the first factor of the forward pass: ", style("step--label"))
             text.append(s.steps[0].formula, style("step--formula"))
-            self.query_one(Static).update(text)
+            show_text(self.query_one(Static), text)
             return
         self.border_subtitle = f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}"
         found = s.nonfinite()
@@ -85,7 +85,7 @@ class StepPanel(VerticalScroll):
         if explain:
             text.append("\nwhy: ", style("step--label"))
             text.append(step.explanation, style("step--why"))
-        self.query_one(Static).update(text)
+        show_text(self.query_one(Static), text)
 
 
 def _computing(step) -> set[int]:
@@ -132,7 +132,7 @@ class UpdatesPanel(VerticalScroll):
                             f"{fmt(s.derived.loss)}\n", style("update--label"))
             text.append("The parameters change in the update phase, after every gradient is known: "
                         "p ← p − η ∂L/∂p.", style("update--label"))
-            self.query_one(Static).update(text)
+            show_text(self.query_one(Static), text)
             return
         for st in updates:
             old, new = st.operands[0], st.value
@@ -151,7 +151,7 @@ class UpdatesPanel(VerticalScroll):
                             style("update--up" if change > 0 else "update--down"))
             text.append("\n")
         text.rstrip()
-        self.query_one(Static).update(text)
+        show_text(self.query_one(Static), text)
         # the summary (top) once the iteration is done, else the newest update (bottom)
         self.call_after_refresh(self.scroll_home if s.cursor == s.total else self.scroll_end, animate=False)
 
@@ -176,9 +176,11 @@ class StepList(OptionList):
             self.clear_options()
             self.add_options([Option(f, id=str(i)) for i, f in enumerate(formulas)])
         self.border_subtitle = f"{s.cursor}/{s.total}"
-        self.highlighted = s.cursor - 1 if s.cursor else None
-        # the current step at the top, the ones to come below it: the same step, the same picture
-        self.call_after_refresh(self.scroll_to_highlight, top=True)
+        highlighted = s.cursor - 1 if s.cursor else None
+        if highlighted != self.highlighted:
+            self.highlighted = highlighted
+            # the current step at the top, the ones to come below it: the same step, the same picture
+            self.call_after_refresh(self.scroll_to_highlight, top=True)
 
 
 class LossHistory(Vertical):
@@ -200,5 +202,7 @@ class LossHistory(Vertical):
             label.update(Text("no iteration finished yet", Style(dim=True)))
         else:
             label.update(f"{len(losses)} iterations · first {fmt(losses[0])} · latest {fmt(losses[-1])}")
-        finite = [x for x in losses if np.isfinite(x)]
-        self.query_one(Sparkline).data = finite[-400:]
+        finite = [x for x in losses[-400:] if np.isfinite(x)]
+        sparkline = self.query_one(Sparkline)
+        if finite != sparkline.data:
+            sparkline.data = finite

@@ -16,6 +16,13 @@ from engine.stepper import Stepper
 
 DIGITS = (4, 6, 8)
 
+
+def show_text(static, text) -> None:
+    """Update a Static only when its text changed: an unchanged panel costs no relayout."""
+    if getattr(static, "_shown", None) != text:
+        static._shown = text
+        static.update(text)
+
 _LAYER_ID = re.compile(r"^(?:[zab]|delta|dL/d[ab]|dL/dW|W|da)(\d+)(?:/dz\d+)?$")
 
 
