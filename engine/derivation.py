@@ -180,7 +180,7 @@ class _Derivation:
         return f"∂L/∂{p[0]}", ((f"∂L/∂{a[0]}", f"dL/da{l}"), (f"∂{a[0]}/∂{z[0]}", f"da{l}/dz{l}"), last)
 
     def run(self) -> Iteration:
-        net, s, L = self.net, self.s, self.net.depth
+        net, L = self.net, self.net.depth
         p = self.params
         a_prev = self.X
         zs, As = [None], [self.X]
@@ -350,7 +350,7 @@ class _Derivation:
 
     def weight_grad(self, l, delta_value, a_prev):
         s = self.s
-        d, x, W, z, a = s.delta(l), s.x(l - 1), s.W(l), s.z(l), s.a(l)
+        d, x, W, z = s.delta(l), s.x(l - 1), s.W(l), s.z(l)
         value = bp.weight_grad(delta_value, a_prev)
         if self.single:
             formula = (f"{d[0]}{x[0]}ᵀ", f"{d[1]} {x[1]}^\\top")
@@ -368,7 +368,7 @@ class _Derivation:
 
     def bias_grad(self, l, delta_value):
         s = self.s
-        d, b, z, a = s.delta(l), s.b(l), s.z(l), s.a(l)
+        d, b, z = s.delta(l), s.b(l), s.z(l)
         value = bp.bias_grad(delta_value)
         if self.single:
             formula, template, summed = (d[0], d[1]), ("‹0›", "‹0›"), ""

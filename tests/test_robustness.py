@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from engine.divergence import locate
 from engine.network import load
-from engine.presets import names, path as preset_path, resolve
+from engine.presets import names, path as preset_path
 from engine.training import train
 from tui.app import MIN_SIZE, BackpropApp
 from tui.cli import main
@@ -277,3 +277,18 @@ def test_damaged_parameters_file(tmp_path, monkeypatch):
     np.savez(params, W1=np.zeros((3, 3)))
     with pytest.raises(SessionError, match="W1 is missing or not a"):
         load_place()
+
+
+async def test_resizing_and_keys_while_training_touch_nothing_the_worker_changes():
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        app.stepper.history_bytes = 1  # keep two checkpoints: the worker evicts while it runs
+        await pilot.press("t", *"20000", "enter")
+        for size in [(100, 30), (140, 45), (30, 10), (140, 45)]:
+            await pilot.resize_terminal(*size)
+            await pilot.press("z", "d", "n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app._exception is None and app.stepper.iteration == 20000
+        app.stepper.goto(0)  # an `n` may have landed after the run ended
+        assert app.stepper.back() and app.stepper.iteration == 19999

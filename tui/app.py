@@ -109,7 +109,10 @@ class BackpropApp(App[None]):
         self.call_after_refresh(self.refresh_view)
 
     def refresh_view(self) -> None:
-        """Show the Stepper's state in every panel."""
+        """Show the Stepper's state in every panel (not while a training worker changes it;
+        the panels catch up when it finishes)."""
+        if self.trainer is not None and self.trainer.is_running:
+            return
         s, view = self.stepper, self.view
         self.title, self.sub_title = self.status_line()
         self.query_one(NetworkDiagram).show(view)
@@ -229,6 +232,8 @@ class BackpropApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_zoom(self) -> None:
+        if self.busy:
+            return
         from tui.screens.zoom import ZoomScreen, zoomable  # imported when first used: faster start-up
 
         names, start = zoomable(self.view)
