@@ -24,6 +24,10 @@ def step_text(app) -> str:
     return str(app.query_one(StepPanel).query_one(Static).content)
 
 
+def status(app) -> str:
+    return str(app.query_one("#status", Static).content)
+
+
 def layer_text(app, layer) -> str:
     return str(app.query_one(f"#layer-{layer}", LayerPanel).query_one(Static).content)
 
@@ -54,7 +58,7 @@ async def test_a_whole_iteration_shows_the_numbers_trace_prints(capsys, preset, 
             shown = notation.text(value if value.ndim else value.item(), fmt, column)
             assert f" = {shown}\n" in step_text(app), (k, step.formula)
             assert step.formula in step_text(app)
-            assert f"step {k + 1}/{len(values)}" in app.sub_title
+            assert f"step {k + 1}/{len(values)}" in status(app)
             if step.layer is not None and step.phase != "update":
                 flat = value.reshape(-1)
                 assert fmt(flat[0]) in layer_text(app, step.layer)
@@ -67,9 +71,9 @@ async def test_back_undoes_exactly_across_an_iteration_boundary():
     app = BackpropApp("xor")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("i")
-        at_end = (step_text(app), layer_text(app, 1), app.sub_title)
+        at_end = (step_text(app), layer_text(app, 1), status(app))
         await pilot.press("n", "n", "p", "left")
-        assert (step_text(app), layer_text(app, 1), app.sub_title) == at_end
+        assert (step_text(app), layer_text(app, 1), status(app)) == at_end
         for _ in range(19):
             await pilot.press("p")
         assert app.stepper.cursor == 0 and app.stepper.iteration == 0
@@ -98,9 +102,9 @@ async def test_sample_mode_and_choosing_the_sample():
     app = BackpropApp("regression")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        assert "Z₁ = XW₁ᵀ + b₁" in step_text(app) and "batch of 4" in app.sub_title
+        assert "Z₁ = XW₁ᵀ + b₁" in step_text(app) and "batch of 4" in status(app)
         await pilot.press("m")
-        assert app.stepper.sample == 0 and "z₁ = W₁x + b₁" in step_text(app) and "sample 0" in app.sub_title
+        assert app.stepper.sample == 0 and "z₁ = W₁x + b₁" in step_text(app) and "sample 0" in status(app)
         await pilot.press("right_square_bracket", "right_square_bracket")
         assert app.stepper.sample == 2 and app.stepper.cursor == 1
         await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")

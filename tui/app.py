@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, ProgressBar, Static
+from textual.widgets import Footer, Label, OptionList, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from engine.network import Network, NetworkError, save
@@ -78,7 +78,7 @@ class BackpropApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
-        yield Header()
+        yield Static(id="status")
         with Horizontal(id="top"):
             yield NetworkDiagram(id="diagram")
             yield StepPanel(id="step")
@@ -97,6 +97,7 @@ class BackpropApp(App[None]):
         return [LayerPanel(l, id=f"layer-{l}") for l in range(1, self.network.depth + 1)]
 
     def on_mount(self) -> None:
+        self.title = self.network.name
         self.query_one("#diagram").border_title = "network"
         self.refresh_view()
 
@@ -114,7 +115,8 @@ class BackpropApp(App[None]):
         if self.trainer is not None and self.trainer.is_running:
             return
         s, view = self.stepper, self.view
-        self.title, self.sub_title = self.status_line()
+        # A Static of fixed height, updated without a relayout: Textual's Header cost ~20 ms a key.
+        self.query_one("#status", Static).update(self.status_line(), layout=False)
         self.query_one(NetworkDiagram).show(view)
         self.query_one(StepPanel).show(view)
         for panel in self.query(LayerPanel):
@@ -135,8 +137,9 @@ class BackpropApp(App[None]):
             self.notify(f"Cannot keep the session in {folder()}: {err.strerror or err}. The app works on; "
                         f"--resume will not find this place.", severity="warning", timeout=8)
 
-    def status_line(self) -> tuple[str, str]:
-        """(title, subtitle) for the header, shortened until it fits the width."""
+    def status_line(self) -> str:
+        """The header line, shortened until it fits the width: network, iteration, phase, step,
+        loss, batch or sample."""
         s, fmt = self.stepper, self.view.fmt
         revealed = s.cursor > 0 and s.phase != "forward"
         loss = "loss —" if s.loss is None else f"{'' if revealed else 'last '}loss {fmt(s.loss)}"
@@ -145,15 +148,13 @@ class BackpropApp(App[None]):
                    "1 sample" if m == 1 else f"batch of {m}")
         name = self.network.name
         short = f"iter. {s.iteration + 1} · {s.phase} {s.cursor}/{s.total} · {loss} · {walking}"
-        room = self.size.width - 20  # the icon and the margins
-        for title, sub_title in (
-            (name, f"iteration {s.iteration + 1} · {s.phase} · step {s.cursor}/{s.total} · {loss} · {walking}"),
-            (name, short),
-        ):
-            if len(title) + len(sub_title) + 3 <= room:
-                return title, sub_title
+        room = self.size.width - 2
+        for line in (f"{name} · iteration {s.iteration + 1} · {s.phase} · step {s.cursor}/{s.total} · {loss} · "
+                     f"{walking}", f"{name} · {short}"):
+            if len(line) <= room:
+                return line
         keep = max(room - len(short) - 3, 4)  # the name gives way first
-        return (name if len(name) <= keep else name[: keep - 1] + "…"), short
+        return f"{name if len(name) <= keep else name[: keep - 1] + '…'} · {short}"
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -252,6 +253,7 @@ class BackpropApp(App[None]):
             self.notify(str(err), title="Cannot open", severity="error", timeout=8)
             return
         self.network = network
+        self.title = network.name
         self.stepper = Stepper(network)
         self.view = View(self.stepper, digits=self.view.digits)
         layers = self.query_one("#layers")

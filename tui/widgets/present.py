@@ -16,14 +16,14 @@ from engine.stepper import Stepper
 
 DIGITS = (4, 6, 8)
 
+_LAYER_ID = re.compile(r"^(?:[zab]|delta|dL/d[ab]|dL/dW|W|da)(\d+)(?:/dz\d+)?$")
+
 
 def show_text(static, text) -> None:
     """Update a Static only when its text changed: an unchanged panel costs no relayout."""
-    if getattr(static, "_shown", None) != text:
-        static._shown = text
+    if getattr(static, "backprop_text", None) != text:
+        static.backprop_text = text
         static.update(text)
-
-_LAYER_ID = re.compile(r"^(?:[zab]|delta|dL/d[ab]|dL/dW|W|da)(\d+)(?:/dz\d+)?$")
 
 
 def part_of(name: str) -> str | None:
