@@ -114,7 +114,7 @@ def main() -> None:
     diff("4b. step key, 784-128-64-10 vs bare app",
          lambda: printed(PROBE + ["keys", "ours", large, "20"]),
          lambda: printed(PROBE + ["keys", "bare", "-", "20"]), 50)
-    seconds = statistics.median(wall(CLI + ["trace", large, "--format", "json", "--output", os.devnull])
+    seconds = statistics.median(wall(CLI + ["trace", large, "--format", "json", "--output", str(DATA / "trace.json")])
                                 for _ in range(rounds))
     rows.append(("4c. trace one iteration of 784-128-64-10 (whole process)", f"{seconds:.2f} s", "", "",
                  "< 2 s", seconds < 2))

@@ -19,6 +19,10 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
 def write_atomic_bytes(path: str | os.PathLike, data: bytes) -> None:
     """write_atomic for bytes."""
     target = Path(path)
+    if target.exists() and not target.is_file():  # /dev/null, a pipe, a terminal: never replace it
+        with open(target, "wb") as handle:
+            handle.write(data)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         os.chmod(tmp, 0o644)  # what a plain open() would give, not mkstemp's private 0600

@@ -1,8 +1,10 @@
 """The command line: every command's output, files and exit status."""
 
 import json
+import os
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -81,6 +83,18 @@ def test_trace_markdown_to_a_file(capsys, tmp_path):
     text = target.read_text()
     assert text.startswith("# XOR 2-2-1") and "### Forward pass" in text and "### Backward pass" in text
     assert "$$Z_{1} = X W_{1}^\\top + b_{1}$$" in text
+
+
+def test_trace_output_to_a_special_file_writes_into_it_never_replaces_it(capsys, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo).read()))
+    reader.start()
+    assert main(["trace", "two-outputs", "--format", "json", "--output", str(fifo)]) == 0
+    reader.join(10)
+    assert json.loads(received[0])["iterations"][0]["loss"] == 0.2983711087600027
+    assert fifo.is_fifo()
 
 
 def test_trace_output_to_an_unwritable_place(capsys, tmp_path):
