@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from large import write_large_network  # benchmarks/large.py, beside this file
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
@@ -27,41 +28,6 @@ PROBE = [PY, str(HERE / "probe.py")]
 HAND = [PY, str(HERE / "handwritten.py")]
 CLI = [shutil.which("backprop-tui") or PY] + ([] if shutil.which("backprop-tui") else
                                                ["-c", "from tui.cli import entry; entry()"])
-
-LARGE = """\
-name = "MNIST-sized 784-128-64-10"
-inputs = 784
-loss = "ce"
-learning_rate = 0.1
-seed = 0
-
-[[layers]]
-units = 128
-activation = "relu"
-
-[[layers]]
-units = 64
-activation = "relu"
-
-[[layers]]
-units = 10
-activation = "softmax"
-
-[data]
-file = "samples.csv"
-"""
-
-
-def large_network() -> Path:
-    """784-128-64-10 on 64 samples in a CSV file, from a fixed seed (as in the tests)."""
-    DATA.mkdir(exist_ok=True)
-    rng = np.random.default_rng(0)
-    X = rng.random((64, 784)).round(3)
-    Y = np.eye(10)[rng.integers(0, 10, 64)]
-    np.savetxt(DATA / "samples.csv", np.hstack([X, Y]), delimiter=",", fmt="%g")
-    (DATA / "large.toml").write_text(LARGE)
-    return DATA / "large.toml"
-
 
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()
@@ -87,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
     rounds = parser.parse_args().rounds
-    large = str(large_network())
+    large = str(write_large_network(DATA))
     csv = str(DATA / "samples.csv")
     rows = []
 

@@ -36,40 +36,9 @@ def write_net(tmp_path):
     return write
 
 
-LARGE_FILE = """\
-name = "MNIST-sized 784-128-64-10"
-description = "A first course's network: 784-128-64-10, ReLU, ReLU, softmax + cross-entropy, 64 samples"
-inputs = 784
-loss = "ce"
-learning_rate = 0.1
-seed = 0
-
-[[layers]]
-units = 128
-activation = "relu"
-
-[[layers]]
-units = 64
-activation = "relu"
-
-[[layers]]
-units = 10
-activation = "softmax"
-
-[data]
-file = "samples.csv"
-"""
-
-
 @pytest.fixture
 def large_network(tmp_path) -> Path:
     """784-128-64-10 on 64 samples from a CSV data file, all from a fixed seed."""
-    import numpy as np
+    from benchmarks.large import write_large_network
 
-    rng = np.random.default_rng(0)
-    X = rng.random((64, 784)).round(3)
-    Y = np.eye(10)[rng.integers(0, 10, 64)]
-    np.savetxt(tmp_path / "samples.csv", np.hstack([X, Y]), delimiter=",", fmt="%g")
-    path = tmp_path / "large.toml"
-    path.write_text(LARGE_FILE, encoding="utf-8")
-    return path
+    return write_large_network(tmp_path)
