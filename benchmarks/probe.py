@@ -3,6 +3,8 @@
     python benchmarks/probe.py startup APP NETWORK   ms from the start of this script to the
                                                      first idle frame under run_test(140 × 45)
     python benchmarks/probe.py keys APP NETWORK N    median ms of N step keys (press, then pause)
+    python benchmarks/probe.py frames APP NETWORK N  median ms from a step key to the last frame it
+                                                     paints (App._display wrapped; DESIGN.md)
     python benchmarks/probe.py rss APP NETWORK       peak RSS (KiB) after stepping one iteration
     python benchmarks/probe.py child-rss CMD ...     peak RSS (KiB) of a command
 
@@ -64,6 +66,32 @@ async def keys(app: str, network: str, n: int) -> float:
         return statistics.median(times)
 
 
+async def frames(app: str, network: str, n: int) -> float:
+    """Latency of a key as the learner sees it: from the key press to the last frame painted
+    for it (the screen it settles on). Pilot's pause() waits in 20 ms slices, so press + pause
+    counts slices; the frames do not."""
+    the_app = make(app, network)
+    painted: list[float] = []
+    display = the_app._display  # Textual is pinned (8.2.8): this private hook is stable here
+
+    def timed(screen, renderable):
+        if renderable is not None:
+            painted.append(time.perf_counter())
+        return display(screen, renderable)
+
+    the_app._display = timed
+    async with the_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        times = []
+        for _ in range(n):
+            painted.clear()
+            t = time.perf_counter()
+            await pilot.press("n")
+            await pilot.pause(0.1)  # long enough for every frame of this key
+            times.append((painted[-1] - t) * 1000 if painted else 0.0)
+        return statistics.median(times)
+
+
 async def rss(app: str, network: str) -> int:
     the_app = make(app, network)
     async with the_app.run_test(size=SIZE) as pilot:
@@ -82,5 +110,7 @@ if __name__ == "__main__":
         print(asyncio.run(startup(*args)))
     elif what == "keys":
         print(asyncio.run(keys(args[0], args[1], int(args[2]))))
+    elif what == "frames":
+        print(asyncio.run(frames(args[0], args[1], int(args[2]))))
     else:
         print(asyncio.run(rss(*args)))

@@ -74,12 +74,18 @@ def main() -> None:
     diff("3. step key (n, pause), xor vs bare app",
          lambda: printed(PROBE + ["keys", "ours", "xor", "20"]),
          lambda: printed(PROBE + ["keys", "bare", "-", "20"]), 25)
+    diff("3′. step key to its last painted frame (App._display), xor vs bare app",
+         lambda: printed(PROBE + ["frames", "ours", "xor", "20"]),
+         lambda: printed(PROBE + ["frames", "bare", "-", "20"]), 25)
     ratio("4a. start-up, 784-128-64-10 vs bare app",
           lambda: printed(PROBE + ["startup", "ours", large]),
           lambda: printed(PROBE + ["startup", "bare", "-"]), 3, "ms")
     diff("4b. step key, 784-128-64-10 vs bare app",
          lambda: printed(PROBE + ["keys", "ours", large, "20"]),
          lambda: printed(PROBE + ["keys", "bare", "-", "20"]), 50)
+    diff("4b′. step key to its last painted frame, 784-128-64-10 vs bare app",
+         lambda: printed(PROBE + ["frames", "ours", large, "20"]),
+         lambda: printed(PROBE + ["frames", "bare", "-", "20"]), 50)
     seconds = statistics.median(wall(CLI + ["trace", large, "--format", "json", "--output", str(DATA / "trace.json")])
                                 for _ in range(rounds))
     rows.append(("4c. trace one iteration of 784-128-64-10 (whole process)", f"{seconds:.2f} s", "", "",

@@ -46,6 +46,7 @@ class Step:
     chain: tuple[tuple[str, str | None], ...] = ()
     kind: str = ""  # "z", "a", "loss", "dL/da", "da/dz", "delta", "simplified", "dW", "db", "update"
     relation: str = "="  # "←" for an update: the new value replaces the old
+    convention: str = ""  # where sources differ, which choice this step makes and what it changes
 
     @property
     def relation_latex(self) -> str:
@@ -137,15 +138,20 @@ def _id_in(l: int) -> str:
     return "x" if l == 0 else f"a{l}"
 
 
-def derive(network: Network, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> Iteration:
-    """All the Steps of one iteration on the batch (X, Y) from `params`."""
+def derive(network: Network, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
+           mistake: bool = False) -> Iteration:
+    """All the Steps of one iteration on the batch (X, Y) from `params`.
+
+    mistake: make the classic slip of hand-worked examples on purpose, to show its effect: the
+    δ sent back into a hidden layer uses the next layer's weights already updated
+    (W − η ∂L/∂W) instead of the weights of the forward pass."""
     with np.errstate(all="ignore"):  # overflow becomes a visible inf/nan, never a printed warning
-        return _Derivation(network, params, X, Y).run()
+        return _Derivation(network, params, X, Y, mistake).run()
 
 
 class _Derivation:
-    def __init__(self, network: Network, params, X, Y):
-        self.net, self.params = network, params
+    def __init__(self, network: Network, params, X, Y, mistake=False):
+        self.net, self.params, self.mistake = network, params, mistake
         self.X, self.Y = X, Y
         self.m = X.shape[0]
         self.single = self.m == 1
@@ -156,7 +162,7 @@ class _Derivation:
         self.values: dict[str, np.ndarray] = {"x": X, "y": Y, **params}
 
     def add(self, phase, layer, kind, sym, formula, reads, writes, value, explanation,
-            template, operands, relation="="):
+            template, operands, relation="=", convention=""):
         """formula: (unicode rhs, latex rhs); template: (unicode, latex) with {i} per operand."""
         value = np.asarray(value, dtype=np.float64)
         target, chain = self.layer_chain(layer, kind) if phase == "backward" else ("", ())
@@ -167,6 +173,7 @@ class _Derivation:
             reads=tuple(reads), writes=writes, value=value, explanation=explanation,
             template=template[0], template_latex=template[1], operands=tuple(operands),
             column=self.single, chain_target=target, chain=chain, kind=kind, relation=relation,
+            convention=convention,
         )
         self.steps.append(step)
         self.values[writes] = value
@@ -197,7 +204,10 @@ class _Derivation:
             if l == L:
                 delta = self.output_delta(zs[L], As[L])
             else:
-                delta = self.hidden_delta(l, zs[l], As[l], delta)
+                W_next = self.params[f"W{l + 1}"]
+                if self.mistake and f"W{l + 1}" not in net.frozen:
+                    W_next = bp.update(W_next, grads[f"W{l + 1}"], net.learning_rate)
+                delta = self.hidden_delta(l, zs[l], As[l], delta, W_next)
             grads[f"W{l}"] = self.weight_grad(l, delta, As[l - 1])
             grads[f"b{l}"] = self.bias_grad(l, delta)
         after = dict(p)
@@ -256,9 +266,19 @@ class _Derivation:
         formula = (outer[0] + loss.term(a[0], y[0]), outer[1] + loss.term_latex(a[1], y[1]))
         template = (t_outer[0] + loss.term("‹0›", "‹1›"), t_outer[1] + loss.term_latex("‹0›", "‹1›"))
         value = bp.loss_value(loss, z_value, a_value, self.Y, self.scale)
+        notes = []
+        if loss.name == "half_mse":
+            notes.append("half_mse carries a ½ so that ∂L/∂ŷ = ŷ − y; plain mse (no ½) gives 2(ŷ − y), "
+                         "so its gradients are twice as large")
+        elif loss.name == "mse":
+            notes.append("mse has no ½, so ∂L/∂ŷ = 2(ŷ − y); many worked examples use ½(ŷ − y)² (half_mse) instead")
+        if not self.single:
+            notes.append(f"L is the {'mean' if self.net.reduction == 'mean' else 'sum'} over the m = {self.m} "
+                         "samples" + (", so every gradient below carries a 1/m" if self.net.reduction == "mean"
+                                      else "; with a mean every gradient would carry a 1/m"))
         return float(self.add("loss", None, "loss", ("L", "L"), formula, [f"a{L}", "y"], "L", value,
                               f"How wrong the prediction {a[0]} is: {loss.definition}; {where}.",
-                              template, [a_value, self.Y]))
+                              template, [a_value, self.Y], convention="; ".join(notes) + "." if notes else ""))
 
     # -- backward --------------------------------------------------------------------------------
 
@@ -282,7 +302,12 @@ class _Derivation:
                  f"{loss.name} loss{' with the 1/m of the batch mean' if per else ''}.",
                  (loss.grad_term("‹0›", "‹1›") + per_m,
                   (rf"\frac{{1}}{{{self.m}}}" if per else "") + loss.grad_term_latex("‹0›", "‹1›")),
-                 [a_value, self.Y])
+                 [a_value, self.Y],
+                 convention=("We write ŷ − y, never −(y − ŷ): the same number, and with this sign the update "
+                             "subtracts, p ← p − η ∂L/∂p (seed 2: u − y, not y − u)"
+                             + (". The 1/m of the batch mean enters here and rides along into every gradient."
+                                if per else ".")) if "mse" in loss.name else
+                 ("The 1/m of the batch mean enters here and rides along into every gradient." if per else ""))
         da_dz = self.local_derivative(L, z_value, a_value)
         simplified = bp.simplifies(act.name, loss.name)
         value = bp.output_delta(act, loss, z_value, a_value, self.Y, self.scale, dL_da, da_dz)
@@ -304,7 +329,9 @@ class _Derivation:
                      [f"a{L}", "y"], f"delta{L}", value,
                      f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
                      (f"(‹0› − ‹1›){per_m}", (rf"\frac{{1}}{{{self.m}}}" if per else "") + "(‹0› - ‹1›)"),
-                     [a_value, self.Y])
+                     [a_value, self.Y],
+                     convention="Many sources skip the two factors and write δ = (ŷ − y)/m directly (without "
+                                "the /m for one sample); it is the same number.")
         return value
 
     def local_derivative(self, l, z_value, a_value):
@@ -318,26 +345,39 @@ class _Derivation:
         reads = [f"z{l}"] if act.df_uses == "z" else [f"a{l}"]
         template = (act.df_formula("‹0›", "‹0›"), act.df_latex("‹0›", "‹0›"))
         operands = [used[0]] if "‹0›" in template[0] else []
+        convention = ("relu'(0) is taken as 0: at exactly z = 0 the slope is undefined, and some sources "
+                      "use 1." if act.name == "relu" else "")
         return self.add("backward", l, "da/dz", sym, formula, reads, f"da{l}/dz{l}", value,
-                        f"How much {a[0]} changes if {z[0]} changes: {act.definition}.", template, operands)
+                        f"How much {a[0]} changes if {z[0]} changes: {act.definition}.", template, operands,
+                        convention=convention)
 
-    def hidden_delta(self, l, z_value, a_value, delta_next):
-        s, p = self.s, self.params
+    def hidden_delta(self, l, z_value, a_value, delta_next, W_value):
+        s = self.s
         a, z = s.a(l), s.z(l)
         W_next, d_next = s.W(l + 1), s.delta(l + 1)
+        mistaken = W_value is not self.params[f"W{l + 1}"]
+        if mistaken:  # W⁺: the weights already updated
+            W_next = (f"{W_next[0]}⁺", f"({W_next[1]}^{{+}})")
         dL_da_sym, da_dz_sym = s.d(("L", "L"), a), s.d(a, z)
-        dL_da = bp.sent_back(delta_next, p[f"W{l + 1}"])
+        dL_da = bp.sent_back(delta_next, W_value)
         if self.single:
             formula = (f"{W_next[0]}ᵀ{d_next[0]}", f"{W_next[1]}^\\top {d_next[1]}")
-            template, operands = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›"), (p[f"W{l + 1}"], delta_next)
+            template, operands = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›"), (W_value, delta_next)
         else:
             formula = (f"{d_next[0]}{W_next[0]}", f"{d_next[1]} {W_next[1]}")
-            template, operands = ("‹0› · ‹1›", r"‹0› ‹1›"), (delta_next, p[f"W{l + 1}"])
+            template, operands = ("‹0› · ‹1›", r"‹0› ‹1›"), (delta_next, W_value)
+        W_plain = s.W(l + 1)[0]
+        which = (f"⚠ the common mistake, made on purpose: this uses {W_next[0]} = {W_plain} − η ∂L/∂{W_plain}, "
+                 f"already updated, instead of the {W_plain} of the forward pass, so every gradient of the "
+                 f"layers below is off." if mistaken else
+                 "using the weights from before the update (the ones the forward pass used).")
         self.add("backward", l, "dL/da", dL_da_sym, formula, [f"W{l + 1}", f"delta{l + 1}"], f"dL/da{l}", dL_da,
                  f"The δ sent one layer back: each unit of layer {l} feeds every unit of layer {l + 1} through a "
-                 f"weight of {W_next[0]}, so its share is the sum of {d_next[0]} times those weights "
-                 f"(seed 2's v = Σ v·w), using the weights from before the update.",
-                 template, operands)
+                 f"weight of {W_plain}, so its share is the sum of {d_next[0]} times those weights "
+                 f"(seed 2's v = Σ v·w), {which}",
+                 template, operands,
+                 convention="Every gradient of an iteration is taken at the same weights, those of the forward "
+                            "pass; updating a layer before sending δ through it is the classic slip (the app's c key shows it).")
         da_dz = self.local_derivative(l, z_value, a_value)
         value = bp.chain(dL_da, da_dz)
         delta = s.delta(l)
@@ -364,7 +404,9 @@ class _Derivation:
                         f"dL/dW{l}", value,
                         f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is the "
                         f"input {x[0]}, so a weight's gradient is its unit's δ times the input on its edge{summed}.",
-                        template, [delta_value, a_prev])
+                        template, [delta_value, a_prev],
+                        convention="Summed, not averaged, over the samples: the 1/m of the mean is already "
+                                   "inside δ." if summed and self.net.reduction == "mean" else "")
 
     def bias_grad(self, l, delta_value):
         s = self.s

@@ -25,6 +25,7 @@ class Trace:
     initial_params: dict[str, np.ndarray]
     iterations: list[Iteration]
     nonfinite: NonFinite | None = None  # set when the last iteration diverged (the trace stops there)
+    first: int = 1  # the number of the first iteration traced
 
     @property
     def batch_size(self) -> int:
@@ -32,9 +33,9 @@ class Trace:
 
 
 def run_trace(network: Network, iterations: int = 1, sample: int | None = None,
-              params: dict[str, np.ndarray] | None = None) -> Trace:
+              params: dict[str, np.ndarray] | None = None, first: int = 1) -> Trace:
     """Derive `iterations` iterations from `params` (default: the network's), each starting
-    from the parameters the one before left."""
+    from the parameters the one before left; `first` numbers the first one."""
     X, Y = network.X, network.Y
     if sample is not None:
         X, Y = X[sample:sample + 1], Y[sample:sample + 1]
@@ -44,9 +45,9 @@ def run_trace(network: Network, iterations: int = 1, sample: int | None = None,
         it = derive(network, current, X, Y)
         done.append(it)
         if diverged(it):
-            return Trace(network, sample, start, done, first_nonfinite(it, network, k))
+            return Trace(network, sample, start, done, first_nonfinite(it, network, k), first)
         current = it.params_after
-    return Trace(network, sample, start, done)
+    return Trace(network, sample, start, done, first=first)
 
 
 # -- JSON --------------------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def _walks(trace: Trace) -> str:
 def to_text(trace: Trace) -> str:
     fmt = EXPORT_FORMAT
     out = [f"{trace.network.name}: {describe(trace.network)}", f"Walking {_walks(trace)}.", ""]
-    for k, it in enumerate(trace.iterations, start=1):
+    for k, it in enumerate(trace.iterations, start=trace.first):
         out.append(f"Iteration {k}")
         phase = None
         for s in it.steps:
@@ -134,6 +135,8 @@ def to_text(trace: Trace) -> str:
             out.append(f"    {s.index + 1:>3}. {s.formula}")
             out.append(f"         {s.substitution(fmt)}")
             out.append(f"         {s.explanation}")
+            if s.convention:
+                out.append(f"         Convention: {s.convention}")
         out += ["", f"  loss {fmt(it.loss)}", ""]
     return "\n".join(out)
 
@@ -146,11 +149,11 @@ def to_markdown(trace: Trace) -> str:
     net = trace.network
     out = [f"# {net.name}: backpropagation, worked", "", f"Network: {describe(net)}.", "",
            f"Walking {_walks(trace)}. Every number below is written to 6 significant digits.", ""]
-    out += ["## Starting parameters", ""]
+    out += ["## Starting parameters" if trace.first == 1 else f"## Parameters at the start of iteration {trace.first}", ""]
     for name, value in trace.initial_params.items():
         out.append(f"$${name[0]}_{{{name[1:]}}} = {notation.latex(value, fmt, trace.batch_size == 1)}$$")
     out.append("")
-    for k, it in enumerate(trace.iterations, start=1):
+    for k, it in enumerate(trace.iterations, start=trace.first):
         out += [f"## Iteration {k}", ""]
         for phase in PHASES:
             steps = [s for s in it.steps if s.phase == phase]
@@ -160,6 +163,8 @@ def to_markdown(trace: Trace) -> str:
             for s in steps:
                 out += [f"**Step {s.index + 1}.** {s.explanation}", "",
                         f"$${s.latex}$$", "", f"$${s.substitution_latex(fmt)}$$", ""]
+                if s.convention:
+                    out += [f"*Convention:* {s.convention}", ""]
         out += [f"Loss of this iteration's forward pass: $L = {notation.latex(np.float64(it.loss), fmt)}$.", ""]
     return "\n".join(out)
 

@@ -4,6 +4,7 @@ Markdown. Large arrays are elided (⋯), so nothing ever writes 100,000 numbers.
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable
 
 import numpy as np
@@ -123,3 +124,26 @@ def latex(a, fmt: Format, column: bool = False, limit: int = 8) -> str:
         else:
             rows.append(" & ".join(r"\cdots" if j is None else lfmt(a[i, j]) for j in cols))
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+# -- seed 2's notation ---------------------------------------------------------------------------
+
+_SUBS = "₀₁₂₃₄₅₆₇₈₉"
+_CELL = r"(?:\[[^\]]*\])?"
+_V_RULES = [
+    # ∂aₗ/∂zₗ (a cell or a whole layer) → t(dₗ): seed 2 calls the activation's derivative t
+    (re.compile(rf"∂([aA])([{_SUBS}]+)({_CELL})/∂([zZ])([{_SUBS}]+)({_CELL})"),
+     lambda m: f"t({'d' if m[4] == 'z' else 'D'}{m[5]}{m[6]})"),
+    (re.compile(rf"∂L/∂([Wb])([{_SUBS}]+)"), lambda m: f"g{m[1]}{m[2]}"),  # g = v·x
+    (re.compile(rf"(?<![A-Za-z])([zZ])(?=[{_SUBS}])"), lambda m: "d" if m[1] == "z" else "D"),  # the dot product
+    (re.compile("δ"), lambda m: "v"),
+    (re.compile(r"(?<![A-Za-z])f'\("), lambda m: "t("),
+]
+
+
+def v_notation(text: str) -> str:
+    """Text in seed 2's "dynamic programming" names: v for δ, d for z (d = Σxw + b), t for the
+    activation's derivative f', g for a gradient ∂L/∂w (g = v·x)."""
+    for pattern, replacement in _V_RULES:
+        text = pattern.sub(replacement, text)
+    return text

@@ -39,6 +39,7 @@ class Stepper:
         self._initial = {k: np.array(v, dtype=np.float64) for k, v in network.params.items()}
         self._snapshot_bytes = sum(v.nbytes for v in self._initial.values())
         self.sample: int | None = None
+        self.mistake = False  # derive with the common mistake (see derive); the fast path never does
         self.reset()
 
     # -- state -----------------------------------------------------------------------------------
@@ -84,9 +85,27 @@ class Stepper:
     def derived(self) -> Iteration:
         if self._derived is None:
             X, Y = self.batch(self.sample)
-            self._derived = derive(self.network, self.start_params, X, Y)
+            self._derived = derive(self.network, self.start_params, X, Y, self.mistake)
             self._nonfinite = first_nonfinite(self._derived, self.network, self.iteration)
         return self._derived
+
+    @property
+    def correct(self) -> Iteration:
+        """The current iteration derived without the common mistake (the same as `derived`
+        unless the mistake is on): what every number should have been."""
+        if not self.mistake:
+            return self.derived
+        key = (self.start_params, self.sample)
+        cached = getattr(self, "_correct", None)
+        if cached is None or cached[0][0] is not key[0] or cached[0][1] != key[1]:
+            X, Y = self.batch(self.sample)
+            self._correct = key, derive(self.network, self.start_params, X, Y)
+        return self._correct[1]
+
+    def set_mistake(self, on: bool) -> None:
+        """Make the common mistake from this iteration on (the cursor stays), or stop making it."""
+        self.mistake = on
+        self._derived = None
 
     def nonfinite(self, revealed_only: bool = True) -> NonFinite | None:
         """The first non-finite value of the current iteration (None if all are finite, or
@@ -145,10 +164,11 @@ class Stepper:
                 return step.value
         return None
 
-    def loss_after(self) -> float:
-        """The loss of the same batch with the parameters after this iteration's update."""
+    def loss_after(self, correct: bool = False) -> float:
+        """The loss of the same batch with the parameters after this iteration's update (with
+        correct, the update made without the common mistake)."""
         X, Y = self.batch(self.sample)
-        return evaluate(self.network, self.derived.params_after, X, Y)
+        return evaluate(self.network, (self.correct if correct else self.derived).params_after, X, Y)
 
     # -- moves -----------------------------------------------------------------------------------
 

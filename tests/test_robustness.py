@@ -116,7 +116,8 @@ async def test_tiny_terminals_say_so_and_a_resize_back_restores_everything():
 
 KEYS = ["n", "p", "f", "i", "r", "m", "left_square_bracket", "right_square_bracket", "d", "z", "escape",
         "tab", "question_mark", "f1", "o", "t", "enter", "up", "down", "left", "right", "ctrl+s",
-        "home", "end", "pageup", "pagedown", "space", "backspace", "x", "1", "0", "5", "k", "e", "g"]
+        "home", "end", "pageup", "pagedown", "space", "backspace", "x", "1", "0", "5", "k", "e", "g",
+        "w", "l", "c", "v", "y", "ctrl+r", "ctrl+n", "shift+tab", "minus", "full_stop"]
 
 
 async def send_keys(pilot, keys):
@@ -147,6 +148,8 @@ async def test_a_thousand_random_keys_and_resizes(preset, tmp_path, monkeypatch)
         while app.screen is not app.screen_stack[0]:
             app.pop_screen()
         await pilot.pause()
+        if app.quiz is not None:  # k ends the quiz, so that n steps
+            await pilot.press("k")
         await pilot.press("r", "n")
         assert app.stepper.cursor == 1 and app.stepper.step.formula in step_text(app)
 
@@ -292,3 +295,19 @@ async def test_resizing_and_keys_while_training_touch_nothing_the_worker_changes
         assert app._exception is None and app.stepper.iteration == 20000
         app.stepper.goto(0)  # an `n` may have landed after the run ended
         assert app.stepper.back() and app.stepper.iteration == 19999
+
+
+async def test_page_keys_on_the_step_list_while_it_has_no_room():
+    # Found by the random keys: the focused step list, squeezed to no lines in a short terminal,
+    # raised KeyError on PgUp in Textual 8.2.8.
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one("#steps").focus()
+        await pilot.press("n", "n")
+        for width, height in ((140, 22), (90, 30), (30, 10)):  # short, narrow, too small
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            await pilot.press("v", "pageup", "pagedown")
+            await pilot.pause()
+        await pilot.pause()
+        assert app.is_running and app._exception is None

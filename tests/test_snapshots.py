@@ -72,3 +72,51 @@ def test_zoom(snap_compare):
 
 def test_large_network(snap_compare, large_network):
     assert snap_compare(BackpropApp(str(large_network)), press=["n"] * 16, terminal_size=WIDE)
+
+
+# -- guided self-study ---------------------------------------------------------------------------
+
+
+def test_explanations_off(snap_compare):
+    assert snap_compare(BackpropApp("xor"), press=["n"] * 8 + ["e"], terminal_size=WIDE)
+
+
+def test_seed_2_v_names(snap_compare):
+    assert snap_compare(BackpropApp("xor"), press=["n"] * 13 + ["v"], terminal_size=WIDE)
+
+
+def test_one_weight_chain(snap_compare):
+    async def open_chain(pilot):
+        pilot.app.open_chain("W1", (0, 1))
+        await pilot.pause()
+
+    assert snap_compare(BackpropApp("regression"), run_before=open_chain, terminal_size=WIDE)
+
+
+def test_quiz_after_a_wrong_answer(snap_compare):
+    assert snap_compare(BackpropApp("xor"), press=["k", "n", "0", "full_stop", "5", "enter"], terminal_size=WIDE)
+
+
+def test_gradient_check_table(snap_compare):
+    async def check(pilot):
+        await pilot.press("g")
+        await pilot.app.screen.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(BackpropApp("classification"), run_before=check, terminal_size=WIDE)
+
+
+def test_loss_plot(snap_compare):
+    async def train_then_plot(pilot):
+        pilot.app.stepper.run(3000)
+        await pilot.press("l")
+
+    assert snap_compare(BackpropApp("xor"), run_before=train_then_plot, terminal_size=WIDE)
+
+
+def test_common_mistake(snap_compare):
+    assert snap_compare(BackpropApp("two-outputs"), press=["c"] + ["n"] * 11, terminal_size=WIDE)
+
+
+def test_export_prompt(snap_compare):
+    assert snap_compare(BackpropApp("xor"), press=["i", "x"], terminal_size=WIDE)

@@ -16,7 +16,9 @@ from textual.worker import Worker, get_current_worker
 
 from engine.network import Network, NetworkError, save
 from engine.presets import resolve
+from engine.quiz import Score
 from engine.stepper import Stepper
+from tui.commands import WeightCommands
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
 from tui.session import Place, SessionWriter, folder
 from tui.widgets.diagram import NetworkDiagram
@@ -36,6 +38,14 @@ ACTIONS = [
     ("left_square_bracket", "previous_sample", "Sample−", "Previous sample", "Focus on the previous sample"),
     ("right_square_bracket", "next_sample", "Sample+", "Next sample", "Focus on the next sample"),
     ("d", "digits", "Digits", "More digits", "Cycle the number of decimals: 4, 6, 8"),
+    ("e", "toggle_explain", "Explain", "Explanations on or off", "Show or hide the why and convention lines of each step"),
+    ("v", "toggle_names", "δ/v", "δ or v notation", "Switch between δ, z, f' and seed 2's v, d, t, g names"),
+    ("w", "chain", "Chain", "Explain one weight", "One weight's or bias's whole chain: every path, every factor, lit in the diagram"),
+    ("k", "quiz", "Quiz", "Quiz mode", "Type each value before it is revealed; a running score"),
+    ("c", "toggle_mistake", "Mistake", "Common mistake on or off", "Send δ back through the already-updated weights, and see every number that changes"),
+    ("g", "gradient_check", "Check", "Gradient check", "Compare every gradient with central finite differences"),
+    ("l", "loss_plot", "Plot", "Loss plot", "The loss of every iteration, with axes; live while training"),
+    ("x", "export", "Export", "Export this iteration", "Write this iteration as a Markdown worked solution"),
     ("z", "zoom", "Zoom", "Zoom a matrix", "Every cell of the matrix being computed, scrollable"),
     ("o", "open", "Open", "Open a network", "Open another preset or a network file"),
     ("ctrl+s", "save", "Save", "Save the network", "Write the network with its current parameters to a file"),
@@ -44,13 +54,15 @@ ACTIONS = [
 
 
 # Keys left out of the footer so that it fits 140 columns (help and the palette list them).
-IN_HELP_ONLY = ("previous_sample", "next_sample", "digits")
+IN_HELP_ONLY = ("previous_sample", "next_sample", "digits", "toggle_mode", "toggle_explain", "toggle_names",
+                "toggle_mistake", "gradient_check", "export", "open", "reset")
 
 MIN_SIZE = (64, 22)  # below this the panels cannot show a step legibly
 
 
 class BackpropApp(App[None]):
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {WeightCommands}
     TITLE = "backprop-tui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
@@ -71,8 +83,12 @@ class BackpropApp(App[None]):
             self.network = resolve(network) if isinstance(network, str) else network
             self.stepper = Stepper(self.network)
             self.view = View(self.stepper)
+        if place is not None:
+            self.view.explain, self.view.v_names = place.options["explain"], place.options["v_names"]
+            self.stepper.set_mistake(place.options["mistake"])
         self.trainer: Worker | None = None
         self.session = SessionWriter() if remember else None
+        self.quiz: Score | None = None  # the running score while quiz mode is on
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -131,7 +147,9 @@ class BackpropApp(App[None]):
         if self.session is None:
             return
         try:
-            self.session.save(self.stepper, self.view.focus, self.view.digits)
+            self.session.save(self.stepper, self.view.focus, self.view.digits,
+                              {"explain": self.view.explain, "v_names": self.view.v_names,
+                               "mistake": self.stepper.mistake})
         except OSError as err:
             self.session = None
             self.notify(f"Cannot keep the session in {folder()}: {err.strerror or err}. The app works on; "
@@ -147,6 +165,9 @@ class BackpropApp(App[None]):
         walking = (f"sample {s.sample} of {m}" if s.sample is not None else
                    "1 sample" if m == 1 else f"batch of {m}")
         name = self.network.name
+        modes = "".join([" · ⚠ common mistake" if s.mistake else "",
+                         f" · quiz {self.quiz.right}/{self.quiz.asked}" if self.quiz is not None else ""])
+        walking += modes
         short = f"iter. {s.iteration + 1} · {s.phase} {s.cursor}/{s.total} · {loss} · {walking}"
         room = self.size.width - 2
         for line in (f"{name} · iteration {s.iteration + 1} · {s.phase} · step {s.cursor}/{s.total} · {loss} · "
@@ -177,7 +198,19 @@ class BackpropApp(App[None]):
             self.refresh_view()
 
     def action_next(self) -> None:
-        self._move(self.stepper.next)
+        s = self.stepper
+        if self.quiz is not None and s.cursor < s.total and not self.busy:
+            from tui.screens.quiz import QuizScreen
+
+            def answered(result: str | None) -> None:
+                if result is not None:
+                    self._move(s.next)
+                else:
+                    self.refresh_view()
+
+            self.push_screen(QuizScreen(self.view, self.quiz), answered)
+            return
+        self._move(s.next)
 
     def action_back(self) -> None:
         if self.busy:
@@ -221,6 +254,39 @@ class BackpropApp(App[None]):
         self.view.digits = DIGITS[(DIGITS.index(self.view.digits) + 1) % len(DIGITS)]
         self.refresh_view()
 
+    def action_toggle_explain(self) -> None:
+        self.view.explain = not self.view.explain
+        self.notify("Explanations " + ("on: why and convention under each step." if self.view.explain else
+                                       "off: e brings them back."), timeout=2)
+        self.refresh_view()
+
+    def action_toggle_names(self) -> None:
+        self.view.v_names = not self.view.v_names
+        self.notify("Seed 2's names: v for δ, d for z, t for f', g for ∂L/∂w (v = Σ(v·w)·t(d), g = v·x)."
+                    if self.view.v_names else "Names δ, z, f', ∂L/∂w.", timeout=3)
+        self.refresh_view()
+
+    def action_toggle_mistake(self) -> None:
+        if self.busy:
+            return
+        s = self.stepper
+        s.set_mistake(not s.mistake)
+        if s.mistake:
+            self.notify("The common mistake is on: δ is sent back through weights already updated. Steps that "
+                        "differ show the correct value beside them; t still trains correctly.",
+                        title="Common mistake", severity="warning", timeout=8)
+        else:
+            self.notify("The common mistake is off: every number is right again.", timeout=3)
+        self.refresh_view()
+
+    def action_quiz(self) -> None:
+        if self.quiz is None:
+            self.quiz = Score()  # the status line says so; n now asks before it reveals
+        else:
+            self.notify(f"Quiz over: {self.quiz}.", title="Quiz", timeout=5)
+            self.quiz = None
+        self.refresh_view()
+
     @on(OptionList.OptionSelected, "#steps")
     def jump_to_step(self, event: OptionList.OptionSelected) -> None:
         self._move(lambda: self.stepper.goto(int(event.option.id) + 1))
@@ -239,6 +305,83 @@ class BackpropApp(App[None]):
 
         names, start = zoomable(self.view)
         self.push_screen(ZoomScreen(self.view, names, start))
+
+    def action_chain(self) -> None:
+        if self.busy:
+            return
+        from tui.screens.chain import ChainPrompt
+
+        self.push_screen(ChainPrompt(self.view, self.default_weight()), self.explain_weight)
+
+    def default_weight(self) -> str:
+        """The weight to offer first: one the current step touches, else the last layer's first."""
+        step = self.stepper.step
+        for name in ([step.writes, *step.reads] if step is not None else []):
+            for prefix in ("dL/d", ""):
+                key = name.removeprefix(prefix)
+                if key[:1] in "Wb" and key in self.network.params:
+                    return f"{key}[0,0]" if key[0] == "W" else f"{key}[0]"
+        return f"W{self.network.depth}[0,0]"
+
+    def explain_weight(self, text: str | None) -> None:
+        if text is None:
+            return
+        from engine.chain import parse_name
+
+        try:
+            name, index = parse_name(text, self.network)
+        except ValueError as err:
+            self.notify(str(err), title="Cannot explain", severity="error", timeout=6)
+            return
+        self.open_chain(name, index)
+
+    def open_chain(self, name: str, index: tuple[int, ...]) -> None:
+        if self.busy:
+            return
+        from tui.screens.chain import ChainScreen
+
+        self.push_screen(ChainScreen(self.view, name, index), lambda _: self.refresh_view())
+
+    @on(NetworkDiagram.Picked, "#diagram")
+    def weight_clicked(self, event: NetworkDiagram.Picked) -> None:
+        self.open_chain(event.name, event.index)
+
+    def action_gradient_check(self) -> None:
+        if self.busy:
+            return
+        from tui.screens.gradcheck import GradCheckScreen
+
+        s = self.stepper
+        where = f"iteration {s.iteration + 1}, step {s.cursor}/{s.total}"
+        self.push_screen(GradCheckScreen(self.network, s.params, where))
+
+    def action_loss_plot(self) -> None:
+        from tui.screens.plot import PlotScreen
+
+        self.push_screen(PlotScreen(list(self.stepper.losses)))
+
+    def action_export(self) -> None:
+        if self.busy:
+            return
+        slug = re.sub(r"[^a-z0-9]+", "-", self.network.name.lower()).strip("-") or "network"
+        self.push_screen(SavePrompt(f"{slug}-iteration-{self.stepper.iteration + 1}.md", "export",
+                                    "Write this iteration as a Markdown worked solution to"), self.export_iteration)
+
+    def export_iteration(self, path: str | None) -> None:
+        if path is None:
+            return
+        from engine.export import run_trace, to_markdown
+        from engine.files import write_atomic
+
+        s = self.stepper
+        trace = run_trace(self.network, 1, s.sample, params=s.start_params, first=s.iteration + 1)
+        try:
+            write_atomic(path, to_markdown(trace))
+        except OSError as err:
+            self.notify(f"Cannot write {path}: {err.strerror or err}. Nothing was written.", title="Not exported",
+                        severity="error", timeout=8)
+            return
+        self.notify(f"Wrote iteration {s.iteration + 1} as a worked solution to {path}.", timeout=4)
 
     def action_open(self) -> None:
         if not self.busy:
@@ -315,11 +458,19 @@ class BackpropApp(App[None]):
         self.query_one("#training-label", Label).update(
             f"training {done:,}/{count:,} · loss {self.view.fmt(loss)} · Esc stops ")
         self.query_one(LossHistory).show(list(self.stepper.losses), self.view.fmt)
+        self.update_plot()
+
+    def update_plot(self) -> None:
+        from tui.screens.plot import PlotScreen
+
+        if isinstance(self.screen, PlotScreen):
+            self.screen.show(list(self.stepper.losses))
 
     def training_finished(self, done: int, count: int) -> None:
         self.query_one("#training").display = False
         self.trainer = None
         self.refresh_view()
+        self.update_plot()
         found = self.stepper.nonfinite(revealed_only=False)
         if found is not None:
             self.notify(f"Training stopped after {done:,} iterations: the numbers diverged at {found.describe()} "

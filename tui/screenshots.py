@@ -14,7 +14,19 @@ from tui.app import BackpropApp
 
 FOLDER = Path(__file__).resolve().parent.parent / "screenshots"
 
-# (file name, preset, keys to press, terminal size)
+async def _chain(pilot) -> None:
+    pilot.app.open_chain("W1", (0, 1))
+
+
+async def _workers(pilot) -> None:
+    await pilot.app.screen.workers.wait_for_complete()
+
+
+async def _trained(pilot) -> None:
+    pilot.app.stepper.run(3000)
+
+
+# (file name, preset, keys to press or coroutines to run with the pilot, terminal size)
 VIEWS = [
     ("start-xor", "xor", [], (140, 45)),
     ("forward-xor", "xor", ["n"] * 3, (140, 45)),
@@ -25,6 +37,12 @@ VIEWS = [
     ("single-sample-regression", "regression", ["right_square_bracket", "m"] + ["n"] * 9, (140, 45)),
     ("help", "xor", ["question_mark"], (140, 45)),
     ("small-terminal", "classification", ["n"] * 10, (80, 24)),
+    ("chain-regression", "regression", ["n"] * 4 + [_chain], (140, 45)),
+    ("quiz-xor", "xor", ["k", "n", "0", "full_stop", "5", "enter"], (140, 45)),
+    ("v-names-xor", "xor", ["n"] * 13 + ["v"], (140, 45)),
+    ("common-mistake-two-outputs", "two-outputs", ["c"] + ["n"] * 11, (140, 45)),
+    ("gradient-check-classification", "classification", ["i", "g", _workers], (140, 45)),
+    ("loss-plot-xor", "xor", [_trained, "l"], (140, 45)),
 ]
 
 
@@ -32,7 +50,7 @@ async def take(name: str, preset: str, keys: list[str], size: tuple[int, int]) -
     app = BackpropApp(preset)
     async with app.run_test(size=size) as pilot:
         for key in keys:
-            await pilot.press(key)
+            await (key(pilot) if callable(key) else pilot.press(key))
         await pilot.pause()
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(FOLDER)))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,8 @@ from engine.stepper import Stepper
 
 FORMAT = "backprop-tui session"
 VERSION = 1
+# The view's switches and their defaults: explanations, seed 2's v names, the common mistake.
+OPTIONS = {"explain": True, "v_names": False, "mistake": False}
 
 
 class SessionError(Exception):
@@ -50,6 +52,7 @@ class Place:
     sample: int | None
     focus: int
     digits: int
+    options: dict[str, bool] = field(default_factory=lambda: dict(OPTIONS))  # see OPTIONS
 
     def stepper(self) -> Stepper:
         stepper = Stepper(self.network)
@@ -65,7 +68,7 @@ class SessionWriter:
         self._params_file = ""
         self._count = 0
 
-    def save(self, stepper: Stepper, focus: int, digits: int) -> None:
+    def save(self, stepper: Stepper, focus: int, digits: int, options: dict[str, bool] | None = None) -> None:
         """Write what changed. Raises OSError (read-only folder, disk full) for the caller."""
         self.where.mkdir(parents=True, exist_ok=True)
         if stepper.network is not self._network:
@@ -83,7 +86,7 @@ class SessionWriter:
             old = None
         state = {"format": FORMAT, "version": VERSION, "network": "network.toml", "params": self._params_file,
                  "iteration": stepper.iteration, "cursor": stepper.cursor, "sample": stepper.sample,
-                 "focus": focus, "digits": digits}
+                 "focus": focus, "digits": digits, "options": {**OPTIONS, **(options or {})}}
         write_atomic(self.where / "session.json", json.dumps(state) + "\n")
         if old:  # only once session.json names the new file
             (self.where / old).unlink(missing_ok=True)
@@ -113,8 +116,13 @@ def load_place(where: Path | None = None) -> Place:
     sample = state.get("sample")
     if sample is not None:
         sample = _whole(state, "sample", 0, network.samples - 1)
+    options = state.get("options", {})  # absent in sessions kept before the options existed
+    if not isinstance(options, dict) or any(not isinstance(options.get(k, v), bool) for k, v in OPTIONS.items()):
+        raise SessionError(f"session.json: options: found {options!r}, expected true or false for "
+                           f"{', '.join(OPTIONS)}")
     place = Place(network, params, list(losses), iteration, _whole(state, "cursor", 0, 10**9), sample,
-                  _whole(state, "focus", 0, network.samples - 1), _whole(state, "digits", 1, 16))
+                  _whole(state, "focus", 0, network.samples - 1), _whole(state, "digits", 1, 16),
+                  {k: options.get(k, v) for k, v in OPTIONS.items()})
     return place
 
 

@@ -16,11 +16,11 @@ from engine import presets
 
 MAX_TRAIN = 1_000_000
 
-_DIALOG_CSS = """
+DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{ width: 64; height: auto; max-height: 90%; border: round $accent; background: $surface;
                     padding: 0 1; }}
-{name} Label {{ color: $text-muted; margin-top: 1; }}
+{name} Label {{ color: $text-muted; margin-top: 1; width: 1fr; }}
 {name} .error {{ color: $error; }}
 """
 
@@ -28,7 +28,7 @@ _DIALOG_CSS = """
 class TrainPrompt(Dialog[int | None]):
     """Asks how many iterations to train; dismisses with the number, or None."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="TrainPrompt")
+    DEFAULT_CSS = DIALOG_CSS.format(name="TrainPrompt")
     BINDINGS = [Binding("escape", "close", "Cancel")]
 
     def compose(self) -> ComposeResult:
@@ -50,7 +50,7 @@ class TrainPrompt(Dialog[int | None]):
 class OpenPrompt(Dialog[str | None]):
     """Pick a preset, or type the path of a network file; dismisses with the name or path."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="OpenPrompt") + "OpenPrompt OptionList { height: auto; max-height: 10; }"
+    DEFAULT_CSS = DIALOG_CSS.format(name="OpenPrompt") + "OpenPrompt OptionList { height: auto; max-height: 10; }"
     BINDINGS = [Binding("escape", "close", "Cancel")]
 
     def compose(self) -> ComposeResult:
@@ -73,20 +73,21 @@ class OpenPrompt(Dialog[str | None]):
 
 
 class SavePrompt(Dialog[str | None]):
-    """Asks where to save the network; asks again before overwriting a file."""
+    """Asks where to write a file (the network, or an export); asks again before overwriting."""
 
-    DEFAULT_CSS = _DIALOG_CSS.format(name="SavePrompt")
+    DEFAULT_CSS = DIALOG_CSS.format(name="SavePrompt")
     BINDINGS = [Binding("escape", "close", "Cancel")]
 
-    def __init__(self, default: str):
+    def __init__(self, default: str, title: str = "save",
+                 question: str = "Save the network with its current parameters as"):
         super().__init__()
-        self.default = default
+        self.default, self.title_text, self.question = default, title, question
         self.confirmed: str | None = None  # the existing file the user agreed to overwrite
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "save"
-            yield Label("Save the network with its current parameters as (Enter saves, Esc cancels):")
+            box.border_title = self.title_text
+            yield Label(f"{self.question} (Enter writes, Esc cancels):")
             yield Input(value=self.default, id="save-path")
             yield Label("", id="save-note", classes="error")
 

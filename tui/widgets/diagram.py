@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widget import Widget
 
 from engine.stepper import Stepper
@@ -85,13 +87,47 @@ class NetworkDiagram(Widget):
     COMPONENT_CLASSES = {"diagram--positive", "diagram--negative", "diagram--written", "diagram--read",
                          "diagram--node", "diagram--title"}
 
+    class Picked(Message):
+        """A click on an edge (a weight) or a unit (its bias)."""
+
+        def __init__(self, diagram: NetworkDiagram, name: str, index: tuple[int, ...]):
+            super().__init__()
+            self.diagram, self.name, self.index = diagram, name, index
+
+        @property
+        def control(self) -> NetworkDiagram:
+            return self.diagram
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.view: View | None = None
+        # A chain to light instead of the current step: edges (layer, unit, input) and units (layer, unit).
+        self.path: tuple[set[tuple[int, int, int]], set[tuple[int, int]]] | None = None
+        self._edges: list[tuple[int, int, int, int, int, int, int]] = []  # layer, unit, input, x0, y0, x1, y1 (dots)
+        self._units: list[tuple[int, int, int, int, int]] = []  # layer, unit, x, y, width (cells)
 
     def show(self, view: View) -> None:
         self.view = view
         self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        x, y = offset
+        for layer, unit, ux, uy, w in self._units:
+            if uy == y and ux <= x < ux + w and layer > 0:
+                self.post_message(self.Picked(self, f"b{layer}", (unit,)))
+                return
+        px, py = 2 * x + 1, 4 * y + 2
+        best, picked = 7.0, None  # within about 3 cells of an edge
+        for layer, unit, source, x0, y0, x1, y1 in self._edges:
+            distance = _distance(px, py, x0, y0, x1, y1)
+            if distance < best:
+                best, picked = distance, (layer, unit, source)
+        if picked is not None:
+            layer, unit, source = picked
+            self.post_message(self.Picked(self, f"W{layer}", (unit, source)))
 
     def render(self) -> Text:
         view = self.view
@@ -102,7 +138,9 @@ class NetworkDiagram(Widget):
         net = stepper.network
         width, height = self.size.width, self.size.height
         canvas = BrailleCanvas(width, height)
-        written, read = lit_parts(stepper.step)
+        written, read = lit_parts(stepper.step) if self.path is None else (set(), set())
+        edges_lit, units_lit = self.path or (set(), set())
+        self._edges, self._units = [], []
         fmt = view.fmt
         label_width = len(fmt(-0.5)) + 2
         columns = net.depth + 1
@@ -130,7 +168,9 @@ class NetworkDiagram(Widget):
                     if unit is None or source is None:
                         continue
                     w = float(W[unit, source])
-                    if lit:
+                    if (l, unit, source) in edges_lit:
+                        edge_style, priority = style("diagram--written"), 10.0
+                    elif lit:
                         edge_style = style("diagram--written" if f"W{l}" in written else "diagram--read")
                         priority = 10.0
                     else:
@@ -140,7 +180,9 @@ class NetworkDiagram(Widget):
                         priority = strength
                     x0 = 2 * (xs[l - 1] + label_width - 1)
                     x1 = 2 * xs[l] - 1
-                    canvas.line(x0, 4 * ys[l - 1][j_in] + 2, x1, 4 * ys[l][j_out] + 2, edge_style, priority)
+                    y0, y1 = 4 * ys[l - 1][j_in] + 2, 4 * ys[l][j_out] + 2
+                    canvas.line(x0, y0, x1, y1, edge_style, priority)
+                    self._edges.append((l, unit, source, x0, y0, x1, y1))
         # nodes and their values
         for l in range(columns):
             name, values = view.node_values(l)
@@ -154,5 +196,14 @@ class NetworkDiagram(Widget):
                     canvas.write(xs[l], ys[l][j], "  ⋮", style("diagram--title"))
                     continue
                 text = "●" + (fmt(values[unit]) if values is not None else " ·")
-                canvas.write(xs[l], ys[l][j], text[:label_width], node_style)
+                lit_unit = style("diagram--written") if (l, unit) in units_lit else node_style
+                canvas.write(xs[l], ys[l][j], text[:label_width], lit_unit)
+                self._units.append((l, unit, xs[l], ys[l][j], len(text[:label_width])))
         return canvas.render()
+
+
+def _distance(px: float, py: float, x0: float, y0: float, x1: float, y1: float) -> float:
+    """From a point to a segment, in Braille dots."""
+    dx, dy = x1 - x0, y1 - y0
+    t = 0.0 if dx == dy == 0 else max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / (dx * dx + dy * dy)))
+    return float(np.hypot(px - (x0 + t * dx), py - (y0 + t * dy)))

@@ -9,6 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
+from engine import notation
 from engine.notation import indices
 from tui.widgets.present import View, show_text
 
@@ -36,7 +37,7 @@ class StepPanel(VerticalScroll):
     def compose(self):
         yield Static(id="step-text")
 
-    def show(self, view: View, explain: bool = True) -> None:
+    def show(self, view: View) -> None:
         s = view.stepper
         step = s.step
         style = self.get_component_rich_style
@@ -49,21 +50,32 @@ class StepPanel(VerticalScroll):
             text.append("Press ", style("step--label"))
             text.append("n", style("step--computing"))
             text.append(" to compute the first factor of the forward pass: ", style("step--label"))
-            text.append(s.steps[0].formula, style("step--formula"))
+            text.append(view.words(s.steps[0].formula), style("step--formula"))
             show_text(self.query_one(Static), text)
             return
         self.border_subtitle = f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}"
         found = s.nonfinite()
         if found is not None:
             text.append(f"⚠ not finite from {found.describe()}\n\n", style("step--danger"))
-        text.append(step.formula + "\n", style("step--formula"))
+        words = view.words
+        text.append(words(step.formula) + "\n", style("step--formula"))
+        if s.mistake and step.phase in ("backward", "update"):
+            right = s.correct.steps[step.index]
+            if np.array_equal(right.value, step.value, equal_nan=True):
+                text.append("(the same without the common mistake)\n", style("step--known"))
+            else:
+                off = float(np.nanmax(np.abs(right.value - step.value)))
+                text.append("⚠ the mistake changed this; correct: ", style("step--danger"))
+                text.append(words(f"{step.symbol} = {notation.text(right.value, view.fmt, step.column)}"))
+                text.append(f" (off by up to {view.fmt(off)})\n", style("step--danger"))
         if step.chain:
             text.append("\nchain rule: ", style("step--label"))
-            text.append(f"{step.chain_target} = ")
+            text.append(f"{words(step.chain_target)} = ")
             computing = _computing(step)
             for i, (symbol, name) in enumerate(step.chain):
                 if i:
                     text.append(" · ")
+                symbol = words(symbol)
                 if i in computing:
                     text.append(symbol, style("step--computing"))
                 elif name is None or s.value(name) is not None:
@@ -75,16 +87,19 @@ class StepPanel(VerticalScroll):
                 if i in computing:
                     continue
                 if name is None:
-                    text.append(f"  {symbol} = 1\n", style("step--known"))
+                    text.append(f"  {words(symbol)} = 1\n", style("step--known"))
                 elif s.value(name) is not None:
-                    text.append(f"  {symbol} = {view.compact(s.value(name))}\n", style("step--known"))
+                    text.append(f"  {words(symbol)} = {view.compact(s.value(name))}\n", style("step--known"))
             if not step.column:
                 text.append(f"  (values of sample {view.row})\n", style("step--label"))
         text.append("\n")
-        text.append(step.substitution(view.fmt) + "\n")
-        if explain:
+        text.append(words(step.substitution(view.fmt)) + "\n")
+        if view.explain:
             text.append("\nwhy: ", style("step--label"))
-            text.append(step.explanation, style("step--why"))
+            text.append(words(step.explanation), style("step--why"))
+            if step.convention:
+                text.append("\nconvention: ", style("step--label"))
+                text.append(words(step.convention), style("step--why"))
         show_text(self.query_one(Static), text)
 
 
@@ -126,6 +141,10 @@ class UpdatesPanel(VerticalScroll):
             text.append(f"({'+' if after >= before else '−'}{fmt(abs(after - before))})",
                         style("update--up" if after > before else "update--down"))
             text.append("   n starts the next iteration\n", style("update--label"))
+            if s.mistake:
+                exact = notation.significant(9)
+                text.append(f"with the common mistake: loss after {exact(after)}; without it "
+                            f"{exact(s.loss_after(correct=True))}\n", style("update--up"))
         elif not updates:
             if s.losses:
                 text.append(f"iteration {s.iteration} changed the loss {fmt(s.losses[-1])} → "
@@ -136,7 +155,7 @@ class UpdatesPanel(VerticalScroll):
             return
         for st in updates:
             old, new = st.operands[0], st.value
-            text.append(f"{st.symbol}: ", style("update--name"))
+            text.append(f"{view.words(st.symbol)}: ", style("update--name"))
             flat_old, flat_new = old.reshape(-1), new.reshape(-1)
             shown = indices(flat_old.size, 6)
             for i in shown:
@@ -167,10 +186,20 @@ class StepList(OptionList):
         super().__init__(**kwargs)
         self._formulas: list[str] = []
 
+    # Textual 8.2.8's OptionList pages by its laid-out lines, which a list with no room (a short
+    # terminal squeezes it to its borders, yet it keeps the focus) never has: PgUp / PgDn raised KeyError.
+    def action_page_up(self) -> None:
+        if self.scrollable_content_region:
+            super().action_page_up()
+
+    def action_page_down(self) -> None:
+        if self.scrollable_content_region:
+            super().action_page_down()
+
     def show(self, view: View) -> None:
         s = view.stepper
         self.border_title = "steps"
-        formulas = [f"{i + 1:>2} {PHASE_MARK[st.phase]} {st.formula}" for i, st in enumerate(s.steps)]
+        formulas = [f"{i + 1:>2} {PHASE_MARK[st.phase]} {view.words(st.formula)}" for i, st in enumerate(s.steps)]
         if formulas != self._formulas:
             self._formulas = formulas
             self.clear_options()

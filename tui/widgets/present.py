@@ -52,6 +52,12 @@ class View:
     stepper: Stepper
     digits: int = DIGITS[0]
     focus: int = 0  # the sample in focus: which row the diagram and the chain show
+    explain: bool = True  # the "why" and "convention" lines of the step panel
+    v_names: bool = False  # seed 2's names (v, d, t, g) instead of δ, z, f', ∂L/∂W
+
+    def words(self, text: str) -> str:
+        """Text in the notation the learner chose."""
+        return notation.v_notation(text) if self.v_names else text
 
     @property
     def fmt(self) -> notation.Format:
@@ -65,7 +71,7 @@ class View:
     def symbol(self, name: str) -> str:
         for step in self.stepper.steps:
             if step.writes == name and step.phase != "update":
-                return step.symbol
+                return self.words(step.symbol)
         if name[0] in "Wb":
             return f"{name[0]}{sub(int(name[1:]))}"
         return {"x": "x" if self.stepper.steps[0].column else "X"}.get(name, name)
@@ -79,7 +85,7 @@ class View:
         step = s.step
         if step is not None and part_of(step.writes) == f"a{layer}" and step.value.ndim == 2 \
                 and step.value.shape[0] == s.value("x").shape[0]:
-            return step.symbol, step.value[self.row]  # what the current step writes on these units
+            return self.words(step.symbol), step.value[self.row]  # what the current step writes on these units
         for name in (f"delta{layer}", f"a{layer}", f"z{layer}"):
             value = s.value(name)
             if value is not None:

@@ -1,0 +1,164 @@
+"""One parameter's whole chain: ∂L/∂w as a sum, over samples and over every path from w to
+the loss, of products of scalar factors (∂L/∂ŷ · ∂ŷ/∂z · w · ∂a/∂z · … · ∂z/∂w).
+
+This is the long way round that backprop's δ (seed 2's v) shortcuts: v = Σ(v·w)·f'(z) at each
+unit sums the paths once, and g = v·x. Both views are built from the factors the derivation
+already computed (its Iteration.values), so every number matches the app's panels; the sum of
+the paths is the one new arithmetic here, and it equals backprop's gradient (tests check it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .derivation import Iteration
+from .network import Network
+from .notation import sub
+
+MAX_PATHS = 20_000  # paths per sample enumerated; beyond, only the δ / v view is given
+_NAME = re.compile(r"^\s*([WwBb])\s*_?\s*(\d+)\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*$")
+
+
+@dataclass(frozen=True)
+class Factor:
+    symbol: str  # "∂a₂[0]/∂z₂[0]"
+    value: float
+
+
+@dataclass(frozen=True)
+class Path:
+    sample: int  # the row of the batch
+    units: tuple[tuple[int, int], ...]  # (layer, unit) from the parameter's unit to the output
+    factors: tuple[Factor, ...]  # from the loss back to the parameter, as the chain rule reads
+
+    @property
+    def product(self) -> float:
+        return float(np.prod([f.value for f in self.factors]))
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One line of the δ (v) view: δ_l[j] of a sample = (Σ_k δ_(l+1)[k]·W_(l+1)[k,j]) · f'(z_l[j])."""
+
+    layer: int
+    unit: int
+    sent_back: float  # ∂L/∂a_l[j]: the Σ over the next layer (or ∂L/∂ŷ at the output)
+    slope: float  # ∂a_l[j]/∂z_l[j]; nan for a softmax output (a Jacobian row, not one slope)
+    value: float
+
+
+@dataclass
+class WeightChain:
+    name: str  # "W2"
+    index: tuple[int, ...]  # (j, i) for a weight, (j,) for a bias
+    label: str  # "W₂[0,1]"
+    paths: list[Path]  # every path of the samples asked for (none when there are too many)
+    path_count: int  # paths per sample
+    samples: int
+    path_total: float | None  # Σ of the paths' products (None if not enumerated)
+    backprop: float  # the gradient the derivation computed
+    deltas: dict[int, list[Delta]]  # per sample: the δ of each unit on the paths, output first
+    inputs: list[float]  # per sample: the input on the parameter's edge (1 for a bias)
+    depth: int
+
+    @property
+    def is_bias(self) -> bool:
+        return self.name[0] == "b"
+
+    def symbolic(self, column: bool = True) -> str:
+        """The chain in symbols, the layer-by-layer way: ∂L/∂W₁ = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁."""
+        l, depth = int(self.name[1:]), self.depth
+        z, a = ("z", "a") if column else ("Z", "A")
+        parts = ["∂L/∂ŷ", f"∂ŷ/∂{z}{sub(depth)}"]
+        for q in range(depth, l, -1):
+            parts += [f"∂{z}{sub(q)}/∂{a}{sub(q - 1)}", f"∂{a}{sub(q - 1)}/∂{z}{sub(q - 1)}"]
+        parts.append(f"∂{z}{sub(l)}/∂{self.label}")
+        return f"∂L/∂{self.label} = " + " · ".join(parts)
+
+
+def parse_name(text: str, network: Network) -> tuple[str, tuple[int, ...]]:
+    """'W2[0,1]', 'w2[0, 1]' or 'b1[2]' → ("W2", (0, 1)); ValueError with a clear message."""
+    match = _NAME.match(text.replace("W_", "W").replace("b_", "b"))
+    if not match:
+        raise ValueError(f"expected a parameter entry such as W{network.depth}[0,0] or b1[0], got {text.strip()!r}")
+    layer, first, second = match.groups()[1:]
+    kind = "W" if match.group(1) in "Ww" else "b"
+    name = f"{kind}{int(layer)}"
+    if name not in network.params:
+        raise ValueError(f"{name} is not a parameter of this network (layers 1 to {network.depth})")
+    index = (int(first),) if second is None else (int(first), int(second))
+    shape = network.params[name].shape
+    if len(index) != len(shape):
+        want = "[row, column]" if kind == "W" else "[unit]"
+        raise ValueError(f"{name} needs {want}: it is {'×'.join(map(str, shape))}")
+    if any(i >= n for i, n in zip(index, shape)):
+        raise ValueError(f"{name}{list(index)} is outside {name}, which is {'×'.join(map(str, shape))}")
+    return name, index
+
+
+def weight_chain(network: Network, iteration: Iteration, name: str, index: tuple[int, ...],
+                 column: bool, samples: list[int] | None = None) -> WeightChain:
+    """The chain of ∂L/∂name[index] in an iteration, from the factors it computed; the paths of
+    `samples` (default: all) are enumerated, and path_total sums those samples' paths."""
+    v = iteration.values
+    depth, l = network.depth, int(name[1:])
+    j = index[0]
+    m = v["x"].shape[0]
+    x_name = "x" if l == 1 else f"a{l - 1}"
+    inputs = [1.0] * m if name[0] == "b" else [float(v[x_name][s, index[1]]) for s in range(m)]
+    jac = v[f"da{depth}/dz{depth}"]
+    jacobian = jac.ndim == 3
+    widths = [network.sizes[q] for q in range(l + 1, depth + 1)]
+    path_count = int(np.prod(widths, dtype=np.int64)) * (network.sizes[-1] if jacobian else 1)
+
+    def a(q, u):  # a₀ is the input x
+        if q == 0:
+            return f"{'x' if column else 'X'}[{u}]"
+        return f"{'a' if column else 'A'}{sub(q)}[{u}]"
+
+    def z(q, u):
+        return f"{'z' if column else 'Z'}{sub(q)}[{u}]"
+
+    target = f"{name[0]}{sub(l)}[{','.join(map(str, index))}]"
+    paths: list[Path] = []
+    total: float | None = None
+    if path_count <= MAX_PATHS:
+        total = 0.0
+        outs = range(network.sizes[-1]) if jacobian else [None]
+        for s in range(m) if samples is None else samples:
+            for route in itertools.product(*[range(n) for n in widths]):
+                units = [(l, j), *zip(range(l + 1, depth + 1), route)]
+                for out in outs:
+                    u_last = units[-1][1]
+                    k = u_last if out is None else out
+                    factors = [Factor(f"∂L/∂{a(depth, k)}", float(v[f"dL/da{depth}"][s, k])),
+                               Factor(f"∂{a(depth, k)}/∂{z(depth, u_last)}",
+                                      float(jac[s, k, u_last] if jacobian else jac[s, u_last]))]
+                    for (q_in, u_in), (q, u) in reversed(list(zip(units, units[1:]))):
+                        factors.append(Factor(f"∂{z(q, u)}/∂{a(q_in, u_in)} = W{sub(q)}[{u},{u_in}]",
+                                              float(iteration.params[f"W{q}"][u, u_in])))
+                        factors.append(Factor(f"∂{a(q_in, u_in)}/∂{z(q_in, u_in)}",
+                                              float(v[f"da{q_in}/dz{q_in}"][s, u_in])))
+                    edge = "1" if name[0] == "b" else a(l - 1, index[1])
+                    factors.append(Factor(f"∂{z(l, j)}/∂{target} = {edge}", inputs[s]))
+                    path = Path(s, tuple(units), tuple(factors))
+                    paths.append(path)
+                    total += path.product
+    deltas = {}
+    for s in range(m):
+        lines = []
+        units_on_paths = {q: range(network.sizes[q]) for q in range(l + 1, depth + 1)}
+        units_on_paths[l] = [j]
+        for q in range(depth, l - 1, -1):
+            for u in units_on_paths[q]:
+                slope = v[f"da{q}/dz{q}"]
+                lines.append(Delta(q, u, float(v[f"dL/da{q}"][s, u]),
+                                   float("nan") if slope.ndim == 3 else float(slope[s, u]),
+                                   float(v[f"delta{q}"][s, u])))
+        deltas[s] = lines
+    return WeightChain(name, index, target, paths, path_count, m, total,
+                       float(iteration.grads[name][index]), deltas, inputs, depth)

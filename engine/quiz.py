@@ -1,0 +1,62 @@
+"""The quiz: the learner types each scalar of the next step before it is revealed.
+
+An answer counts when it is within 1e-3 relative or 1e-4 absolute of the value; a wrong answer
+is told the right one and the earlier values it came from (engine.scalar)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .derivation import Step
+
+RELATIVE, ABSOLUTE = 1e-3, 1e-4
+
+
+def parse_answer(text: str) -> float:
+    """A number as a learner types it: '-0.25', '−0.25', '.25', '1e-3', '2/3'. ValueError if not."""
+    cleaned = text.strip().replace("−", "-").replace("–", "-").replace(" ", "")
+    if not cleaned:
+        raise ValueError("type a number")
+    try:
+        if "/" in cleaned:
+            top, bottom = cleaned.split("/", 1)
+            return float(top) / float(bottom)
+        return float(cleaned)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"{text.strip()!r} is not a number (examples: 0.25, -1.5e-3, 2/3)") from None
+
+
+def close_enough(answer: float, value: float) -> bool:
+    if not math.isfinite(value):
+        return answer == value or (math.isnan(answer) and math.isnan(value))
+    return abs(answer - value) <= max(ABSOLUTE, RELATIVE * abs(value))
+
+
+@dataclass
+class Score:
+    right: int = 0
+    wrong: int = 0
+    revealed: int = 0  # asked to see the value instead of answering
+
+    @property
+    def asked(self) -> int:
+        return self.right + self.wrong
+
+    def __str__(self) -> str:
+        text = f"{self.right} right of {self.asked}"
+        return text + (f", {self.revealed} revealed" if self.revealed else "")
+
+
+def origins(step: Step, steps: list[Step]) -> list[str]:
+    """Where the quantities a step reads came from: 'δ₂ (step 7)', 'W₂ (a parameter)', 'y (the data)'."""
+    out = []
+    for name in step.reads:
+        writer = next((s for s in reversed(steps[: step.index]) if s.writes == name and s.phase != "update"), None)
+        if writer is not None:
+            out.append(f"{writer.symbol} (step {writer.index + 1})")
+        elif name in ("x", "y"):
+            out.append(f"{name if step.column else name.upper()} (the data)")
+        else:
+            out.append(f"{name[0]}{''.join('₀₁₂₃₄₅₆₇₈₉'[int(c)] for c in name[1:])} (a parameter)")
+    return out

@@ -1,0 +1,215 @@
+"""One weight's whole chain: every path from the weight to the loss as scalar factors with
+their values, the path lit in a diagram, the sum over paths and samples, and the same
+gradient the δ way (seed 2's v). The numbers come from engine.chain."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Label, Static
+
+from engine.chain import Path, WeightChain, parse_name, weight_chain
+from engine.notation import sub
+from tui.screens.dialog import Dialog
+from tui.screens.prompts import DIALOG_CSS
+from tui.widgets.diagram import NetworkDiagram
+from tui.widgets.present import View
+
+SHOWN_PATHS = 24  # paths written out for the sample in focus; the rest are summed
+
+
+class ChainPrompt(Dialog[str | None]):
+    """Which weight or bias to explain: 'W2[0,1]' or 'b1[0]'."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ChainPrompt")
+    BINDINGS = [Binding("escape", "close", "Cancel")]
+
+    def __init__(self, view: View, default: str):
+        super().__init__()
+        self.view, self.default = view, default
+
+    def compose(self) -> ComposeResult:
+        net = self.view.stepper.network
+        shapes = ", ".join(f"{n} {'×'.join(map(str, v.shape))}" for n, v in net.params.items())
+        with Vertical() as box:
+            box.border_title = "explain one weight"
+            yield Label(f"A weight or bias, such as W{net.depth}[0,0] or b1[0] ({shapes}); "
+                        "a click on an edge or a unit of the diagram does the same:")
+            yield Input(value=self.default, id="chain-name")
+            yield Label("", id="chain-error", classes="error")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        try:
+            parse_name(event.value, self.view.stepper.network)
+        except ValueError as err:
+            self.query_one("#chain-error", Label).update(str(err))
+            return
+        self.close(event.value)
+
+
+class ChainScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    ChainScreen { align: center middle; }
+    ChainScreen > Vertical { width: 96%; height: 94%; border: round $accent; background: $surface; }
+    ChainScreen #chain-help { color: $text-muted; padding: 0 1; }
+    ChainScreen #chain-diagram { width: 2fr; border: round $primary-darken-1; }
+    ChainScreen #chain-scroll { width: 3fr; padding: 0 1; }
+    ChainScreen > Vertical > Horizontal { height: 1fr; }
+    ChainScreen > .chain--label { color: $text-muted; }
+    ChainScreen > .chain--lit { color: $accent; text-style: bold; }
+    ChainScreen > .chain--ok { color: $success; text-style: bold; }
+    ChainScreen > .chain--bad { color: $error; text-style: bold; }
+    """
+    COMPONENT_CLASSES = {"chain--label", "chain--lit", "chain--ok", "chain--bad"}
+    BINDINGS = [
+        Binding("escape,q,w", "close", "Close"),
+        Binding("tab", "path(1)", "Next path"),
+        Binding("shift+tab", "path(-1)", "Previous path"),
+        Binding("right_square_bracket", "sample(1)", "Next sample"),
+        Binding("left_square_bracket", "sample(-1)", "Previous sample"),
+        Binding("v", "names", "δ / v names"),
+    ]
+
+    def __init__(self, view: View, name: str, index: tuple[int, ...]):
+        super().__init__()
+        self.view, self.param, self.index = view, name, index
+        self.lit = 0  # the path lit in the diagram; 0 lights them all
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Tab: light one path · [ ]: another sample · v: δ or v names · ↑ ↓ scroll · Esc closes",
+                        id="chain-help")
+            with Horizontal():
+                yield NetworkDiagram(id="chain-diagram")
+                with VerticalScroll(id="chain-scroll"):
+                    yield Static(id="chain-text")
+
+    def on_mount(self) -> None:
+        self.show()
+        self.query_one("#chain-scroll").focus()  # ↑ ↓ PgUp PgDn scroll the chain
+
+    @property
+    def sample(self) -> int:
+        """The row of the walked batch whose paths are written out."""
+        return self.view.row
+
+    def chain(self) -> WeightChain:
+        s = self.view.stepper
+        # one sample's scalars: written in its small letters (a₁[0]), whatever the walk
+        return weight_chain(s.network, s.derived, self.param, self.index, column=True, samples=[self.sample])
+
+    def show(self) -> None:
+        chain = self.chain()
+        words = self.view.words
+        box = self.query_one(Vertical)
+        box.border_title = words(f"∂L/∂{chain.label}: the whole chain")
+        paths = chain.paths[:SHOWN_PATHS]
+        self.lit %= len(paths) + 1
+        diagram = self.query_one(NetworkDiagram)
+        diagram.path = _lit(chain, paths if self.lit == 0 else [paths[self.lit - 1]])
+        diagram.border_title = "all paths" if self.lit == 0 else f"path {self.lit} of {len(paths)}"
+        diagram.show(self.view)
+        self.query_one("#chain-text", Static).update(self.text(chain, paths))
+
+    def text(self, chain: WeightChain, paths: list[Path]) -> Text:
+        view, fmt, words = self.view, self.view.fmt, self.view.words
+        s = view.stepper
+        style = partial(self.get_component_rich_style, partial=True)
+        label, muted = style("chain--label"), style("chain--label")
+        out = Text()
+        out.append(f"iteration {s.iteration + 1}, from the parameters it started with; the chain rule as "
+                   "scalar factors:\n", label)
+        out.append(words(chain.symbolic()) + "\n\n", style("chain--lit"))
+        m = chain.samples
+        who = (f"sample {s.sample}" if s.sample is not None else
+               f"sample {self.sample} of the batch ({m} samples; [ ] for the others)")
+        count = chain.path_count
+        out.append(f"{who}: {count:,} path{'s' if count != 1 else ''} from {chain.label} to the loss\n", label)
+        for n, path in enumerate(paths, start=1):
+            lit = self.lit in (0, n)
+            out.append(f" path {n}: {_route(chain, path)}\n", style("chain--lit") if lit else label)
+            width = max(len(words(f.symbol)) for f in path.factors)
+            for factor in path.factors:
+                out.append(f"    {words(factor.symbol):<{width}} = {fmt(factor.value)}\n")
+            out.append(f"    {'product':<{width}} = {fmt(path.product)}\n", style("chain--lit") if lit else "")
+        if chain.path_total is None:
+            out.append(f" (more than {count:,} paths: only the δ way below is computed)\n", muted)
+        elif len(paths) < len(chain.paths):
+            out.append(f" … and {len(chain.paths) - len(paths):,} more paths\n", muted)
+        if chain.path_total is not None:
+            out.append(f" Σ over the paths of this sample = {fmt(chain.path_total)}\n")
+        d = chain.deltas[self.sample]
+        x = chain.inputs[self.sample]
+        out.append("\nthe δ way (seed 2: v = Σ(v·w)·f'(d), g = v·x) sums the paths once per unit:\n", label)
+        for line in d:
+            delta = f"δ{sub(line.layer)}[{line.unit}]"
+            if np.isnan(line.slope):
+                out.append(words(f"  {delta} = Σₖ ∂L/∂ŷₖ · ∂ŷₖ/∂z{sub(line.layer)}[{line.unit}] = "
+                                 f"{fmt(line.value)}\n"))
+            else:
+                head = "∂L/∂ŷ" if line.layer == s.network.depth else f"(Σₖ δ{sub(line.layer + 1)}[k]·W{sub(line.layer + 1)}[k,{line.unit}])"
+                out.append(words(f"  {delta} = {head} · f'(z{sub(line.layer)}[{line.unit}]) = {fmt(line.sent_back)} · "
+                                 f"{fmt(line.slope)} = {fmt(line.value)}\n"))
+        l, j = int(self.param[1:]), self.index[0]
+        edge = "1" if chain.is_bias else ("x" if l == 1 else f"a{sub(l - 1)}") + f"[{self.index[1]}]"
+        out.append(words(f"  ∂L/∂{chain.label} for this sample = δ{sub(l)}[{j}] · {edge} = {fmt(d[-1].value)} · "
+                         f"{fmt(x)} = {fmt(d[-1].value * x)}\n"))
+        if m > 1:
+            out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside ∂L/∂ŷ):\n", label)
+            parts = [chain.deltas[k][-1].value * chain.inputs[k] for k in range(m)]
+            out.append("  " + " + ".join(fmt(p) for p in parts[:8]) + (" + …" if m > 8 else "") +
+                       f" = {fmt(sum(parts))}\n")
+        agree = abs(sum(chain.deltas[k][-1].value * chain.inputs[k] for k in range(m)) - chain.backprop) \
+            <= 1e-9 * max(1.0, abs(chain.backprop))
+        out.append(words(f"\nbackprop's ∂L/∂{chain.label} = {fmt(chain.backprop)} "))
+        out.append("✓ the same" if agree else "✗ differs", style("chain--ok" if agree else "chain--bad"))
+        return out
+
+    def action_path(self, change: int) -> None:
+        self.lit += change
+        self.show()
+
+    def action_sample(self, change: int) -> None:
+        s = self.view.stepper
+        if s.sample is not None:
+            self.notify("One sample is walked: m switches to the batch.", timeout=3)
+            return
+        self.view.focus = (self.view.focus + change) % s.network.samples
+        self.lit = 0
+        self.show()
+
+    def action_names(self) -> None:
+        self.view.v_names = not self.view.v_names
+        self.show()
+
+
+def _route(chain: WeightChain, path: Path) -> str:
+    """'x[0] → a₁[1] → a₂[0] → L' (a softmax output adds the ŷ the loss reads)."""
+    l, j = path.units[0]
+    start = "1" if chain.is_bias else ("x" if l == 1 else f"a{sub(l - 1)}") + f"[{chain.index[1]}]"
+    units = [f"a{sub(q)}[{u}]" for q, u in path.units]
+    last = path.factors[0].symbol.split("∂")[-1]  # ∂L/∂a_L[k]: the output the loss reads
+    if last != units[-1]:
+        units.append(last)
+    return " → ".join([start, *units, "L"])
+
+
+def _lit(chain: WeightChain, paths: list[Path]) -> tuple[set, set]:
+    edges, units = set(), set()
+    l, j = int(chain.name[1:]), chain.index[0]
+    units.add((l, j))
+    if not chain.is_bias:
+        edges.add((l, j, chain.index[1]))
+        units.add((l - 1, chain.index[1]))
+    for path in paths:
+        for (q_in, u_in), (q, u) in zip(path.units, path.units[1:]):
+            edges.add((q, u, u_in))
+            units.add((q, u))
+    return edges, units

@@ -1,0 +1,59 @@
+"""The loss plot screen: updated live while `t` trains (the app feeds it)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Label
+
+from tui.screens.dialog import Dialog
+from tui.widgets.plot import LossPlot, describe
+
+
+class PlotScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    PlotScreen { align: center middle; }
+    PlotScreen > Vertical { width: 96%; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
+    PlotScreen Label { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("escape", "escape", "Close (or stop training)"),
+        Binding("q,l", "close", "Close"),
+        Binding("t", "train", "Train"),
+        Binding("y", "log_scale", "Log scale"),
+    ]
+
+    def __init__(self, losses: list[float]):
+        super().__init__()
+        self.losses = losses
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "loss per iteration"
+            yield LossPlot(id="plot")
+            yield Label(id="plot-summary")
+            yield Label("t trains more (the plot follows live) · y: linear or log scale · Esc stops training, "
+                        "or closes", id="plot-help")
+
+    def on_mount(self) -> None:
+        self.show(self.losses)
+
+    def show(self, losses: list[float]) -> None:
+        self.query_one(LossPlot).show(losses)
+        self.query_one("#plot-summary", Label).update(describe(losses))
+
+    def action_log_scale(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
+        plot.refresh()
+
+    def action_train(self) -> None:
+        self.app.action_train()
+
+    def action_escape(self) -> None:
+        app = self.app
+        if app.trainer is not None and app.trainer.is_running:
+            app.action_stop_training()
+        else:
+            self.close()

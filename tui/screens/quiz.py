@@ -1,0 +1,128 @@
+"""Quiz mode's question: the next step's value, asked one scalar at a time."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Static
+
+from engine.quiz import Score, close_enough, origins, parse_answer
+from engine.scalar import cell, cell_indices
+from tui.screens.dialog import Dialog
+from tui.widgets.present import View
+
+
+class QuizScreen(Dialog[str | None]):
+    """Asks every cell of one step; dismisses with "done" (all answered or revealed), "skip"
+    (reveal the rest of the step) or None (Esc: paused, the step stays hidden)."""
+
+    DEFAULT_CSS = """
+    QuizScreen { align: center bottom; }
+    QuizScreen > Vertical { width: 100%; height: auto; max-height: 60%; border: round $accent;
+                            background: $surface; padding: 0 1; }
+    QuizScreen #quiz-question { text-style: bold; margin-top: 1; }
+    QuizScreen #quiz-help { color: $text-muted; }
+    QuizScreen > .quiz--ok { color: $success; text-style: bold; }
+    QuizScreen > .quiz--bad { color: $error; text-style: bold; }
+    QuizScreen > .quiz--formula { color: $accent; text-style: bold; }
+    QuizScreen > .quiz--label { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {"quiz--ok", "quiz--bad", "quiz--formula", "quiz--label"}
+    BINDINGS = [
+        Binding("escape", "close", "Pause the quiz"),
+        Binding("ctrl+r", "reveal", "Reveal this value"),
+        Binding("ctrl+n", "skip", "Skip the step"),
+    ]
+
+    def __init__(self, view: View, score: Score):
+        super().__init__()
+        self.view, self.score = view, score
+        s = view.stepper
+        self.step = s.steps[s.cursor]
+        self.cells = cell_indices(self.step)
+        self.position = 0
+        self.feedback = Text()
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(id="quiz-step")
+            yield Label(id="quiz-question")
+            yield Input(id="quiz-answer", placeholder="your value, e.g. 0.1385 or -1/4")
+            yield Static(id="quiz-feedback")
+            yield Label("Enter checks · Enter with no answer (or Ctrl+R) reveals this value · Ctrl+N reveals the "
+                        "whole step · Esc pauses (n asks again) · k in the main screen ends the quiz",
+                        id="quiz-help")
+
+    def on_mount(self) -> None:
+        s, words, style = self.view.stepper, self.view.words, partial(self.get_component_rich_style, partial=True)
+        box = self.query_one(Vertical)
+        box.border_title = f"quiz · step {self.step.index + 1} of {s.total} · {self.step.phase}"
+        head = Text()
+        head.append(words(self.step.formula), style("quiz--formula"))
+        head.append("   from " + ", ".join(words(o) for o in origins(self.step, s.steps)), style("quiz--label"))
+        self.query_one("#quiz-step", Static).update(head)
+        self.ask()
+
+    def ask(self) -> None:
+        box = self.query_one(Vertical)
+        box.border_subtitle = f"score: {self.score}"
+        current = self.current()
+        count = f"  (value {self.position + 1} of {len(self.cells)})" if len(self.cells) > 1 else ""
+        self.query_one("#quiz-question", Label).update(self.view.words(f"What is {current.label}?{count}"))
+        self.query_one("#quiz-feedback", Static).update(self.feedback)
+        answer = self.query_one(Input)
+        answer.value = ""
+        answer.focus()
+
+    def current(self):
+        return cell(self.step, self.cells[self.position], self.view.stepper.network, self.view.fmt)
+
+    def explained(self, prefix: str, style_name: str) -> Text:
+        c, words, style = self.current(), self.view.words, partial(self.get_component_rich_style, partial=True)
+        text = Text()
+        text.append(prefix, style(style_name))
+        text.append(words(c.line(self.view.fmt)))
+        return text
+
+    @on(Input.Submitted)
+    def answered(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.action_reveal()
+            return
+        try:
+            answer = parse_answer(event.value)
+        except ValueError as err:
+            self.feedback = Text(str(err), self.get_component_rich_style("quiz--bad", partial=True))
+            self.query_one("#quiz-feedback", Static).update(self.feedback)
+            return
+        c = self.current()
+        if close_enough(answer, c.value):
+            self.score.right += 1
+            self.feedback = self.explained("✓ right: ", "quiz--ok")
+        else:
+            self.score.wrong += 1
+            self.feedback = self.explained(f"✗ not {event.value.strip()}: ", "quiz--bad")
+        self.advance()
+
+    def action_reveal(self) -> None:
+        self.score.revealed += 1
+        self.feedback = self.explained("revealed: ", "quiz--label")
+        self.advance()
+
+    def advance(self) -> None:
+        self.position += 1
+        if self.position < len(self.cells):
+            self.ask()
+            return
+        # the whole step is answered: the main screen reveals it; the last verdict stays in view
+        self.app.notify(self.feedback.plain, title=f"quiz · {self.score}", timeout=6, markup=False,
+                        severity="error" if self.feedback.plain.startswith("✗") else "information")
+        self.close("done")
+
+    def action_skip(self) -> None:
+        self.close("skip")
