@@ -21,7 +21,7 @@ SIZE = (140, 45)
 
 
 def step_text(app) -> str:
-    return str(app.query_one(StepPanel).query_one(Static).content)
+    return app.query_one(StepPanel).text.plain
 
 
 def status(app) -> str:
@@ -29,7 +29,7 @@ def status(app) -> str:
 
 
 def layer_text(app, layer) -> str:
-    return str(app.query_one(f"#layer-{layer}", LayerPanel).query_one(Static).content)
+    return app.query_one(f"#layer-{layer}", LayerPanel).text.plain
 
 
 def trace_values(capsys, preset, sample=None):
@@ -89,8 +89,7 @@ async def test_finish_phase_iteration_and_reset():
         await pilot.press("f", "f")
         assert app.stepper.phase == "backward"
         await pilot.press("i")
-        assert app.stepper.cursor == app.stepper.total and "iteration 1 done" in str(
-            app.query_one("#updates-text", Static).content)
+        assert app.stepper.cursor == app.stepper.total and "iteration 1 done" in app.query_one("#updates").text.plain
         await pilot.press("i")
         assert app.stepper.iteration == 1 and app.stepper.cursor == app.stepper.total
         await pilot.press("r")

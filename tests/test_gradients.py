@@ -78,9 +78,10 @@ def test_fast_path_gives_the_derivations_numbers_to_the_last_bit(net):
 def test_gradient_check_passes_on_correct_gradients(net):
     assume(_away_from_kinks(net))
     results = check(net)
-    worst = max(r.worst_error for r in results)
-    # the contract's 1e-6 holds unless the loss is so flat that round-off dominates
-    assert worst < 1e-6 or max(abs(r.backprop) for r in results) < 1e-4
+    # the contract's 1e-6 holds unless the entry's gradient is so small that the finite
+    # difference's round-off (about 1e-11 · L) dominates it
+    for r in results:
+        assert r.worst_error < 1e-6 or abs(r.backprop) < 1e-4, r
 
 
 def test_gradient_check_catches_a_wrong_gradient(monkeypatch):

@@ -33,7 +33,7 @@ def exploding(tmp_path):
 
 
 def step_text(app) -> str:
-    return str(app.query_one(StepPanel).query_one(Static).content)
+    return app.query_one(StepPanel).text.plain
 
 
 # -- divergence ---------------------------------------------------------------------------------

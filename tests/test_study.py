@@ -22,7 +22,7 @@ SIZE = (140, 45)
 
 
 def text_of(widget) -> str:
-    return str(widget.query_one(Static).content)
+    return widget.text.plain
 
 
 def step_text(app) -> str:

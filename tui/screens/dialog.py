@@ -13,6 +13,8 @@ Result = TypeVar("Result")
 
 
 class Dialog(ModalScreen[Result]):
+    AUTO_FOCUS = "*"  # the app focuses nothing at start; a dialog focuses its first input or list
+
     def close(self, result: Result | None = None) -> None:
         if self.is_current:
             self.dismiss(result)

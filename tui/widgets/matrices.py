@@ -8,16 +8,14 @@ from __future__ import annotations
 import numpy as np
 from rich.style import Style
 from rich.text import Text
-from textual.containers import ScrollableContainer
-from textual.widgets import Static
 
 from engine.notation import indices
-from tui.widgets.present import View, show_text
+from tui.widgets.present import View
+from tui.widgets.textview import TextView
 
 # The quantities of layer l, in the order the panel shows them.
 QUANTITIES = ("W{l}", "b{l}", "z{l}", "a{l}", "dL/da{l}", "da{l}/dz{l}", "delta{l}", "dL/dW{l}", "dL/db{l}")
 LIMIT = 6  # rows and columns shown before eliding
-
 
 def matrix_block(title: str, value: np.ndarray | None, view: View, per_sample: bool,
                  style: Style, focus_style: Style, muted: Style, danger: Style) -> list[Text]:
@@ -60,7 +58,6 @@ def matrix_block(title: str, value: np.ndarray | None, view: View, per_sample: b
         lines.append(line)
     return lines
 
-
 def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[Text, list[int]]:
     """Blocks of lines placed left to right, wrapping to a new band when the width is full.
     Returns the text and the line each block starts on."""
@@ -97,12 +94,10 @@ def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[Text, list
     out.rstrip()
     return out, starts
 
-
-class LayerPanel(ScrollableContainer):
+class LayerPanel(TextView):
     DEFAULT_CSS = """
     LayerPanel { border: round $primary-darken-1; border-title-color: $text; padding: 0 1;
-                 scrollbar-size: 1 1; }
-    LayerPanel > Static { width: auto; }
+                 scrollbar-size: 1 1; scrollbar-gutter: stable; }
     LayerPanel > .matrix--written { color: $accent; text-style: bold reverse; }
     LayerPanel > .matrix--read { color: $primary-lighten-2; text-style: bold underline; }
     LayerPanel > .matrix--plain { color: $foreground; }
@@ -114,16 +109,21 @@ class LayerPanel(ScrollableContainer):
                          "matrix--danger"}
 
     def __init__(self, layer: int, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(wrap=False, **kwargs)  # wide matrices scroll sideways
         self.number = layer
-        self.can_focus = False
+        self.view: View | None = None
 
-    def compose(self):
-        yield Static(id=f"layer-{self.number}-matrices")
+    def on_resize(self) -> None:
+        # the blocks flow into the new width (not while a training worker changes the numbers)
+        if self.view is not None and not getattr(self.app, "training", False):
+            self.show(self.view)
 
     def show(self, view: View) -> None:
         l = self.number
         net = view.stepper.network
+        if l > net.depth:  # a panel of the network being replaced, about to be removed
+            return
+        self.view = view
         self.border_title = f"layer {l} · {net.layers[l - 1].units} {net.layers[l - 1].activation}"
         step = view.stepper.step
         style = self.get_component_rich_style
@@ -144,11 +144,11 @@ class LayerPanel(ScrollableContainer):
                                        s, style("matrix--focus"), style("matrix--muted"),
                                        style("matrix--danger")))
         text, starts = flow(blocks, max(self.scrollable_content_region.width, 20))
-        show_text(self.query_one(Static), text)
+        self.set_text(text)
         # The scroll follows from the step alone (the same step, the same picture): the top, or
         # the focused block at the top when it would not fit on the first page.
         top = 0
         if focus is not None and starts[focus] + len(blocks[focus]) > self.scrollable_content_region.height:
             top = starts[focus]
         if top != self.scroll_y:
-            self.call_after_refresh(self.scroll_to, y=top, animate=False)
+            self.scroll_to(y=top, animate=False)  # the virtual size is already the new text's

@@ -5,24 +5,24 @@ from __future__ import annotations
 import numpy as np
 from rich.style import Style
 from rich.text import Text
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.widgets import OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from engine import notation
 from engine.notation import indices
 from tui.widgets.present import View, show_text
+from tui.widgets.textview import TextView
 
 PHASE_MARK = {"forward": "→", "loss": "L", "backward": "←", "update": "Δ"}
 
 
-class StepPanel(VerticalScroll):
+class StepPanel(TextView, can_focus=True):
     """The current step: its formula, its place in the chain rule, the numbers put in, the
     result and what it means."""
 
     DEFAULT_CSS = """
-    StepPanel { border: round $accent; padding: 0 1; scrollbar-size-vertical: 1; }
-    StepPanel > Static { width: 1fr; }
+    StepPanel { border: round $accent; padding: 0 1; scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
     StepPanel > .step--formula { color: $accent; text-style: bold; }
     StepPanel > .step--computing { color: $accent; text-style: bold reverse; }
     StepPanel > .step--known { color: $success; }
@@ -33,9 +33,6 @@ class StepPanel(VerticalScroll):
     """
     COMPONENT_CLASSES = {"step--formula", "step--computing", "step--known", "step--later", "step--label",
                          "step--why", "step--danger"}
-
-    def compose(self):
-        yield Static(id="step-text")
 
     def show(self, view: View) -> None:
         s = view.stepper
@@ -51,7 +48,7 @@ class StepPanel(VerticalScroll):
             text.append("n", style("step--computing"))
             text.append(" to compute the first factor of the forward pass: ", style("step--label"))
             text.append(view.words(s.steps[0].formula), style("step--formula"))
-            show_text(self.query_one(Static), text)
+            self.set_text(text)
             return
         self.border_subtitle = f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}"
         found = s.nonfinite()
@@ -100,7 +97,7 @@ class StepPanel(VerticalScroll):
             if step.convention:
                 text.append("\nconvention: ", style("step--label"))
                 text.append(words(step.convention), style("step--why"))
-        show_text(self.query_one(Static), text)
+        self.set_text(text)
 
 
 def _computing(step) -> set[int]:
@@ -112,20 +109,18 @@ def _computing(step) -> set[int]:
     return {i for i, (_, name) in enumerate(step.chain) if name == step.writes}
 
 
-class UpdatesPanel(VerticalScroll):
+class UpdatesPanel(TextView):
     """Every parameter's old → new value in the update phase; after an iteration, a summary."""
 
     DEFAULT_CSS = """
-    UpdatesPanel { border: round $primary-darken-1; padding: 0 1; height: 5; scrollbar-size-vertical: 1; }
+    UpdatesPanel { border: round $primary-darken-1; padding: 0 1; height: 5; scrollbar-size-vertical: 1;
+                   scrollbar-gutter: stable; }
     UpdatesPanel > .update--down { color: $success; }
     UpdatesPanel > .update--up { color: $error; }
     UpdatesPanel > .update--label { color: $text-muted; }
     UpdatesPanel > .update--name { text-style: bold; }
     """
     COMPONENT_CLASSES = {"update--down", "update--up", "update--label", "update--name"}
-
-    def compose(self):
-        yield Static(id="updates-text")
 
     def show(self, view: View) -> None:
         s = view.stepper
@@ -151,9 +146,9 @@ class UpdatesPanel(VerticalScroll):
                             f"{fmt(s.derived.loss)}\n", style("update--label"))
             text.append("The parameters change in the update phase, after every gradient is known: "
                         "p ← p − η ∂L/∂p.", style("update--label"))
-            show_text(self.query_one(Static), text)
+            self.set_text(text)
             return
-        for st in updates:
+        for st in reversed(updates):  # the newest first: in sight without a scroll
             old, new = st.operands[0], st.value
             text.append(f"{view.words(st.symbol)}: ", style("update--name"))
             flat_old, flat_new = old.reshape(-1), new.reshape(-1)
@@ -170,9 +165,9 @@ class UpdatesPanel(VerticalScroll):
                             style("update--up" if change > 0 else "update--down"))
             text.append("\n")
         text.rstrip()
-        show_text(self.query_one(Static), text)
-        # the summary (top) once the iteration is done, else the newest update (bottom)
-        self.call_after_refresh(self.scroll_home if s.cursor == s.total else self.scroll_end, animate=False)
+        self.set_text(text)
+        if self.scroll_y:  # the summary and the newest update are at the top
+            self.scroll_home(animate=False)
 
 
 class StepList(OptionList):
@@ -188,6 +183,9 @@ class StepList(OptionList):
 
     # Textual 8.2.8's OptionList pages by its laid-out lines, which a list with no room (a short
     # terminal squeezes it to its borders, yet it keeps the focus) never has: PgUp / PgDn raised KeyError.
+    def on_resize(self) -> None:
+        self.scroll_to_highlight(top=True)  # a list shown before it had a size scrolls now
+
     def action_page_up(self) -> None:
         if self.scrollable_content_region:
             super().action_page_up()
@@ -208,8 +206,9 @@ class StepList(OptionList):
         highlighted = s.cursor - 1 if s.cursor else None
         if highlighted != self.highlighted:
             self.highlighted = highlighted
-            # the current step at the top, the ones to come below it: the same step, the same picture
-            self.call_after_refresh(self.scroll_to_highlight, top=True)
+            # the current step at the top, the ones to come below it: the same step, the same
+            # picture; scrolled now, so the key paints one frame, not two
+            self.scroll_to_highlight(top=True)
 
 
 class LossHistory(Vertical):
@@ -228,9 +227,9 @@ class LossHistory(Vertical):
         self.border_title = "loss per iteration"
         label = self.query_one("#loss-label", Static)
         if not losses:
-            label.update(Text("no iteration finished yet", Style(dim=True)))
+            show_text(label, Text("no iteration finished yet", Style(dim=True)))
         else:
-            label.update(f"{len(losses)} iterations · first {fmt(losses[0])} · latest {fmt(losses[-1])}")
+            show_text(label, f"{len(losses)} iterations · first {fmt(losses[0])} · latest {fmt(losses[-1])}")
         finite = [x for x in losses[-400:] if np.isfinite(x)]
         sparkline = self.query_one(Sparkline)
         if finite != sparkline.data:

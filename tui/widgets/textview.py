@@ -1,0 +1,69 @@
+"""Scrollable rich text drawn with Textual's Line API.
+
+A Static inside a scroll container changes its own height with its text, and Textual then
+lays out the screen twice per key (the second pass after the size change). A TextView's size
+comes from the CSS alone: new text repaints this widget, and only its virtual size changes."""
+
+from __future__ import annotations
+
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class TextView(ScrollView, can_focus=False):
+    DEFAULT_CSS = """
+    TextView { scrollbar-gutter: stable; }
+    """
+
+    def __init__(self, wrap: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.wrap = wrap
+        self.text: Text = Text()
+        self._strips: list[Strip] = []
+        self._laid_out_width = -1
+
+    def set_text(self, text: Text | str) -> None:
+        """Show new text (nothing happens when it is the same)."""
+        text = Text(text) if isinstance(text, str) else text
+        if text == self.text and self._laid_out_width == self._width():
+            return
+        self.text = text
+        self._lay_out()
+
+    def _width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _lay_out(self) -> None:
+        width = self._width()
+        self._laid_out_width = width
+        if width <= 0:
+            self._strips = []
+            return
+        console = self.app.console
+        options = console.options.update_width(width)
+        if not self.wrap:
+            options = options.update(width=max(width, self.text.cell_len), no_wrap=True, overflow="ignore")
+        lines = list(Segment.split_lines(console.render(self.text, options)))
+        self._strips = [Strip(line) for line in lines]
+        widest = max((strip.cell_length for strip in self._strips), default=0)
+        size = Size(widest if not self.wrap else width, len(self._strips))
+        if size != self.virtual_size:
+            # Not the virtual_size reactive, which lays out the whole screen again: this widget's
+            # size comes from the CSS, so only its scrollbars need the news (Textual is pinned).
+            self.set_reactive(TextView.virtual_size, size)
+            self._scroll_update(size)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self._laid_out_width != self._width():
+            self._lay_out()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self._width()
+        index = scroll_y + y
+        strip = self._strips[index] if 0 <= index < len(self._strips) else Strip.blank(width)
+        return strip.crop_extend(scroll_x, scroll_x + width, None).apply_style(self.rich_style)
