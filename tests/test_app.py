@@ -274,3 +274,15 @@ async def test_large_network_steps_a_whole_iteration(large_network):
         text = layer_text(app, 1)
         assert "W₁ 128×784" in text and "⋯" in text and "⋮" in text
         assert len(text) < 5000  # elided: a few dozen cells, never 100,000
+
+
+async def test_tab_focuses_the_step_panel_then_the_step_list():
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.focused is None  # nothing at start: the step keys need no focus
+        await pilot.press("tab")
+        assert isinstance(app.focused, StepPanel)
+        await pilot.press("tab")
+        assert isinstance(app.focused, StepList)
+        await pilot.press("n")
+        assert app.stepper.cursor == 1

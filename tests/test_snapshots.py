@@ -102,7 +102,6 @@ def test_gradient_check_table(snap_compare):
         await pilot.press("g")
         await pilot.app.screen.workers.wait_for_complete()
         await pilot.pause()
-        await pilot.pause()  # the table widens its columns to the rows one refresh later
 
     assert snap_compare(BackpropApp("classification"), run_before=check, terminal_size=WIDE)
 

@@ -46,7 +46,10 @@ class GradCheckScreen(Dialog[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("parameter", "shape", "largest relative error", "at", "backprop", "finite difference", "")
+        # Fixed widths: the columns do not widen when the rows arrive (a steady picture).
+        for label, width in (("parameter", 9), ("shape", 9), ("largest relative error", 22), ("at", 10),
+                             ("backprop", 16), ("finite difference", 17), ("", 1)):
+            table.add_column(label, width=width)
         self.query_one(ProgressBar).update(total=sum(v.size for v in self.params.values()), progress=0)
         self.run_check()
 
