@@ -107,9 +107,7 @@ class BackpropApp(App[None]):
                 yield StepList(id="steps")
                 yield LossHistory(id="loss")
         yield UpdatesPanel(id="updates")
-        with Horizontal(id="training"):
-            yield Label(id="training-label")
-            yield ProgressBar(id="training-bar", show_eta=False)
+        yield Horizontal(id="training")  # its label and bar are built when training first starts
         yield Footer()
 
     def _layer_panels(self) -> list[LayerPanel]:
@@ -442,10 +440,13 @@ class BackpropApp(App[None]):
         if not self.busy:
             self.push_screen(TrainPrompt(), self.start_training)
 
-    def start_training(self, count: int | None) -> None:
+    async def start_training(self, count: int | None) -> None:
         if count is None:
             return
-        self.query_one("#training").display = True
+        row = self.query_one("#training")
+        if not row.children:  # built on first use: a faster start-up
+            await row.mount(Label(id="training-label"), ProgressBar(id="training-bar", show_eta=False))
+        row.display = True
         self.query_one("#training-bar", ProgressBar).update(total=count, progress=0)
         self.trainer = self.train_worker(count)
 
