@@ -69,6 +69,24 @@ class WeightChain:
     def is_bias(self) -> bool:
         return self.name[0] == "b"
 
+    @property
+    def input_symbol(self) -> str:
+        """The input on the parameter's edge, one sample's: "x[1]", "a₁[0]", or "1" for a bias."""
+        if self.is_bias:
+            return "1"
+        l = int(self.name[1:])
+        return f"{'x' if l == 1 else f'a{sub(l - 1)}'}[{self.index[1]}]"
+
+    @property
+    def per_sample(self) -> list[float]:
+        """Each sample's share of the gradient, the δ way: δ_l[j] · input (g = v·x)."""
+        return [self.deltas[s][-1].value * self.inputs[s] for s in range(self.samples)]
+
+    @property
+    def agrees(self) -> bool:
+        """The δ way summed over the samples equals backprop's gradient (to round-off)."""
+        return abs(sum(self.per_sample) - self.backprop) <= 1e-9 * max(1.0, abs(self.backprop))
+
     def symbolic(self, column: bool = True) -> str:
         """The chain in symbols, the layer-by-layer way: ∂L/∂W₁ = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁."""
         l, depth = int(self.name[1:]), self.depth

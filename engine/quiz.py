@@ -9,6 +9,7 @@ import math
 from dataclasses import dataclass
 
 from .derivation import Step
+from .notation import sub
 
 RELATIVE, ABSOLUTE = 1e-3, 1e-4
 
@@ -58,5 +59,5 @@ def origins(step: Step, steps: list[Step]) -> list[str]:
         elif name in ("x", "y"):
             out.append(f"{name if step.column else name.upper()} (the data)")
         else:
-            out.append(f"{name[0]}{''.join('₀₁₂₃₄₅₆₇₈₉'[int(c)] for c in name[1:])} (a parameter)")
+            out.append(f"{name[0]}{sub(int(name[1:]))} (a parameter)")
     return out

@@ -40,6 +40,7 @@ class Stepper:
         self._snapshot_bytes = sum(v.nbytes for v in self._initial.values())
         self.sample: int | None = None
         self.mistake = False  # derive with the common mistake (see derive); the fast path never does
+        self._correct: tuple = (None, None, None)  # (P_k, sample, Iteration) derived without it
         self.reset()
 
     # -- state -----------------------------------------------------------------------------------
@@ -95,12 +96,11 @@ class Stepper:
         unless the mistake is on): what every number should have been."""
         if not self.mistake:
             return self.derived
-        key = (self.start_params, self.sample)
-        cached = getattr(self, "_correct", None)
-        if cached is None or cached[0][0] is not key[0] or cached[0][1] != key[1]:
+        start, sample, _ = self._correct
+        if start is not self.start_params or sample != self.sample:
             X, Y = self.batch(self.sample)
-            self._correct = key, derive(self.network, self.start_params, X, Y)
-        return self._correct[1]
+            self._correct = self.start_params, self.sample, derive(self.network, self.start_params, X, Y)
+        return self._correct[2]
 
     def set_mistake(self, on: bool) -> None:
         """Make the common mistake from this iteration on (the cursor stays), or stop making it."""

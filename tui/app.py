@@ -375,8 +375,7 @@ class BackpropApp(App[None]):
     def action_export(self) -> None:
         if self.busy:
             return
-        slug = re.sub(r"[^a-z0-9]+", "-", self.network.name.lower()).strip("-") or "network"
-        self.push_screen(SavePrompt(f"{slug}-iteration-{self.stepper.iteration + 1}.md", "export",
+        self.push_screen(SavePrompt(f"{self.slug}-iteration-{self.stepper.iteration + 1}.md", "export",
                                     "Write this iteration as a Markdown worked solution to"), self.export_iteration)
 
     def export_iteration(self, path: str | None) -> None:
@@ -416,10 +415,14 @@ class BackpropApp(App[None]):
         await layers.mount(*self._layer_panels())
         self.call_after_refresh(self.refresh_view)
 
+    @property
+    def slug(self) -> str:
+        """The network's name as a file name: "XOR 2-2-1" → "xor-2-2-1"."""
+        return re.sub(r"[^a-z0-9]+", "-", self.network.name.lower()).strip("-") or "network"
+
     def action_save(self) -> None:
         if not self.busy:
-            slug = re.sub(r"[^a-z0-9]+", "-", self.network.name.lower()).strip("-") or "network"
-            self.push_screen(SavePrompt(f"{slug}.toml"), self.save_network)
+            self.push_screen(SavePrompt(f"{self.slug}.toml"), self.save_network)
 
     def save_network(self, path: str | None) -> None:
         if path is None:

@@ -122,7 +122,7 @@ class ChainScreen(Dialog[None]):
         view, fmt, words = self.view, self.view.fmt, self.view.words
         s = view.stepper
         style = partial(self.get_component_rich_style, partial=True)
-        label, muted = style("chain--label"), style("chain--label")
+        label = muted = style("chain--label")
         out = Text()
         out.append(f"iteration {s.iteration + 1}, from the parameters it started with; the chain rule as "
                    "scalar factors:\n", label)
@@ -158,18 +158,15 @@ class ChainScreen(Dialog[None]):
                 out.append(words(f"  {delta} = {head} · f'(z{sub(line.layer)}[{line.unit}]) = {fmt(line.sent_back)} · "
                                  f"{fmt(line.slope)} = {fmt(line.value)}\n"))
         l, j = int(self.param[1:]), self.index[0]
-        edge = "1" if chain.is_bias else ("x" if l == 1 else f"a{sub(l - 1)}") + f"[{self.index[1]}]"
-        out.append(words(f"  ∂L/∂{chain.label} for this sample = δ{sub(l)}[{j}] · {edge} = {fmt(d[-1].value)} · "
-                         f"{fmt(x)} = {fmt(d[-1].value * x)}\n"))
+        parts = chain.per_sample
+        out.append(words(f"  ∂L/∂{chain.label} for this sample = δ{sub(l)}[{j}] · {chain.input_symbol} = "
+                         f"{fmt(d[-1].value)} · {fmt(x)} = {fmt(parts[self.sample])}\n"))
         if m > 1:
             out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside ∂L/∂ŷ):\n", label)
-            parts = [chain.deltas[k][-1].value * chain.inputs[k] for k in range(m)]
             out.append("  " + " + ".join(fmt(p) for p in parts[:8]) + (" + …" if m > 8 else "") +
                        f" = {fmt(sum(parts))}\n")
-        agree = abs(sum(chain.deltas[k][-1].value * chain.inputs[k] for k in range(m)) - chain.backprop) \
-            <= 1e-9 * max(1.0, abs(chain.backprop))
         out.append(words(f"\nbackprop's ∂L/∂{chain.label} = {fmt(chain.backprop)} "))
-        out.append("✓ the same" if agree else "✗ differs", style("chain--ok" if agree else "chain--bad"))
+        out.append("✓ the same" if chain.agrees else "✗ differs", style("chain--ok" if chain.agrees else "chain--bad"))
         return out
 
     def action_path(self, change: int) -> None:
@@ -192,8 +189,7 @@ class ChainScreen(Dialog[None]):
 
 def _route(chain: WeightChain, path: Path) -> str:
     """'x[0] → a₁[1] → a₂[0] → L' (a softmax output adds the ŷ the loss reads)."""
-    l, j = path.units[0]
-    start = "1" if chain.is_bias else ("x" if l == 1 else f"a{sub(l - 1)}") + f"[{chain.index[1]}]"
+    start = chain.input_symbol
     units = [f"a{sub(q)}[{u}]" for q, u in path.units]
     last = path.factors[0].symbol.split("∂")[-1]  # ∂L/∂a_L[k]: the output the loss reads
     if last != units[-1]:
