@@ -1,8 +1,10 @@
 """The engine and the non-app commands never import Textual (harlequin's habit)."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def _modules_after(code: str) -> list[str]:
@@ -33,3 +35,18 @@ def test_cli_commands_do_not_import_textual():
     modules = _modules_after(code)
     assert "tui.cli" in modules
     assert not [m for m in modules if m.split(".")[0] == "textual"]
+
+
+def test_the_installed_project_has_every_module(tmp_path):
+    """Every module of the checkout imports from the installed project, run outside the
+    checkout: `pip install .` once left out tui.widgets and tui.screens, and the app could not
+    open (the tests, run inside the checkout, did not notice)."""
+    root = Path(__file__).resolve().parent.parent
+    names = sorted(".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+                   for top in ("engine", "tui") for p in (root / top).rglob("*.py"))
+    assert "tui.widgets.panels" in names and "tui.screens.quiz" in names
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-c", "import importlib, sys\n"
+                           "for name in sys.argv[1:]: importlib.import_module(name)", *names],
+                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
