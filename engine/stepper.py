@@ -164,6 +164,15 @@ class Stepper:
                 return step.value
         return None
 
+    def shape(self, name: str) -> tuple[int, ...] | None:
+        """The shape a quantity has in this iteration, revealed or not (None if no step
+        writes it): the panels lay out a value's place before its numbers appear."""
+        if name in self.start_params:
+            return self.start_params[name].shape
+        if name in ("x", "y"):
+            return self.batch(self.sample)[0 if name == "x" else 1].shape
+        return next((step.value.shape for step in self.steps if step.writes == name), None)
+
     def loss_after(self, correct: bool = False) -> float:
         """The loss of the same batch with the parameters after this iteration's update (with
         correct, the update made without the common mistake)."""

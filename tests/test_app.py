@@ -219,6 +219,20 @@ async def test_other_sizes_step_through_an_iteration(size):
         assert app.stepper.cursor == app.stepper.total
 
 
+@pytest.mark.parametrize("preset", names())
+async def test_layer_panels_keep_their_layout_through_an_iteration(preset):
+    """Each number has its place before it is computed: the panels do not move (nor lay the
+    screen out again) as a step fills in values."""
+    app = BackpropApp(preset)
+    async with app.run_test(size=SIZE) as pilot:
+        panels = list(app.query(LayerPanel))
+
+        before = [p.virtual_size for p in panels]
+        for _ in range(app.stepper.total - 1):
+            await pilot.press("n")
+            assert [p.virtual_size for p in panels] == before
+
+
 KEYS = ["n", "right", "p", "left", "f", "i", "z", "escape", "d", "m", "right_square_bracket",
         "left_square_bracket", "question_mark", "escape", "f1", "escape", "t", "escape", "o", "escape",
         "r", "n"]

@@ -116,6 +116,17 @@ def test_values_appear_only_once_computed():
     assert s.loss == s.derived.loss
 
 
+@pytest.mark.parametrize("preset", names())
+def test_a_quantity_has_its_shape_before_it_is_revealed(preset):
+    s = Stepper(resolve(preset))
+    s.set_sample(s.network.samples - 1)
+    shapes = {step.writes: s.shape(step.writes) for step in s.steps}
+    assert all(s.value(name) is None for name in shapes if not name.startswith(("W", "b")))
+    s.finish_iteration()
+    assert shapes == {name: s.value(name).shape for name in shapes}
+    assert s.shape("x") == (1, s.network.X.shape[1]) and s.shape("nothing") is None
+
+
 def test_parameters_change_one_update_step_at_a_time():
     s = Stepper(resolve("xor"))
     while s.phase != "update":

@@ -3,11 +3,15 @@ the weight's sign and size, and what the current step reads or writes lit up."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 
 from engine.stepper import Stepper
@@ -16,6 +20,30 @@ from tui.widgets.present import View, lit_parts
 # Braille dot bits by (x % 2, y % 4) inside one character cell.
 _DOTS = {(0, 0): 0x01, (0, 1): 0x02, (0, 2): 0x04, (1, 0): 0x08,
          (1, 1): 0x10, (1, 2): 0x20, (0, 3): 0x40, (1, 3): 0x80}
+
+
+@lru_cache(maxsize=4096)
+def line_cells(x0: int, y0: int, x1: int, y1: int) -> tuple[tuple[int, int, int], ...]:
+    """The cells a line between two dot positions passes through (Bresenham), each as
+    (column, row, its Braille dot bits). Cached: a diagram's edges keep their places while
+    their colours change with every step."""
+    cells: dict[tuple[int, int], int] = {}
+    dx, dy = abs(x1 - x0), -abs(y1 - y0)
+    sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
+    err = dx + dy
+    while True:
+        if x0 >= 0 and y0 >= 0:
+            cell = (x0 // 2, y0 // 4)
+            cells[cell] = cells.get(cell, 0) | _DOTS[(x0 % 2, y0 % 4)]
+        if x0 == x1 and y0 == y1:
+            return tuple((cx, cy, bits) for (cx, cy), bits in cells.items())
+        e2 = 2 * err
+        if e2 >= dy:
+            err += dy
+            x0 += sx
+        if e2 <= dx:
+            err += dx
+            y0 += sy
 
 
 class BrailleCanvas:
@@ -29,46 +57,51 @@ class BrailleCanvas:
         self.text: dict[tuple[int, int], tuple[str, Style]] = {}
 
     def line(self, x0: int, y0: int, x1: int, y1: int, style: Style, priority: float) -> None:
-        """A line between two dot positions (Bresenham)."""
-        dx, dy = abs(x1 - x0), -abs(y1 - y0)
-        sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
-        err = dx + dy
-        while True:
-            self.dot(x0, y0, style, priority)
-            if x0 == x1 and y0 == y1:
-                return
-            e2 = 2 * err
-            if e2 >= dy:
-                err += dy
-                x0 += sx
-            if e2 <= dx:
-                err += dx
-                y0 += sy
-
-    def dot(self, x: int, y: int, style: Style, priority: float) -> None:
-        cx, cy = x // 2, y // 4
-        if 0 <= cx < self.width and 0 <= cy < self.height:
-            self.bits[cy][cx] |= _DOTS[(x % 2, y % 4)]
-            current = self.styles[cy][cx]
-            if current is None or priority >= current[0]:
-                self.styles[cy][cx] = (priority, style)
+        """A line between two dot positions."""
+        width, height, bits, styles = self.width, self.height, self.bits, self.styles
+        for cx, cy, dots in line_cells(x0, y0, x1, y1):
+            if cx < width and cy < height:
+                bits[cy][cx] |= dots
+                current = styles[cy][cx]
+                if current is None or priority >= current[0]:
+                    styles[cy][cx] = (priority, style)
 
     def write(self, x: int, y: int, text: str, style: Style) -> None:
         for i, ch in enumerate(text):
             if 0 <= x + i < self.width and 0 <= y < self.height:
                 self.text[(x + i, y)] = (ch, style)
 
+    def rows(self) -> list[list[Segment]]:
+        """Each row as segments, one per run of characters sharing a style."""
+        rows = []
+        for y in range(self.height):
+            bits, styles = self.bits[y], self.styles[y]
+            row: list[Segment] = []
+            run: list[str] = []
+            run_style: Style | None = None
+            for x in range(self.width):
+                written = self.text.get((x, y))
+                if written is not None:
+                    ch, style = written
+                elif bits[x]:
+                    ch, style = chr(0x2800 + bits[x]), styles[x][1]
+                else:
+                    ch, style = " ", None
+                if style != run_style and run:
+                    row.append(Segment("".join(run), run_style))
+                    run = []
+                run_style = style
+                run.append(ch)
+            if run:
+                row.append(Segment("".join(run), run_style))
+            rows.append(row)
+        return rows
+
     def render(self) -> Text:
         out = Text()
-        for y in range(self.height):
-            for x in range(self.width):
-                if (x, y) in self.text:
-                    ch, style = self.text[(x, y)]
-                    out.append(ch, style)
-                elif self.bits[y][x]:
-                    out.append(chr(0x2800 + self.bits[y][x]), self.styles[y][x][1])
-                else:
-                    out.append(" ")
+        for y, row in enumerate(self.rows()):
+            for segment in row:
+                out.append(segment.text, segment.style)
             if y < self.height - 1:
                 out.append("\n")
         return out
@@ -105,10 +138,26 @@ class NetworkDiagram(Widget):
         self.path: tuple[set[tuple[int, int, int]], set[tuple[int, int]]] | None = None
         self._edges: list[tuple[int, int, int, int, int, int, int]] = []  # layer, unit, input, x0, y0, x1, y1 (dots)
         self._units: list[tuple[int, int, int, int, int]] = []  # layer, unit, x, y, width (cells)
+        self._strips: list[Strip] | None = None  # the drawing, until the view or the size changes
+        self._drawn_size = None
 
     def show(self, view: View) -> None:
         self.view = view
         self.refresh()
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        if repaint:  # a new view, a new theme, a new path: draw again
+            self._strips = None
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def render_line(self, y: int) -> Strip:
+        # Drawn with the Line API: a rich Text of one styled character per cell costs Textual
+        # several times the drawing itself to turn into lines.
+        if self._strips is None or self._drawn_size != self.size:
+            self._drawn_size = self.size
+            base = self.rich_style
+            self._strips = [Strip(row, self.size.width).apply_style(base) for row in self._draw()]
+        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.rich_style)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -129,10 +178,10 @@ class NetworkDiagram(Widget):
             layer, unit, source = picked
             self.post_message(self.Picked(self, f"W{layer}", (unit, source)))
 
-    def render(self) -> Text:
+    def _draw(self) -> list[list[Segment]]:
         view = self.view
         if view is None or self.size.width < 10 or self.size.height < 3:
-            return Text("")
+            return []
         style = self.get_component_rich_style
         stepper: Stepper = view.stepper
         net = stepper.network
@@ -199,7 +248,7 @@ class NetworkDiagram(Widget):
                 lit_unit = style("diagram--written") if (l, unit) in units_lit else node_style
                 canvas.write(xs[l], ys[l][j], text[:label_width], lit_unit)
                 self._units.append((l, unit, xs[l], ys[l][j], len(text[:label_width])))
-        return canvas.render()
+        return canvas.rows()
 
 
 def _distance(px: float, py: float, x0: float, y0: float, x1: float, y1: float) -> float:

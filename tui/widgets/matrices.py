@@ -17,12 +17,15 @@ from tui.widgets.textview import TextView
 QUANTITIES = ("W{l}", "b{l}", "z{l}", "a{l}", "dL/da{l}", "da{l}/dz{l}", "delta{l}", "dL/dW{l}", "dL/db{l}")
 LIMIT = 6  # rows and columns shown before eliding
 
-def matrix_block(title: str, value: np.ndarray | None, view: View, per_sample: bool,
-                 style: Style, focus_style: Style, muted: Style, danger: Style) -> list[Text]:
-    """Lines of one matrix: a title with its shape, then its rows (or a dash if not computed)."""
-    if value is None:
+def matrix_block(title: str, value: np.ndarray | None, shape: tuple[int, ...] | None, view: View,
+                 per_sample: bool, style: Style, focus_style: Style, muted: Style, danger: Style) -> list[Text]:
+    """Lines of one matrix: a title with its shape, then its rows. A value not computed yet
+    in this iteration keeps its place: its cells are dots, so the panel does not move as the
+    numbers appear."""
+    if value is None and shape is None:  # no step of this iteration writes it
         return [Text(title, style=muted), Text("  —", style=muted)]
-    a = np.asarray(value)
+    pending = value is None
+    a = np.zeros(shape) if pending else np.asarray(value)
     shape = a.shape
     column = view.stepper.steps[0].column
     note = ""
@@ -40,15 +43,17 @@ def matrix_block(title: str, value: np.ndarray | None, view: View, per_sample: b
     shape = "×".join(str(n) for n in shape)
     fmt = view.fmt
     rows, cols = indices(a.shape[0], LIMIT), indices(a.shape[1], LIMIT)
-    cells = {(i, j): fmt(a[i, j]) for i in rows if i is not None for j in cols if j is not None}
-    width = max((len(c) for c in cells.values()), default=1)
-    lines = [Text(f"{title} {shape}{note}", style=style + Style(bold=True))]
+    cells = {(i, j): "·" if pending else fmt(a[i, j])
+             for i in rows if i is not None for j in cols if j is not None}
+    # at least as wide as a signed number, so a column keeps its width when its numbers appear
+    width = max(len(fmt(-0.5)), *(len(c) for c in cells.values()))
+    lines = [Text(f"{title} {shape}{note}", style=(muted if pending else style) + Style(bold=True))]
     for i in rows:
         line = Text(" ")
         if i is None:
             line.append(" ".join(("⋮" if j is not None else "⋱").rjust(width) for j in cols), style=muted)
         else:
-            row_style = style + (focus_style if i == focus_row else Style())
+            row_style = muted if pending else style + (focus_style if i == focus_row else Style())
             texts = [cells[(i, j)] if j is not None else "⋯" for j in cols]
             line.append(" ".join(t.rjust(width) for t in texts), style=row_style)
             for n, t in enumerate(texts):
@@ -58,41 +63,43 @@ def matrix_block(title: str, value: np.ndarray | None, view: View, per_sample: b
         lines.append(line)
     return lines
 
+
 def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[Text, list[int]]:
     """Blocks of lines placed left to right, wrapping to a new band when the width is full.
     Returns the text and the line each block starts on."""
-    out = Text()
+    lines: list[Text] = []  # each line trimmed on its own: trimming the whole text grows with it
     starts: list[int] = []
     band: list[list[Text]] = []
-    used = line = 0
+    used = 0
 
     def flush():
-        nonlocal line
         if not band:
             return
         widths = [max(part.cell_len for part in block) for block in band]
         height = max(len(block) for block in band)
         for r in range(height):
+            line = Text()
             for block, w in zip(band, widths):
                 piece = block[r] if r < len(block) else Text("")
-                out.append_text(piece)
-                out.append(" " * (w - piece.cell_len + gap))
-            out.rstrip()
-            out.append("\n")
-        out.append("\n")
-        line += height + 1
+                line.append_text(piece)
+                line.append(" " * (w - piece.cell_len + gap))
+            line.rstrip()
+            lines.append(line)
+        lines.append(Text())
 
     for block in blocks:
         w = max(part.cell_len for part in block)
         if band and used + w > width:
             flush()
             band, used = [], 0
-        starts.append(line)
+        starts.append(len(lines))
         band.append(block)
         used += w + gap
     flush()
-    out.rstrip()
-    return out, starts
+    while lines and not lines[-1].plain:
+        lines.pop()
+    return Text("\n").join(lines), starts
+
 
 class LayerPanel(TextView):
     DEFAULT_CSS = """
@@ -140,7 +147,8 @@ class LayerPanel(TextView):
             else:
                 s = style("matrix--plain")
             per_sample = not name.startswith(("W", "b", "dL/dW", "dL/db"))
-            blocks.append(matrix_block(view.symbol(name), view.stepper.value(name), view, per_sample,
+            blocks.append(matrix_block(view.symbol(name), view.stepper.value(name), view.stepper.shape(name),
+                                       view, per_sample,
                                        s, style("matrix--focus"), style("matrix--muted"),
                                        style("matrix--danger")))
         text, starts = flow(blocks, max(self.scrollable_content_region.width, 20))
