@@ -233,6 +233,33 @@ async def test_layer_panels_keep_their_layout_through_an_iteration(preset):
             assert [p.virtual_size for p in panels] == before
 
 
+async def test_the_key_bar_shows_whole_keys_and_a_click_runs_one():
+    from tui.app import ACTIONS, IN_HELP_ONLY
+    from tui.widgets.keybar import KeyBar
+
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.query_one(KeyBar)
+        line = bar.render().plain
+        labels = [label for _, action, label, _, _ in ACTIONS if action not in IN_HELP_ONLY] + ["Quit"]
+        assert [line.index(f" {label} ") for label in labels] == sorted(line.index(f" {label} ") for label in labels)
+        assert line.endswith("▏^p palette ") and len(line) == SIZE[0]
+        await pilot.hover(KeyBar, offset=(line.index(" Back ") - 1, 0))
+        assert bar.tooltip == "Undo the last step exactly, also across iterations"
+        await pilot.click(KeyBar, offset=(line.index(" Next "), 0))
+        await pilot.click(KeyBar, offset=(line.index(" Next "), 0))
+        assert app.stepper.cursor == 2
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        narrow = bar.render().plain
+        assert len(narrow) == 80 and narrow.endswith("▏^p palette ")
+        words = narrow.removesuffix("▏^p palette ").split()
+        assert all(word in line.split() for word in words)  # no key cut in the middle
+        assert " Quiz " in narrow and " Quit " not in narrow
+        await pilot.click(KeyBar, offset=(narrow.index("^p"), 0))
+        assert type(app.screen).__name__ == "CommandPalette"
+
+
 KEYS = ["n", "right", "p", "left", "f", "i", "z", "escape", "d", "m", "right_square_bracket",
         "left_square_bracket", "question_mark", "escape", "f1", "escape", "t", "escape", "o", "escape",
         "r", "n"]

@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, ProgressBar, Static
+from textual.widgets import Label, OptionList, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from engine.network import Network, NetworkError, save
@@ -22,6 +22,7 @@ from tui.commands import WeightCommands
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
 from tui.session import Place, SessionWriter, folder
 from tui.widgets.diagram import NetworkDiagram
+from tui.widgets.keybar import KeyBar
 from tui.widgets.matrices import LayerPanel
 from tui.widgets.panels import LossHistory, StepList, StepPanel, UpdatesPanel
 from tui.widgets.present import DIGITS, View
@@ -108,7 +109,7 @@ class BackpropApp(App[None]):
                 yield LossHistory(id="loss")
         yield UpdatesPanel(id="updates")
         yield Horizontal(id="training")  # its label and bar are built when training first starts
-        yield Footer()
+        yield KeyBar()
 
     def _layer_panels(self) -> list[LayerPanel]:
         return [LayerPanel(l, id=f"layer-{l}") for l in range(1, self.network.depth + 1)]

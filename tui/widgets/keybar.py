@@ -1,0 +1,95 @@
+"""The footer: the screen's keys on one line, the command palette's key on the right.
+
+Textual's Footer builds a widget per key, twice at start-up (empty, then once the bindings
+are known); with a dozen keys that was a third of the app's start-up. This is one widget that
+draws the same line and repaints when the bindings change. A click runs the key; hovering
+shows the key's tooltip."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.widget import Widget
+
+
+class KeyBar(Widget):
+    ALLOW_SELECT = False
+    DEFAULT_CSS = """
+    KeyBar { dock: bottom; height: 1; color: $footer-foreground; background: $footer-background; }
+    KeyBar > .keybar--key { color: $footer-key-foreground; background: $footer-key-background; text-style: bold; }
+    KeyBar > .keybar--description { color: $footer-description-foreground; background: $footer-description-background; }
+    KeyBar > .keybar--hover { background: $block-hover-background; }
+    KeyBar > .keybar--separator { color: $foreground 20%; }
+    """
+    COMPONENT_CLASSES = {"keybar--key", "keybar--description", "keybar--hover", "keybar--separator"}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._spans: list[tuple[int, int, Binding]] = []  # where each key is drawn: start, end, binding
+        self._hover: Binding | None = None
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, lambda screen: self.refresh())
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _keys(self) -> tuple[list[Binding], Binding | None]:
+        """The bindings to show, one per action, and the command palette's."""
+        active = self.screen.active_bindings
+        shown, actions = [], set()
+        for _, binding, _, _ in active.values():
+            if binding.show and binding.action not in actions:
+                actions.add(binding.action)
+                shown.append(binding)
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING) if self.app.ENABLE_COMMAND_PALETTE else None
+        return shown, palette.binding if palette else None
+
+    def render(self) -> Text:
+        style = self.get_component_rich_style
+        key_style, description_style = style("keybar--key"), style("keybar--description")
+        hover = style("keybar--hover")
+        width = self.size.width
+        shown, palette = self._keys()
+        right = Text()
+        if palette is not None:
+            right.append("▏", style("keybar--separator"))
+            right.append(self.app.get_key_display(palette), key_style)
+            right.append(f" {palette.description} ", description_style)
+        room = max(width - right.cell_len, 0)
+        left = Text()
+        self._spans = []
+        for binding in shown:  # the keys that fit whole, in order
+            key, description = f" {self.app.get_key_display(binding)} ", f"{binding.description} "
+            start = left.cell_len
+            if start + len(key) + len(description) > room:
+                break
+            extra = hover if binding is self._hover else None
+            left.append(key, key_style + extra if extra else key_style)
+            left.append(description, description_style + extra if extra else description_style)
+            self._spans.append((start, left.cell_len, binding))
+        left.pad_right(room - left.cell_len)
+        if palette is not None:
+            self._spans.append((room, width, palette))
+        left.append_text(right)
+        return left
+
+    def _at(self, x: int) -> Binding | None:
+        return next((binding for start, end, binding in self._spans if start <= x < end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        binding = self._at(event.x)
+        if binding is not self._hover:
+            self._hover = binding
+            self.tooltip = (binding.tooltip or binding.description) if binding else None
+            self.refresh()
+
+    def on_leave(self) -> None:
+        self._hover = None
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        binding = self._at(event.x)
+        if binding is not None:
+            self.app.simulate_key(binding.key.split(",")[0])
