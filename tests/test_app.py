@@ -260,6 +260,17 @@ async def test_the_key_bar_shows_whole_keys_and_a_click_runs_one():
         assert type(app.screen).__name__ == "CommandPalette"
 
 
+async def test_the_collector_is_frozen_while_the_app_runs_and_restored_after():
+    import gc
+
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        await pilot.press("n")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 KEYS = ["n", "right", "p", "left", "f", "i", "z", "escape", "d", "m", "right_square_bracket",
         "left_square_bracket", "question_mark", "escape", "f1", "escape", "t", "escape", "o", "escape",
         "r", "n"]

@@ -104,7 +104,7 @@ def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[Text, list
 class LayerPanel(TextView):
     DEFAULT_CSS = """
     LayerPanel { border: round $primary-darken-1; border-title-color: $text; padding: 0 1;
-                 scrollbar-size: 1 1; scrollbar-gutter: stable; }
+                 scrollbar-size: 1 1; }
     LayerPanel > .matrix--written { color: $accent; text-style: bold reverse; }
     LayerPanel > .matrix--read { color: $primary-lighten-2; text-style: bold underline; }
     LayerPanel > .matrix--plain { color: $foreground; }

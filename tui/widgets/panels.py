@@ -22,7 +22,7 @@ class StepPanel(TextView, can_focus=True):
     result and what it means."""
 
     DEFAULT_CSS = """
-    StepPanel { border: round $accent; padding: 0 1; scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
+    StepPanel { border: round $accent; padding: 0 1; scrollbar-size-vertical: 1; }
     StepPanel > .step--formula { color: $accent; text-style: bold; }
     StepPanel > .step--computing { color: $accent; text-style: bold reverse; }
     StepPanel > .step--known { color: $success; }
@@ -113,8 +113,7 @@ class UpdatesPanel(TextView):
     """Every parameter's old → new value in the update phase; after an iteration, a summary."""
 
     DEFAULT_CSS = """
-    UpdatesPanel { border: round $primary-darken-1; padding: 0 1; height: 5; scrollbar-size-vertical: 1;
-                   scrollbar-gutter: stable; }
+    UpdatesPanel { border: round $primary-darken-1; padding: 0 1; height: 5; scrollbar-size-vertical: 1; }
     UpdatesPanel > .update--down { color: $success; }
     UpdatesPanel > .update--up { color: $error; }
     UpdatesPanel > .update--label { color: $text-muted; }
@@ -217,6 +216,7 @@ class LossHistory(Vertical):
     DEFAULT_CSS = """
     LossHistory { height: 4; border: round $primary-darken-1; padding: 0 1; }
     LossHistory Sparkline { height: 1; }
+    LossHistory #loss-label { height: 1; }
     """
 
     def compose(self):

@@ -20,10 +20,11 @@ _LAYER_ID = re.compile(r"^(?:[zab]|delta|dL/d[ab]|dL/dW|W|da)(\d+)(?:/dz\d+)?$")
 
 
 def show_text(static, text) -> None:
-    """Update a Static only when its text changed: an unchanged panel costs no relayout."""
+    """Update a Static whose size the CSS fixes, only when its text changed: a repaint,
+    never a relayout of the screen."""
     if getattr(static, "backprop_text", None) != text:
         static.backprop_text = text
-        static.update(text)
+        static.update(text, layout=False)
 
 
 def part_of(name: str) -> str | None:

@@ -2,7 +2,9 @@
 
 A Static inside a scroll container changes its own height with its text, and Textual then
 lays out the screen twice per key (the second pass after the size change). A TextView's size
-comes from the CSS alone: new text repaints this widget, and only its virtual size changes."""
+comes from the CSS alone: new text repaints this widget, and only its virtual size changes.
+The vertical scrollbar is always there (an empty track when the text fits): one that came
+and went with the text's length made Textual lay the whole screen out again."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from textual.strip import Strip
 
 class TextView(ScrollView, can_focus=False):
     DEFAULT_CSS = """
-    TextView { scrollbar-gutter: stable; }
+    TextView { overflow-y: scroll; }
     """
 
     def __init__(self, wrap: bool = True, **kwargs):
