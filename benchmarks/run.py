@@ -63,7 +63,7 @@ def main() -> None:
 
     def diff(name, a, b, budget):
         x, y = side_by_side(a, b, rounds)
-        rows.append((name, f"{x:.1f} ms", f"{y:.1f} ms", f"+{x - y:.1f} ms", f"≤ +{budget} ms", x - y <= budget))
+        rows.append((name, f"{x:.1f} ms", f"{y:.1f} ms", f"{x - y:+.1f} ms", f"≤ +{budget} ms", x - y <= budget))
 
     ratio("1. train xor, 20,000 iterations (whole process) vs hand-written NumPy",
           lambda: wall(CLI + ["train", "xor", "--iterations", "20000"]),

@@ -132,6 +132,8 @@ class LayerPanel(TextView):
             return
         self.view = view
         self.border_title = f"layer {l} · {net.layers[l - 1].units} {net.layers[l - 1].activation}"
+        if not self.scrollable_content_region.width:
+            return  # not laid out yet: on_resize shows it at its width
         step = view.stepper.step
         style = self.get_component_rich_style
         blocks = []
@@ -151,7 +153,7 @@ class LayerPanel(TextView):
                                        view, per_sample,
                                        s, style("matrix--focus"), style("matrix--muted"),
                                        style("matrix--danger")))
-        text, starts = flow(blocks, max(self.scrollable_content_region.width, 20))
+        text, starts = flow(blocks, self.scrollable_content_region.width)
         self.set_text(text)
         # The scroll follows from the step alone (the same step, the same picture): the top, or
         # the focused block at the top when it would not fit on the first page.
