@@ -146,7 +146,9 @@ async def test_train_runs_in_a_worker_and_can_be_stopped():
         await pilot.pause()
         assert app.stepper.iteration == 250 and len(app.stepper.losses) == 250
         np.testing.assert_array_equal(app.stepper.start_params["W1"], train(resolve("xor"), 250).params["W1"])
-        assert "250 iterations" in str(app.query_one("#loss").query_one("#loss-label", Static).content)
+        fmt, losses = app.view.fmt, app.stepper.losses
+        label = str(app.query_one("#loss").query_one("#loss-label", Static).content)
+        assert label == f"250 iterations: {fmt(losses[0])} → {fmt(losses[-1])}"
         await pilot.press("t", *"999999", "enter")
         await pilot.pause(0.2)
         await pilot.press("escape")

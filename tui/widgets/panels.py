@@ -229,7 +229,9 @@ class LossHistory(Vertical):
         if not losses:
             show_text(label, Text("no iteration finished yet", Style(dim=True)))
         else:
-            show_text(label, f"{len(losses)} iterations · first {fmt(losses[0])} · latest {fmt(losses[-1])}")
+            trend = f"{fmt(losses[0])} → {fmt(losses[-1])}"  # the first loss and the latest
+            text = f"{len(losses):,} iterations: {trend}"
+            show_text(label, text if len(text) <= label.size.width else f"{len(losses):,}: {trend}")
         finite = [x for x in losses[-400:] if np.isfinite(x)]
         sparkline = self.query_one(Sparkline)
         if finite != sparkline.data:
