@@ -131,7 +131,9 @@ class LayerPanel(TextView):
         if l > net.depth:  # a panel of the network being replaced, about to be removed
             return
         self.view = view
-        self.border_title = f"layer {l} · {net.layers[l - 1].units} {net.layers[l - 1].activation}"
+        title = f"layer {l} · {net.layers[l - 1].units} {net.layers[l - 1].activation}"
+        if self.border_title != title:  # setting it repaints the whole panel
+            self.border_title = title
         if not self.scrollable_content_region.width:
             return  # not laid out yet: on_resize shows it at its width
         step = view.stepper.step

@@ -21,6 +21,7 @@ class StepPanel(TextView, can_focus=True):
     """The current step: its formula, its place in the chain rule, the numbers put in, the
     result and what it means."""
 
+    BORDER_TITLE = "current step"  # constant titles are set once: setting one repaints the panel
     DEFAULT_CSS = """
     StepPanel { border: round $accent; padding: 0 1; scrollbar-size-vertical: 1; }
     StepPanel > .step--formula { color: $accent; text-style: bold; }
@@ -38,7 +39,6 @@ class StepPanel(TextView, can_focus=True):
         s = view.stepper
         step = s.step
         style = self.get_component_rich_style
-        self.border_title = "current step"
         text = Text()
         if step is None:
             who = "the whole batch" if s.sample is None else f"sample {s.sample}"
@@ -112,6 +112,7 @@ def _computing(step) -> set[int]:
 class UpdatesPanel(TextView):
     """Every parameter's old → new value in the update phase; after an iteration, a summary."""
 
+    BORDER_TITLE = "weight updates"
     DEFAULT_CSS = """
     UpdatesPanel { border: round $primary-darken-1; padding: 0 1; height: 5; scrollbar-size-vertical: 1; }
     UpdatesPanel > .update--down { color: $success; }
@@ -125,7 +126,6 @@ class UpdatesPanel(TextView):
         s = view.stepper
         style = self.get_component_rich_style
         fmt = view.fmt
-        self.border_title = "weight updates"
         text = Text()
         updates = [st for st in s.steps[: s.cursor] if st.phase == "update"]
         if s.cursor == s.total:
@@ -172,6 +172,7 @@ class UpdatesPanel(TextView):
 class StepList(OptionList):
     """The iteration's steps; the current one is highlighted, and Enter or a click jumps there."""
 
+    BORDER_TITLE = "steps"
     DEFAULT_CSS = """
     StepList { border: round $primary-darken-1; height: 1fr; }
     """
@@ -195,7 +196,6 @@ class StepList(OptionList):
 
     def show(self, view: View) -> None:
         s = view.stepper
-        self.border_title = "steps"
         formulas = [f"{i + 1:>2} {PHASE_MARK[st.phase]} {view.words(st.formula)}" for i, st in enumerate(s.steps)]
         if formulas != self._formulas:
             self._formulas = formulas
@@ -213,6 +213,7 @@ class StepList(OptionList):
 class LossHistory(Vertical):
     """The loss of every iteration so far, as a Sparkline with its first and latest value."""
 
+    BORDER_TITLE = "loss per iteration"
     DEFAULT_CSS = """
     LossHistory { height: 4; border: round $primary-darken-1; padding: 0 1; }
     LossHistory Sparkline { height: 1; }
@@ -224,7 +225,6 @@ class LossHistory(Vertical):
         yield Sparkline([], id="loss-sparkline")
 
     def show(self, losses: list[float], fmt) -> None:
-        self.border_title = "loss per iteration"
         label = self.query_one("#loss-label", Static)
         if not losses:
             show_text(label, Text("no iteration finished yet", Style(dim=True)))

@@ -40,6 +40,7 @@ class TextView(ScrollView, can_focus=False):
 
     def _lay_out(self) -> None:
         width = self._width()
+        same_width = width == self._laid_out_width
         self._laid_out_width = width
         if width <= 0:
             self._strips = []
@@ -49,7 +50,7 @@ class TextView(ScrollView, can_focus=False):
         if not self.wrap:
             options = options.update(width=max(width, self.text.cell_len), no_wrap=True, overflow="ignore")
         lines = list(Segment.split_lines(console.render(self.text, options)))
-        self._strips = [Strip(line) for line in lines]
+        old, self._strips = self._strips, [Strip(line) for line in lines]
         widest = max((strip.cell_length for strip in self._strips), default=0)
         size = Size(widest if not self.wrap else width, len(self._strips))
         if size != self.virtual_size:
@@ -57,7 +58,13 @@ class TextView(ScrollView, can_focus=False):
             # size comes from the CSS, so only its scrollbars need the news (Textual is pinned).
             self.set_reactive(TextView.virtual_size, size)
             self._scroll_update(size)
-        self.refresh()
+            self.refresh()
+        elif not same_width:
+            self.refresh()
+        else:  # repaint only the lines that changed: a step changes a few lines of a layer panel
+            changed = [y for y, (a, b) in enumerate(zip(old, self._strips)) if a != b]
+            for y in changed:
+                self.refresh_lines(y)
 
     def on_resize(self) -> None:
         if self._laid_out_width != self._width():
