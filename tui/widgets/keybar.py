@@ -1,7 +1,7 @@
 """The footer: the screen's keys on one line, the command palette's key on the right.
 
 Textual's Footer builds a widget per key, twice at start-up (empty, then once the bindings
-are known); with a dozen keys that was a third of the app's start-up. This is one widget that
+are known); with thirteen keys that was a fifth of the app's start-up. This is one widget that
 draws the same line and repaints when the bindings change. A click runs the key; hovering
 shows the key's tooltip."""
 

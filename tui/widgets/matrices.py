@@ -119,11 +119,27 @@ class LayerPanel(TextView):
         super().__init__(wrap=False, **kwargs)  # wide matrices scroll sideways
         self.number = layer
         self.view: View | None = None
+        # Each quantity's block as last built, with what it was built from: a key rebuilds only
+        # the blocks it changed, and a panel whose blocks all stayed is left alone.
+        self._blocks: dict[str, tuple] = {}
+        self._shown: tuple[list, int, list[int]] = ([], 0, [])  # the blocks on show, their width and starts
 
     def on_resize(self) -> None:
         # the blocks flow into the new width (not while a training worker changes the numbers)
         if self.view is not None and not getattr(self.app, "training", False):
             self.show(self.view)
+
+    def _block(self, name: str, view: View, style: Style) -> list[Text]:
+        value, shape = view.stepper.value(name), view.stepper.shape(name)
+        styles = tuple(self.get_component_rich_style(f"matrix--{kind}") for kind in ("focus", "muted", "danger"))
+        made_from = (view.symbol(name), shape, view.stepper.steps[0].column, view.row, view.digits, style, styles)
+        cached = self._blocks.get(name)
+        if cached is not None and cached[0] is value and cached[1] == made_from:
+            return cached[2]
+        per_sample = not name.startswith(("W", "b", "dL/dW", "dL/db"))
+        block = matrix_block(made_from[0], value, shape, view, per_sample, style, *styles)
+        self._blocks[name] = (value, made_from, block)
+        return block
 
     def show(self, view: View) -> None:
         l = self.number
@@ -150,13 +166,13 @@ class LayerPanel(TextView):
                 focus = len(blocks) if focus is None else focus
             else:
                 s = style("matrix--plain")
-            per_sample = not name.startswith(("W", "b", "dL/dW", "dL/db"))
-            blocks.append(matrix_block(view.symbol(name), view.stepper.value(name), view.stepper.shape(name),
-                                       view, per_sample,
-                                       s, style("matrix--focus"), style("matrix--muted"),
-                                       style("matrix--danger")))
-        text, starts = flow(blocks, self.scrollable_content_region.width)
-        self.set_text(text)
+            blocks.append(self._block(name, view, s))
+        width = self.scrollable_content_region.width
+        shown, shown_width, starts = self._shown
+        if width != shown_width or len(blocks) != len(shown) or any(a is not b for a, b in zip(blocks, shown)):
+            text, starts = flow(blocks, width)
+            self.set_text(text)
+            self._shown = (blocks, width, starts)
         # The scroll follows from the step alone (the same step, the same picture): the top, or
         # the focused block at the top when it would not fit on the first page.
         top = 0

@@ -219,19 +219,26 @@ class LossHistory(Vertical):
     LossHistory Sparkline { height: 1; }
     LossHistory #loss-label { height: 1; }
     """
+    _shown: tuple | None = None  # the losses and number format last shown
 
     def compose(self):
         yield Static(id="loss-label")
         yield Sparkline([], id="loss-sparkline")
 
+    def on_resize(self) -> None:
+        if self._shown is not None:  # the label's long or short form follows the width
+            self.show(*self._shown)
+
     def show(self, losses: list[float], fmt) -> None:
+        self._shown = losses, fmt
         label = self.query_one("#loss-label", Static)
         if not losses:
             show_text(label, Text("no iteration finished yet", Style(dim=True)))
         else:
             trend = f"{fmt(losses[0])} → {fmt(losses[-1])}"  # the first loss and the latest
             text = f"{len(losses):,} iterations: {trend}"
-            show_text(label, text if len(text) <= label.size.width else f"{len(losses):,}: {trend}")
+            fits = len(text) <= self.content_region.width or not self.content_region.width
+            show_text(label, text if fits else f"{len(losses):,}: {trend}")
         finite = [x for x in losses[-400:] if np.isfinite(x)]
         sparkline = self.query_one(Sparkline)
         if finite != sparkline.data:

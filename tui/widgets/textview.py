@@ -62,9 +62,9 @@ class TextView(ScrollView, can_focus=False):
         elif not same_width:
             self.refresh()
         else:  # repaint only the lines that changed: a step changes a few lines of a layer panel
-            changed = [y for y, (a, b) in enumerate(zip(old, self._strips)) if a != b]
-            for y in changed:
-                self.refresh_lines(y)
+            for y, (before, after) in enumerate(zip(old, self._strips)):
+                if before != after:
+                    self.refresh_lines(y)
 
     def on_resize(self) -> None:
         if self._laid_out_width != self._width():
