@@ -273,6 +273,20 @@ async def test_the_collector_is_frozen_while_the_app_runs_and_restored_after():
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
+async def test_a_new_theme_recolours_every_panel_at_once():
+    screens = []
+    for switch_first in (True, False):
+        app = BackpropApp("xor")
+        async with app.run_test(size=SIZE) as pilot:
+            if switch_first:
+                app.theme = "textual-light"
+            await pilot.press(*["n"] * 11)
+            app.theme = "textual-light"  # after the steps: no key has redrawn the panels since
+            await pilot.pause()
+            screens.append(app.export_screenshot())
+    assert screens[0] == screens[1]
+
+
 KEYS = ["n", "right", "p", "left", "f", "i", "z", "escape", "d", "m", "right_square_bracket",
         "left_square_bracket", "question_mark", "escape", "f1", "escape", "t", "escape", "o", "escape",
         "r", "n"]

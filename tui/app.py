@@ -134,6 +134,12 @@ class BackpropApp(App[None]):
         self.title = self.network.name
         self.query_one("#diagram").border_title = "network"
         self.refresh_view()
+        self.theme_changed_signal.subscribe(self, self.recolour)
+
+    def recolour(self, theme) -> None:
+        """The panels' text carries its colours: build it again in the new theme's."""
+        if not self.training:
+            self.refresh_view()
 
     def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
