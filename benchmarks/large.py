@@ -1,5 +1,6 @@
 """The network of a first real course, for benchmarks and tests: 784-128-64-10, ReLU, ReLU,
-softmax + cross-entropy, 64 samples in a CSV data file, all from a fixed seed."""
+softmax + cross-entropy, 64 samples in a CSV data file, all from a fixed seed; and one of
+10 M parameters, the most the limits allow, for measuring by hand."""
 
 from __future__ import annotations
 
@@ -34,11 +35,47 @@ file = "samples.csv"
 
 def write_large_network(folder: Path) -> Path:
     """Write large.toml and samples.csv into folder; returns the network file's path."""
+    return _write(folder, "large.toml", NETWORK, "samples.csv", inputs=784)
+
+
+def _write(folder: Path, name: str, network: str, data: str, inputs: int) -> Path:
+    """The network file and its 64 samples (inputs in [0, 1), one-hot targets of 10 classes),
+    all from seed 0."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
-    X = rng.random((64, 784)).round(3)
+    X = rng.random((64, inputs)).round(3)
     Y = np.eye(10)[rng.integers(0, 10, 64)]
-    np.savetxt(folder / "samples.csv", np.hstack([X, Y]), delimiter=",", fmt="%g")
-    path = folder / "large.toml"
-    path.write_text(NETWORK, encoding="utf-8")
+    np.savetxt(folder / data, np.hstack([X, Y]), delimiter=",", fmt="%g")
+    path = folder / name
+    path.write_text(network, encoding="utf-8")
     return path
+
+
+HUGE = """\
+name = "10 M parameters"
+description = "The largest network the limits allow, nearly: 1000-4990-1000-10, 9,996,000 parameters, 64 samples"
+inputs = 1000
+loss = "ce"
+learning_rate = 0.01
+
+[[layers]]
+units = 4990
+activation = "relu"
+
+[[layers]]
+units = 1000
+activation = "relu"
+
+[[layers]]
+units = 10
+activation = "softmax"
+
+[data]
+file = "huge.csv"
+"""
+
+
+def write_huge_network(folder: Path) -> Path:
+    """Write huge.toml and huge.csv into folder (for measuring by hand what the limits allow:
+    README, "Promises"); returns the network file's path."""
+    return _write(folder, "huge.toml", HUGE, "huge.csv", inputs=1000)

@@ -4,7 +4,7 @@
                                                      first idle frame under run_test(140 × 45)
     python benchmarks/probe.py keys APP NETWORK N    median ms of N step keys (press, then pause)
     python benchmarks/probe.py frames APP NETWORK N  median ms from a step key to the last frame it
-                                                     paints (App._display wrapped; DESIGN.md)
+                                                     paints (App._display wrapped)
     python benchmarks/probe.py rss APP NETWORK       peak RSS (KiB) after stepping one iteration
     python benchmarks/probe.py child-rss CMD ...     peak RSS (KiB) of a command
 

@@ -18,8 +18,14 @@ def reduction_scale(reduction: str, m: int) -> float:
 
 
 def simplifies(activation: str, loss: str) -> bool:
-    """sigmoid + bce and softmax + ce: ∂L/∂a ⊙ ∂a/∂z collapses to scale · (ŷ − y)."""
+    """sigmoid + bce and softmax + ce: ∂L/∂a ⊙ ∂a/∂z collapses to scale · (ŷ − y)
+    (scale · (ŷ·Σy − y) for ce, see output_delta)."""
     return (activation, loss) in (("sigmoid", "bce"), ("softmax", "ce"))
+
+
+def target_sums(y: np.ndarray) -> np.ndarray:
+    """Each sample's Σ_k y_k, as a column (m × 1)."""
+    return np.sum(y, axis=1, keepdims=True)
 
 
 def pre_activation(a_prev: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -39,8 +45,13 @@ def chain(dL_da: np.ndarray, da_dz: np.ndarray) -> np.ndarray:
 
 def output_delta(act: Activation, loss: Loss, z, a, y, scale, dL_da=None, da_dz=None) -> np.ndarray:
     """δ_L. With the simplifying pairs it is scale · (ŷ − y), which stays finite where the two
-    factors alone would be 0 · ∞; otherwise the product of the two factors."""
+    factors alone would be 0 · ∞; otherwise the product of the two factors. For softmax + ce
+    the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is exactly ŷ·Σy − y: the same as ŷ − y
+    (to the last bit) where a row of targets sums to exactly 1, and still the gradient of the
+    loss where it sums to 1 only within the file check's tolerance."""
     if simplifies(act.name, loss.name):
+        if loss.name == "ce":
+            return scale * (a * target_sums(y) - y)
         return scale * (a - y)
     if dL_da is None:
         dL_da = loss.grad(a, y, scale)
@@ -58,7 +69,7 @@ def bias_grad(delta: np.ndarray) -> np.ndarray:
 
 
 def sent_back(delta: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """∂L/∂a_(l−1) = δ_l W_l: the δ sent one layer back."""
+    """∂L/∂a_(l−1) = δ_l W_l: δ_l sent one layer back through W_l."""
     return delta @ W
 
 

@@ -1,10 +1,11 @@
 """One parameter's whole chain: ∂L/∂w as a sum, over samples and over every path from w to
 the loss, of products of scalar factors (∂L/∂ŷ · ∂ŷ/∂z · w · ∂a/∂z · … · ∂z/∂w).
 
-This is the long way round that backprop's δ (seed 2's v) shortcuts: v = Σ(v·w)·f'(z) at each
-unit sums the paths once, and g = v·x. Both views are built from the factors the derivation
-already computed (its Iteration.values), so every number matches the app's panels; the sum of
-the paths is the one new arithmetic here, and it equals backprop's gradient (tests check it).
+This is the long way round that backprop's δ (the dynamic-programming view's v) shortcuts:
+v = Σ(v·w)·f'(z) at each unit sums the paths once, and g = v·x. Both views are built from the
+factors the derivation already computed (its Iteration.values), so every number matches the
+app's panels; the sum of the paths is the one new arithmetic here, and it equals backprop's
+gradient (tests check it).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The derivation of one iteration: every chain-rule factor as a Step, in the canonical order
-of DESIGN.md (forward, loss, backward, update). The app, `trace`, the exports and the tests
+(forward, loss, backward, update; docs/ARCHITECTURE.md). The app, `trace`, the exports and the tests
 all read these Steps, so every view shows the same numbers.
 
-With one sample (m = 1) the formulas use the column vectors of the seeds (z₁ = W₁x + b₁);
+With one sample (m = 1) the formulas use the column vectors of the three-layer homework (z₁ = W₁x + b₁);
 with a batch they use rows as samples (Z₁ = X W₁ᵀ + b₁). Values are always stored with rows
 as samples (m × units), as in the JSON trace.
 """
@@ -38,6 +38,7 @@ class Step:
     template: str  # right-hand side with ‹0›, ‹1›, … standing for the operands
     template_latex: str
     operands: tuple[np.ndarray, ...]
+    operand_names: tuple[str, ...]  # the id of each operand's quantity: "W1", "x", "b1"
     column: bool  # the single-sample view: one-sample rows are shown as column vectors
     # A backward step computes part of its layer's chain ∂L/∂W_l = ∂L/∂a_l · ∂a_l/∂z_l · ∂z_l/∂W_l
     # (∂L/∂b_l for the bias step): the target and the factors as (symbol, id of the value, or
@@ -56,14 +57,27 @@ class Step:
     def shape(self) -> tuple[int, ...]:
         return self.value.shape
 
+    def value_text(self, fmt: notation.Format) -> str:
+        return notation.text(self.value, fmt, self.column, per_sample=samples_first(self.writes))
+
     def substitution(self, fmt: notation.Format = notation.significant(6)) -> str:
         """The formula with the numbers put in, and the result: 'z₁ = […] · […] + […] = […]'."""
-        filled = _fill(self.template, [notation.text(o, fmt, self.column) for o in self.operands])
-        return f"{self.symbol} {self.relation} {filled} = {notation.text(self.value, fmt, self.column)}"
+        filled = _fill(self.template, [notation.text(o, fmt, self.column, per_sample=samples_first(q))
+                                       for o, q in zip(self.operands, self.operand_names)])
+        return f"{self.symbol} {self.relation} {filled} = {self.value_text(fmt)}"
 
     def substitution_latex(self, fmt: notation.Format = notation.significant(6)) -> str:
-        filled = _fill(self.template_latex, [notation.latex(o, fmt, self.column) for o in self.operands])
-        return f"{self.symbol_latex} {self.relation_latex} {filled} = {notation.latex(self.value, fmt, self.column)}"
+        filled = _fill(self.template_latex, [notation.latex(o, fmt, self.column, per_sample=samples_first(q))
+                                             for o, q in zip(self.operands, self.operand_names)])
+        value = notation.latex(self.value, fmt, self.column, per_sample=samples_first(self.writes))
+        return f"{self.symbol_latex} {self.relation_latex} {filled} = {value}"
+
+
+def samples_first(quantity: str) -> bool:
+    """Whether a quantity's rows are the samples (x, z₁, δ₂, …): not the loss, a parameter
+    or a parameter's gradient, whose rows are units. In the single-sample view only the
+    sample's own rows become column vectors; a 1 × n weight matrix stays a row."""
+    return quantity != "L" and not quantity.startswith(("W", "b", "dL/dW", "dL/db"))
 
 
 def _fill(template: str, parts: list[str]) -> str:
@@ -163,7 +177,8 @@ class _Derivation:
 
     def add(self, phase, layer, kind, sym, formula, reads, writes, value, explanation,
             template, operands, relation="=", convention=""):
-        """formula: (unicode rhs, latex rhs); template: (unicode, latex) with {i} per operand."""
+        """formula: (unicode rhs, latex rhs); template: (unicode, latex) with ‹i› for the i-th
+        operand; operands: {id of the quantity: its value}, in the template's order."""
         value = np.asarray(value, dtype=np.float64)
         target, chain = self.layer_chain(layer, kind) if phase == "backward" else ("", ())
         step = Step(
@@ -171,7 +186,8 @@ class _Derivation:
             formula=f"{sym[0]} {relation} {formula[0]}",
             latex=f"{sym[1]} {LATEX_RELATIONS[relation]} {formula[1]}",
             reads=tuple(reads), writes=writes, value=value, explanation=explanation,
-            template=template[0], template_latex=template[1], operands=tuple(operands),
+            template=template[0], template_latex=template[1], operands=tuple(operands.values()),
+            operand_names=tuple(operands),
             column=self.single, chain_target=target, chain=chain, kind=kind, relation=relation,
             convention=convention,
         )
@@ -226,11 +242,13 @@ class _Derivation:
         value = bp.pre_activation(a_prev, p[f"W{l}"], p[f"b{l}"])
         if self.single:
             formula = (f"{W[0]}{x[0]} + {b[0]}", f"{W[1]} {x[1]} + {b[1]}")
-            template, operands = ("‹0› · ‹1› + ‹2›", r"‹0› ‹1› + ‹2›"), (p[f"W{l}"], a_prev, p[f"b{l}"])
+            template = ("‹0› · ‹1› + ‹2›", r"‹0› ‹1› + ‹2›")
+            operands = {f"W{l}": p[f"W{l}"], _id_in(l - 1): a_prev, f"b{l}": p[f"b{l}"]}
             how = f"each unit of layer {l} adds up its inputs {x[0]} times its weights (a row of {W[0]}), plus its bias"
         else:
             formula = (f"{x[0]}{W[0]}ᵀ + {b[0]}", f"{x[1]} {W[1]}^\\top + {b[1]}")
-            template, operands = ("‹0› · ‹1›ᵀ + ‹2›", r"‹0› ‹1›^\top + ‹2›"), (a_prev, p[f"W{l}"], p[f"b{l}"])
+            template = ("‹0› · ‹1›ᵀ + ‹2›", r"‹0› ‹1›^\top + ‹2›")
+            operands = {_id_in(l - 1): a_prev, f"W{l}": p[f"W{l}"], f"b{l}": p[f"b{l}"]}
             how = (f"for every sample (a row of {x[0]}), each unit of layer {l} adds up its inputs times "
                    f"its weights, plus its bias")
         return self.add("forward", l, "z", z, formula, [f"W{l}", _id_in(l - 1), f"b{l}"], f"z{l}", value,
@@ -245,7 +263,7 @@ class _Derivation:
         role = " This is the prediction ŷ." if l == self.net.depth else ""
         return self.add("forward", l, "a", a, formula, [f"z{l}"], f"a{l}", value,
                         f"The activation of layer {l}, applied to each z: {act.definition.split(', so ')[0]}.{role}",
-                        template, [z_value])
+                        template, {f"z{l}": z_value})
 
     # -- loss ------------------------------------------------------------------------------------
 
@@ -278,7 +296,7 @@ class _Derivation:
                                       else "; with a mean every gradient would carry a 1/m"))
         return float(self.add("loss", None, "loss", ("L", "L"), formula, [f"a{L}", "y"], "L", value,
                               f"How wrong the prediction {a[0]} is: {loss.definition}; {where}.",
-                              template, [a_value, self.Y], convention="; ".join(notes) + "." if notes else ""))
+                              template, {f"a{L}": a_value, "y": self.Y}, convention="; ".join(notes) + "." if notes else ""))
 
     # -- backward --------------------------------------------------------------------------------
 
@@ -302,9 +320,9 @@ class _Derivation:
                  f"{loss.name} loss{' with the 1/m of the batch mean' if per else ''}.",
                  (loss.grad_term("‹0›", "‹1›") + per_m,
                   (rf"\frac{{1}}{{{self.m}}}" if per else "") + loss.grad_term_latex("‹0›", "‹1›")),
-                 [a_value, self.Y],
+                 {f"a{L}": a_value, "y": self.Y},
                  convention=("We write ŷ − y, never −(y − ŷ): the same number, and with this sign the update "
-                             "subtracts, p ← p − η ∂L/∂p (seed 2: u − y, not y − u)"
+                             "subtracts, p ← p − η ∂L/∂p (the dynamic-programming view: u − y, not y − u)"
                              + (". The 1/m of the batch mean enters here and rides along into every gradient."
                                 if per else ".")) if "mse" in loss.name else
                  ("The 1/m of the batch mean enters here and rides along into every gradient." if per else ""))
@@ -315,24 +333,44 @@ class _Derivation:
         self.add("backward", L, "delta", delta, (f"{dL_da_sym[0]} {op[0]} {da_dz_sym[0]}",
                                                  f"{dL_da_sym[1]} {op[1]} {da_dz_sym[1]}"),
                  [f"dL/da{L}", f"da{L}/dz{L}"], f"delta{L}", value,
-                 f"How much the loss changes if z{sub(L)} changes (chain rule): the two factors multiplied"
+                 f"How much the loss changes if {z[0]} changes (chain rule): the two factors multiplied"
                  + (", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."),
-                 (f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"), [dL_da, da_dz])
+                 (f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"), {f"dL/da{L}": dL_da, f"da{L}/dz{L}": da_dz})
         if simplified:
-            why = ("for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y"
-                   if act.name == "sigmoid" else
-                   "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ − y "
-                   "(the targets sum to 1)")
-            self.add("backward", L, "simplified", delta,
-                     (f"({a[0]} − {y[0]}){per}" if per else f"{a[0]} − {y[0]}",
-                      f"{per_latex}({a[1]} - {y[1]})" if per else f"{a[1]} - {y[1]}"),
-                     [f"a{L}", "y"], f"delta{L}", value,
-                     f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
-                     (f"(‹0› − ‹1›){per_m}", (rf"\frac{{1}}{{{self.m}}}" if per else "") + "(‹0› - ‹1›)"),
-                     [a_value, self.Y],
-                     convention="Many sources skip the two factors and write δ = (ŷ − y)/m directly (without "
-                                "the /m for one sample); it is the same number.")
+            self.simplified_delta(a, y, value, a_value, per, per_latex, per_m)
         return value
+
+    def simplified_delta(self, a, y, value, a_value, per, per_latex, per_m):
+        """δ_L in one line: ŷ − y, or for cross-entropy targets whose rows do not sum to exactly
+        1, ŷ·Σy − y (Σy: each sample's sum of targets), the form bp.output_delta computes."""
+        L, delta = self.net.depth, self.s.delta(self.net.depth)
+        per_latex_m = rf"\frac{{1}}{{{self.m}}}" if per else ""
+        operands = {f"a{L}": a_value, "y": self.Y}
+        sums = bp.target_sums(self.Y)
+        convention = ("Many sources skip the two factors and write δ = (ŷ − y)/m directly (without the /m for "
+                      "one sample); ")
+        if self.loss.name == "ce" and not np.all(sums == 1.0):
+            convention += "that holds only where each row of targets sums to exactly 1."
+            operands["sum y"] = sums
+            rhs = (f"{a[0]}·Σ{y[0]} − {y[0]}", rf"{a[1]} \sum_k {y[1]}_{{k}} - {y[1]}")
+            template = ("‹0›·‹2› − ‹1›", r"‹0› ‹2› - ‹1›")
+            why = ("for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ·Σy − y, "
+                   "Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)")
+        else:
+            rhs = (f"{a[0]} − {y[0]}", f"{a[1]} - {y[1]}")
+            template = ("‹0› − ‹1›", "‹0› - ‹1›")
+            why = ("for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y"
+                   if self.loss.name == "bce" else
+                   "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is "
+                   "ŷ·Σy − y, which is ŷ − y because each row of targets sums to 1")
+            convention += "it is the same number."
+        self.add("backward", L, "simplified", delta,
+                 (f"({rhs[0]}){per}" if per else rhs[0], f"{per_latex}({rhs[1]})" if per else rhs[1]),
+                 [f"a{L}", "y"], f"delta{L}", value,
+                 f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
+                 (f"({template[0]}){per_m}" if per else template[0],
+                  f"{per_latex_m}({template[1]})" if per else template[1]),
+                 operands, convention=convention)
 
     def local_derivative(self, l, z_value, a_value):
         s, act = self.s, self.acts[l - 1]
@@ -344,7 +382,7 @@ class _Derivation:
                    f"{act.latex}'({z[1]}) = {act.df_latex(z[1], a[1])}")
         reads = [f"z{l}"] if act.df_uses == "z" else [f"a{l}"]
         template = (act.df_formula("‹0›", "‹0›"), act.df_latex("‹0›", "‹0›"))
-        operands = [used[0]] if "‹0›" in template[0] else []
+        operands = {reads[0]: used[0]} if "‹0›" in template[0] else {}
         convention = ("relu'(0) is taken as 0: at exactly z = 0 the slope is undefined, and some sources "
                       "use 1." if act.name == "relu" else "")
         return self.add("backward", l, "da/dz", sym, formula, reads, f"da{l}/dz{l}", value,
@@ -362,19 +400,22 @@ class _Derivation:
         dL_da = bp.sent_back(delta_next, W_value)
         if self.single:
             formula = (f"{W_next[0]}ᵀ{d_next[0]}", f"{W_next[1]}^\\top {d_next[1]}")
-            template, operands = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›"), (W_value, delta_next)
+            template = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›")
+            operands = {f"W{l + 1}": W_value, f"delta{l + 1}": delta_next}
         else:
             formula = (f"{d_next[0]}{W_next[0]}", f"{d_next[1]} {W_next[1]}")
-            template, operands = ("‹0› · ‹1›", r"‹0› ‹1›"), (delta_next, W_value)
+            template = ("‹0› · ‹1›", r"‹0› ‹1›")
+            operands = {f"delta{l + 1}": delta_next, f"W{l + 1}": W_value}
         W_plain = s.W(l + 1)[0]
         which = (f"⚠ the common mistake, made on purpose: this uses {W_next[0]} = {W_plain} − η ∂L/∂{W_plain}, "
                  f"already updated, instead of the {W_plain} of the forward pass, so every gradient of the "
                  f"layers below is off." if mistaken else
                  "using the weights from before the update (the ones the forward pass used).")
         self.add("backward", l, "dL/da", dL_da_sym, formula, [f"W{l + 1}", f"delta{l + 1}"], f"dL/da{l}", dL_da,
-                 f"The δ sent one layer back: each unit of layer {l} feeds every unit of layer {l + 1} through a "
-                 f"weight of {W_plain}, so its share is the sum of {d_next[0]} times those weights "
-                 f"(seed 2's v = Σ v·w), {which}",
+                 f"How much the loss changes if each activation of {a[0]} changes: each unit of layer {l} feeds "
+                 f"every unit of layer {l + 1} through a weight of {W_plain}, so it adds up {d_next[0]} times "
+                 f"those weights (in the dynamic-programming view, the Σ v·w that the slope t(d) then turns "
+                 f"into v), {which}",
                  template, operands,
                  convention="Every gradient of an iteration is taken at the same weights, those of the forward "
                             "pass; updating a layer before sending δ through it is the classic slip (the app's c key shows it).")
@@ -384,9 +425,9 @@ class _Derivation:
         return self.add("backward", l, "delta", delta, (f"{dL_da_sym[0]} ⊙ {da_dz_sym[0]}",
                                                         f"{dL_da_sym[1]} \\odot {da_dz_sym[1]}"),
                         [f"dL/da{l}", f"da{l}/dz{l}"], f"delta{l}", value,
-                        f"How much the loss changes if z{sub(l)} changes: the blame sent back times the local "
-                        f"slope of the activation, element by element.",
-                        ("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"), [dL_da, da_dz])
+                        f"How much the loss changes if {z[0]} changes: ∂L/∂{a[0]} times the local slope of the "
+                        f"activation, element by element.",
+                        ("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"), {f"dL/da{l}": dL_da, f"da{l}/dz{l}": da_dz})
 
     def weight_grad(self, l, delta_value, a_prev):
         s = self.s
@@ -404,7 +445,7 @@ class _Derivation:
                         f"dL/dW{l}", value,
                         f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is the "
                         f"input {x[0]}, so a weight's gradient is its unit's δ times the input on its edge{summed}.",
-                        template, [delta_value, a_prev],
+                        template, {f"delta{l}": delta_value, _id_in(l - 1): a_prev},
                         convention="Summed, not averaged, over the samples: the 1/m of the mean is already "
                                    "inside δ." if summed and self.net.reduction == "mean" else "")
 
@@ -419,8 +460,9 @@ class _Derivation:
             template = ("Σ rows of ‹0›", r"\sum_i ‹0›")
             summed = ", summed over the samples"
         return self.add("backward", l, "db", s.d(("L", "L"), b), formula, [f"delta{l}"], f"dL/db{l}", value,
-                        f"A bias's input is always 1 (∂{z[0]}/∂{b[0]} = 1), so its gradient is just δ{summed}.",
-                        template, [delta_value])
+                        f"How much the loss changes if each bias of {b[0]} changes: a bias's input is always 1 "
+                        f"(∂{z[0]}/∂{b[0]} = 1), so its gradient is just {d[0]}{summed}.",
+                        template, {f"delta{l}": delta_value})
 
     # -- update ----------------------------------------------------------------------------------
 
@@ -431,10 +473,13 @@ class _Derivation:
         g = s.d(("L", "L"), sym)
         old = self.params[name]
         value = bp.update(old, grad, lr)
+        eta = notation.shortest(lr)
         formula = (f"{sym[0]} − η {g[0]}", f"{sym[1]} - \\eta {g[1]}")
         return self.add("update", l, "update", sym, formula, [name, f"dL/d{name}"], name,
                         value,
-                        f"Gradient descent: move each {'weight' if kind == 'W' else 'bias'} a step of η = {lr:g} "
-                        f"against its gradient, so the loss goes down.",
-                        ("‹0› − " + f"{lr!r}" + " · ‹1›", "‹0› - " + f"{lr!r}" + r" \cdot ‹1›"), [old, grad],
+                        f"Gradient descent: move each {'weight' if kind == 'W' else 'bias'} against its gradient, "
+                        f"by η = {eta} times it. This lowers the loss when η is small enough; too large a step "
+                        f"overshoots and can raise it.",
+                        (f"‹0› − {eta} · ‹1›", rf"‹0› - {notation.latex_number(notation.shortest)(lr)} \cdot ‹1›"),
+                        {name: old, f"dL/d{name}": grad},
                         relation="←")

@@ -1,12 +1,15 @@
-"""Traces of whole iterations as text, Markdown (a worked solution) or JSON (NETWORK_FORMAT.md).
+"""Traces of whole iterations as text, Markdown (a worked solution) or JSON (README, "The JSON trace").
 
 All three are written from the same Steps the app shows."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass
+from functools import partial
+from typing import TextIO
 
 import numpy as np
 
@@ -54,18 +57,12 @@ def run_trace(network: Network, iterations: int = 1, sample: int | None = None,
 
 
 def _plain(value):
-    """Lists of rows with None for a non-finite number (strict JSON)."""
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, (list, tuple)):
+    """A number or a list of numbers, None for a non-finite one (strict JSON)."""
+    if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     return value
-
-
-def _params(params: dict[str, np.ndarray]) -> dict:
-    return {name: _plain(value) for name, value in params.items()}
 
 
 def network_summary(network: Network) -> dict:
@@ -77,31 +74,60 @@ def network_summary(network: Network) -> dict:
     }
 
 
-def to_json(trace: Trace) -> str:
-    doc = {
-        "network": network_summary(trace.network),
-        "sample": trace.sample,
-        "initial_params": _params(trace.initial_params),
-        "iterations": [
-            {
-                "loss": _plain(float(it.loss)),
-                "steps": [
-                    {
-                        "index": s.index, "phase": s.phase, "layer": s.layer, "symbol": s.symbol,
-                        "formula": s.formula, "latex": s.latex, "reads": list(s.reads), "writes": s.writes,
-                        "value": _plain(s.value if s.value.ndim else float(s.value)),
-                        "shape": list(s.shape), "substitution": s.substitution(EXPORT_FORMAT),
-                        "explanation": s.explanation,
-                    }
-                    for s in it.steps
-                ],
-                "grads": _params(it.grads),
-                "params": _params(it.params_after),
-            }
-            for it in trace.iterations
-        ],
-    }
-    return json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n"
+def to_json(trace: Trace, ensure_ascii: bool = False) -> str:
+    out = io.StringIO()
+    write_json(trace, out, ensure_ascii)
+    return out.getvalue()
+
+
+def write_json(trace: Trace, out: TextIO, ensure_ascii: bool = False) -> None:
+    """The trace as one strict-JSON document, written to `out` a row of numbers at a time: a
+    trace of millions of values is never held as one string (nor as Python lists).
+    ensure_ascii: \\u escapes, the same JSON for an output that cannot encode Unicode."""
+    dumps = partial(json.dumps, ensure_ascii=ensure_ascii, allow_nan=False)
+    w = out.write
+    w(f'{{"network": {dumps(network_summary(trace.network))}, "sample": {dumps(trace.sample)}, '
+      f'"initial_params": ')
+    _write_params(w, dumps, trace.initial_params)
+    w(', "iterations": [')
+    for k, it in enumerate(trace.iterations):
+        w(f'{", " if k else ""}{{"loss": {dumps(_plain(float(it.loss)))}, "steps": [')
+        for i, s in enumerate(it.steps):
+            head = {"index": s.index, "phase": s.phase, "layer": s.layer, "symbol": s.symbol, "formula": s.formula,
+                    "latex": s.latex, "reads": list(s.reads), "writes": s.writes}
+            tail = {"shape": list(s.shape), "substitution": s.substitution(EXPORT_FORMAT), "explanation": s.explanation}
+            w(f'{", " if i else ""}{dumps(head)[:-1]}, "value": ')
+            _write_array(w, dumps, s.value)
+            w(f", {dumps(tail)[1:]}")
+        w('], "grads": ')
+        _write_params(w, dumps, it.grads)
+        w(', "params": ')
+        _write_params(w, dumps, it.params_after)
+        w("}")
+    w("]}\n")
+
+
+def _write_params(w, dumps, params: dict[str, np.ndarray]) -> None:
+    w("{")
+    for i, (name, value) in enumerate(params.items()):
+        w(f'{", " if i else ""}{dumps(name)}: ')
+        _write_array(w, dumps, value)
+    w("}")
+
+
+def _write_array(w, dumps, value: np.ndarray) -> None:
+    """A number, or lists of rows, one row per write (null for a non-finite number)."""
+    if value.ndim == 0:
+        w(dumps(_plain(float(value))))
+    elif value.ndim == 1:
+        w(dumps(value.tolist() if np.isfinite(value).all() else _plain(value.tolist())))
+    else:
+        w("[")
+        for i, part in enumerate(value):
+            if i:
+                w(", ")
+            _write_array(w, dumps, part)
+        w("]")
 
 
 # -- text and Markdown -------------------------------------------------------------------------
@@ -112,7 +138,7 @@ def describe(network: Network) -> str:
     acts = ", ".join(layer.activation for layer in network.layers)
     frozen = f", frozen: {', '.join(network.frozen)}" if network.frozen else ""
     return (f"{shape} ({acts}), loss {network.loss} ({network.reduction}), "
-            f"learning rate η = {network.learning_rate:g}{frozen}")
+            f"learning rate η = {notation.shortest(network.learning_rate)}{frozen}")
 
 
 def _walks(trace: Trace) -> str:
@@ -151,7 +177,8 @@ def to_markdown(trace: Trace) -> str:
            f"Walking {_walks(trace)}. Every number below is written to 6 significant digits.", ""]
     out += ["## Starting parameters" if trace.first == 1 else f"## Parameters at the start of iteration {trace.first}", ""]
     for name, value in trace.initial_params.items():
-        out.append(f"$${name[0]}_{{{name[1:]}}} = {notation.latex(value, fmt, trace.batch_size == 1)}$$")
+        value = notation.latex(value, fmt, trace.batch_size == 1, per_sample=False)
+        out.append(f"$${name[0]}_{{{name[1:]}}} = {value}$$")
     out.append("")
     for k, it in enumerate(trace.iterations, start=trace.first):
         out += [f"## Iteration {k}", ""]
@@ -169,4 +196,4 @@ def to_markdown(trace: Trace) -> str:
     return "\n".join(out)
 
 
-FORMATS = {"text": to_text, "markdown": to_markdown, "json": to_json}
+FORMATS = {"text": to_text, "markdown": to_markdown, "json": to_json}  # `trace` streams json (write_json)

@@ -187,7 +187,8 @@ LOSSES: dict[str, Loss] = {
         ),
         Loss(
             "ce", _ce, _ce_grad,
-            lambda p, t: f"−Σₖ {t}ₖ ln {p}ₖ", lambda p, t: rf"-\sum_k {t}_k \ln {p}_k",
+            # {p}_{k} in braces: p may carry a subscript already (A_{1}), and A_{1}_k is no LaTeX
+            lambda p, t: f"−Σₖ {t}ₖ ln {p}ₖ", lambda p, t: rf"-\sum_k {{{t}}}_{{k}} \ln {{{p}}}_{{k}}",
             lambda p, t: f"(−{t}/{p})", lambda p, t: rf"\left(-\frac{{{t}}}{{{p}}}\right)",
             "softmax", "cross-entropy: ℓ = −Σₖ yₖ ln ŷₖ, so ∂ℓ/∂ŷₖ = −yₖ/ŷₖ",
         ),

@@ -1,4 +1,4 @@
-"""Network files (shared/NETWORK_FORMAT.md): reading, validating, initialising and writing.
+"""Network files (README, "Network files"): reading, validating, initialising and writing.
 
 Everything a file can get wrong is reported as a NetworkError naming the file and the key,
 before any large allocation: sizes are checked against the limits below first.
@@ -6,17 +6,21 @@ before any large allocation: sizes are checked against the limits below first.
 
 from __future__ import annotations
 
-import csv
+import io
 import json
 import math
 import os
+import re
+import stat
+import struct
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from .files import write_atomic
+from . import tomldoc
+from .files import FileRefused, open_regular, printable, quoted, read_regular, write_atomic, write_atomic_stream
 from .functions import ACTIVATIONS, LOSSES, REDUCTIONS
 
 # Limits, checked before anything is allocated. The largest network people meet in a first
@@ -28,6 +32,12 @@ MAX_UNITS = 100_000  # per layer, and the inputs
 MAX_PARAMS = 10_000_000  # weights and biases together
 MAX_SAMPLES = 1_000_000
 MAX_VALUES = 20_000_000  # numbers held per quantity of one iteration: m × units, m × k² for softmax
+# save() writes the parameters of a larger network to NAME.params.npz beside the file: 8 bytes
+# a parameter instead of ~22 as TOML text, so every network the limits accept fits a network file.
+INLINE_PARAMS = 100_000
+MAX_CSV_VALUE = 100  # characters in a value of a .csv data file
+MAX_NPZ_MEMBERS = 1000  # arrays in an .npz data file (X and Y are read)
+NPZ_DTYPES = "bool, int8 to int64, uint8 to uint64, or float16 to float64 (what float64 holds exactly)"
 
 TOP_KEYS = ("name", "description", "inputs", "loss", "reduction", "learning_rate", "seed",
             "frozen", "layers", "params", "data")
@@ -39,6 +49,8 @@ class NetworkError(Exception):
     """A problem with a network file: where (file, key) and what was found versus expected."""
 
     def __init__(self, source: str, key: str | None, message: str):
+        # What comes from a file or a path is shown escaped and cut (files.printable).
+        source, key, message = printable(source, 120), key and printable(key, 80), printable(message, 300)
         self.source, self.key, self.message = source, key, message
         super().__init__(f"{source}: {key}: {message}" if key else f"{source}: {message}")
 
@@ -107,46 +119,104 @@ def initial_params(sizes: list[int], activations: list[str], seed: int) -> dict[
 
 def load(path: str | os.PathLike) -> Network:
     """Read and validate a network file; raises NetworkError for anything wrong with it."""
-    p = Path(path)
     source = str(path)
-    if not p.exists():
-        raise NetworkError(source, None, "no such file")
-    if p.is_dir():
-        raise NetworkError(source, None, "is a directory, expected a network file (.toml)")
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise NetworkError(source, None, f"is {size:,} bytes, larger than the limit of {MAX_FILE_BYTES:,}")
-        raw = p.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except FileNotFoundError:
+        raise NetworkError(source, None, "no such file") from None
+    except FileRefused as err:
+        raise NetworkError(source, None, str(err)) from None
     except OSError as err:
         raise NetworkError(source, None, f"cannot be read ({err.strerror or err})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise NetworkError(source, None, f"is not UTF-8 text (byte {err.start})") from None
-    return loads(text, source=source, base=p.parent, default_name=p.stem)
+    p = Path(path)
+    return _read(raw, source, p.parent, p.stem)
 
 
 def loads(text: str, source: str = "<string>", base: Path | None = None, default_name: str = "network") -> Network:
+    return _read(text.encode("utf-8"), source, base or Path.cwd(), default_name)
+
+
+def _read(raw: bytes, source: str, base: Path, default_name: str) -> Network:
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise NetworkError(source, None, f"is not valid TOML ({err})") from None
-    return _Parser(source, base or Path.cwd()).network(doc, default_name)
+        doc = tomldoc.parse(raw)
+    except tomldoc.TomlError as err:
+        raise NetworkError(source, None, str(err)) from None
+    return _Parser(source, base).network(doc, default_name)
+
+
+_LONGEST_INT_BITS = 14_000  # 4,214 digits: str() of a longer int may be refused (Python's limit is 4,300 digits)
 
 
 def _describe(value) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (a boolean)"
     if isinstance(value, str):
-        return f"the string {json.dumps(value[:40])}"
-    if isinstance(value, (int, float)):
+        return f"the string {quoted(value)}"
+    if isinstance(value, int):
+        if value.bit_length() > _LONGEST_INT_BITS:
+            return "a whole number of more than 4,200 digits"
+        digits = len(str(abs(value)))
+        return str(value) if digits <= 20 else f"a whole number of {digits:,} digits"
+    if isinstance(value, float):
         return repr(value)
-    if isinstance(value, list):
+    if isinstance(value, (list, tomldoc.Numbers)):
         return f"a list of {len(value)}"
     if isinstance(value, dict):
         return "a table"
     return type(value).__name__
+
+
+def _finite(x) -> bool:
+    """A number float64 holds: not inf or nan, and no whole number past float64's range."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+# CSV data files: plain decimal notation only (no 1_000, no digits of other scripts).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NON_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # refused as non-finite, not as "not a number"
+# a block of plain decimal rows, byte by byte: 0 for what a value holds, 1 for , and newline, 2 for the rest
+_CSV_BYTES = bytes(1 if c in b",\n" else 0 if c in b"0123456789+-.eE \t" else 2 for c in range(256))
+_BLANK_ROWS = re.compile(rb"\n[ \t\r,]*(?=\n)")  # blank lines and lines of empty cells: skipped
+_BLANK_FIRST = re.compile(rb"[ \t\r,]*\n")
+CSV_BLOCK = 4 * 2**20  # bytes read and converted at a time
+
+
+def _csv_rows(block: bytes, width: int) -> np.ndarray | None:
+    """The rows of `block` (whole lines) when every one is `width` plain decimal numbers, each at
+    most MAX_CSV_VALUE characters and finite; None when any line needs a closer look."""
+    block = block.replace(b"\r", b" ")  # around a value, a blank as the line reader takes it; inside one, an error
+    if _BLANK_FIRST.match(block) or _BLANK_ROWS.search(block):
+        block = _BLANK_ROWS.sub(b"", b"\n" + block)
+    if not block.strip():
+        return np.empty((0, width))
+    kinds = block.translate(_CSV_BYTES)
+    if b"\x02" in kinds:
+        return None
+    ends = np.flatnonzero(np.frombuffer(kinds, bool))  # where each value ends
+    if np.diff(ends, prepend=-1).max(initial=0) > MAX_CSV_VALUE + 1:
+        return None
+    try:  # NumPy's C reader accepts what _DECIMAL does, given only these bytes (tests/test_hostile_files.py)
+        rows = np.loadtxt(io.BytesIO(block), delimiter=",", dtype=np.float64, ndmin=2, comments=None)
+    except ValueError:
+        return None
+    if rows.shape[1] != width or not np.isfinite(rows).all():
+        return None
+    return rows
+
+
+def _zip_members(handle) -> int | None:
+    """How many members a zip file declares (its end record), read before zipfile reads them all."""
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - 22 - 2**16))  # the end record: 22 bytes and a comment of up to 64 KiB
+    tail = handle.read()
+    handle.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    return int.from_bytes(tail[at + 10:at + 12], "little") if 0 <= at <= len(tail) - 22 else None
 
 
 def _is_number(value) -> bool:
@@ -174,7 +244,7 @@ class _Parser:
         if not isinstance(value, int) or isinstance(value, bool):
             self.fail(label, f"found {_describe(value)}, expected a whole number")
         if not lo <= value <= hi:
-            self.fail(label, f"found {value}, expected a whole number from {lo:,} to {hi:,}")
+            self.fail(label, f"found {_describe(value)}, expected a whole number from {lo:,} to {hi:,}")
         return value
 
     def choice(self, table, key, label, options, default=None):
@@ -193,36 +263,72 @@ class _Parser:
             self.fail(label, f"found {_describe(value)}, expected a string")
         if "\n" in value or "\r" in value:
             self.fail(label, "found several lines, expected one line")
+        if control := _CONTROL.search(value):  # it is shown and exported: never an escape sequence
+            self.fail(label, f"found a control character ({printable(control.group())}), expected one line of text")
         return value
 
     def matrix(self, value, label, rows_expected, cols, what):
         """A list of `rows_expected` rows (any count if None) of `cols` finite numbers."""
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tomldoc.Numbers)):
             self.fail(label, f"found {_describe(value)}, expected {what}")
         if rows_expected is not None and len(value) != rows_expected:
-            self.fail(label, f"found {len(value)} rows, expected {what}")
-        for i, row in enumerate(value):
-            if not isinstance(row, list):
-                self.fail(f"{label}[{i}]", f"found {_describe(row)}, expected a row of {cols} numbers")
-            if len(row) != cols:
-                self.fail(f"{label}[{i}]", f"found {len(row)} numbers, expected {cols} ({what})")
-            self.numbers(row, f"{label}[{i}]")
-        return np.array(value, dtype=np.float64).reshape(len(value), cols)
+            self.fail(label, f"found {len(value):,} rows, expected {what}")
+        out, i = np.empty((len(value), cols)), 0
+        for rows in self.pieces(value, label, cols):
+            for k, row in enumerate(rows, start=i):
+                if not isinstance(row, list):
+                    self.fail(f"{label}[{k}]", f"found {_describe(row)}, expected a row of {cols} numbers")
+                if len(row) != cols:
+                    self.fail(f"{label}[{k}]", f"found {len(row)} numbers, expected {cols} ({what})")
+            out[i:i + len(rows)] = self.floats(rows, label, i, isinstance(value, list))
+            i += len(rows)
+        return out
 
     def vector(self, value, label, length, what):
-        if not isinstance(value, list):
+        if not isinstance(value, (list, tomldoc.Numbers)):
             self.fail(label, f"found {_describe(value)}, expected {what}")
         if len(value) != length:
-            self.fail(label, f"found {len(value)} numbers, expected {what}")
-        self.numbers(value, label)
-        return np.array(value, dtype=np.float64).reshape(length)
+            self.fail(label, f"found {len(value):,} numbers, expected {what}")
+        values = [x for piece in self.pieces(value, label) for x in piece]
+        self.numbers(values, label)
+        return np.array(values, dtype=np.float64).reshape(length)
+
+    def pieces(self, value, label, width=None):
+        """A list as one piece; a large array (tomldoc.Numbers) piece by piece, as it is read: a
+        row of more than `width` numbers is refused before it is read."""
+        if isinstance(value, list):
+            yield value
+            return
+        try:
+            yield from value.pieces(width)
+        except tomldoc.ArrayError as err:
+            self.fail(label, str(err))
+        except tomldoc.LongRow as err:
+            self.fail(f"{label}[{err.row}]", f"found {err.count:,} numbers, expected {width:,}")
+
+    def floats(self, rows, label, first, checked):
+        """rows as float64; says which value is not a finite number. What tomllib gave (`checked`)
+        may hold strings and booleans, which NumPy would convert: those are looked at one by one."""
+        if checked:
+            for k, row in enumerate(rows, start=first):
+                self.numbers(row, f"{label}[{k}]")
+        try:
+            with np.errstate(all="ignore"):
+                out = np.array(rows, dtype=np.float64)
+            if np.isfinite(out).all():
+                return out
+        except OverflowError:  # a whole number past float64's range
+            pass
+        for k, row in enumerate(rows, start=first):
+            self.numbers(row, f"{label}[{k}]")
+        raise AssertionError("numbers() fails on a value float64 cannot hold")
 
     def numbers(self, row, label):
         for j, x in enumerate(row):
             if not _is_number(x):
                 self.fail(f"{label}[{j}]", f"found {_describe(x)}, expected a number")
-            if not math.isfinite(x):
-                self.fail(f"{label}[{j}]", f"found {x}, expected a finite number")
+            if not _finite(x):
+                self.fail(f"{label}[{j}]", f"found {_describe(x)}, expected a finite number")
 
     # -- the whole file ------------------------------------------------------------------------
 
@@ -236,7 +342,7 @@ class _Parser:
         if "learning_rate" not in doc:
             self.fail("learning_rate", "missing, expected a number > 0")
         lr = doc["learning_rate"]
-        if not _is_number(lr) or not math.isfinite(lr) or lr <= 0:
+        if not _is_number(lr) or not _finite(lr) or lr <= 0:
             self.fail("learning_rate", f"found {_describe(lr)}, expected a finite number > 0")
         seed = self.integer(doc, "seed", "seed", 0, 2**63 - 1, default=0)
         layers = self.layers(doc, loss)
@@ -285,8 +391,19 @@ class _Parser:
             self.fail("params", f"found {_describe(table)}, expected a table")
         depth = len(sizes) - 1
         names = [f"{kind}{l}" for l in range(1, depth + 1) for kind in ("W", "b")]
-        self.unknown_keys(table, names, prefix="params.")
+        if "file" in table:
+            for key in table:
+                if key != "file":
+                    self.fail(f"params.{key}", "found together with params.file, expected either file or W1, b1, …")
+            shapes = {}
+            for l in range(1, depth + 1):
+                shapes[f"W{l}"], shapes[f"b{l}"] = (sizes[l], sizes[l - 1]), (sizes[l],)
+            given = self.params_file(table["file"], shapes)
+            if len(given) == len(names):  # nothing left to draw (10 M draws take a while)
+                return {name: given[name] for name in names}
+            return {**initial_params(sizes, activations, seed), **given}
         params = initial_params(sizes, activations, seed)
+        self.unknown_keys(table, names + ["file"], prefix="params.")
         for l in range(1, depth + 1):
             if f"W{l}" in table:
                 params[f"W{l}"] = self.matrix(
@@ -296,6 +413,21 @@ class _Parser:
                 params[f"b{l}"] = self.vector(table[f"b{l}"], f"params.b{l}", sizes[l],
                                               f"{sizes[l]} numbers (one per unit of layer {l})")
         return params
+
+    def params_file(self, name, shapes) -> dict[str, np.ndarray]:
+        """The parameters an .npz file beside the network file gives (each optional, as inline)."""
+        if not isinstance(name, str) or not name:
+            self.fail("params.file", f"found {_describe(name)}, expected the path of a .npz file of W1, b1, …")
+        path = self.base / name
+        label = f"params.file ({json.dumps(path.name[:60])[1:-1]})"  # no huge name, no raw escape
+        try:
+            arrays = read_arrays(path, shapes)
+        except ArrayFileError as err:
+            self.fail(label, str(err))
+        for key, value in arrays.items():
+            if not np.all(np.isfinite(value)):
+                self.fail(label, f"{key}: holds a non-finite number, expected finite numbers")
+        return arrays
 
     def frozen(self, value, params) -> tuple[str, ...]:
         if not isinstance(value, list):
@@ -313,21 +445,22 @@ class _Parser:
             self.fail("data", f"found {_describe(table)}, expected a table with X and Y, or file")
         self.unknown_keys(table, DATA_KEYS, prefix="data.")
         outputs = layers[-1].units
+        most, why = self.sample_limit([inputs] + [layer.units for layer in layers], layers[-1])
         if "file" in table:
             if "X" in table or "Y" in table:
                 self.fail("data.file", "found together with X or Y, expected either file or X and Y")
             name = table["file"]
             if not isinstance(name, str) or not name:
                 self.fail("data.file", f"found {_describe(name)}, expected a path to a .csv or .npz file")
-            X, Y = self.data_file(name, inputs, outputs)
+            X, Y = self.data_file(name, inputs, outputs, most, why)
             data_file = name
         else:
             for key in ("X", "Y"):
                 if key not in table:
                     self.fail(f"data.{key}", "missing, expected a list of rows (or data.file)")
             for key in ("X", "Y"):
-                if isinstance(table[key], list) and len(table[key]) > MAX_SAMPLES:
-                    self.fail(f"data.{key}", f"found {len(table[key]):,} rows, more than the limit of {MAX_SAMPLES:,}")
+                if isinstance(table[key], (list, tomldoc.Numbers)) and len(table[key]) > most:
+                    self.fail(f"data.{key}", f"found {len(table[key]):,} rows, more than the limit of {most:,} samples{why}")
             if table["X"] == [] or table["Y"] == []:
                 key = "X" if table["X"] == [] else "Y"
                 self.fail(f"data.{key}", "found an empty list, expected at least one sample")
@@ -337,101 +470,185 @@ class _Parser:
             if len(X) != len(Y):
                 self.fail("data.Y", f"found {len(Y)} rows, expected {len(X)} (one per row of data.X)")
             data_file = None
-        self.check_batch(len(X), [inputs] + [layer.units for layer in layers], layers[-1])
+        if len(X) > most:
+            self.fail("data", f"found {len(X):,} samples, more than the limit of {most:,}{why}")
         return X, Y, data_file
 
-    def check_batch(self, m, sizes, last):
-        key = "data"
-        if m > MAX_SAMPLES:
-            self.fail(key, f"found {m:,} samples, more than the limit of {MAX_SAMPLES:,}")
+    def sample_limit(self, sizes, last) -> tuple[int, str]:
+        """The most samples the limits allow this network, and why (words that follow the number)."""
         widest = max(max(sizes), last.units**2 if last.activation == "softmax" else 0)
-        if m * widest > MAX_VALUES:
-            self.fail(key, f"{m:,} samples × {widest:,} values per sample is more than the limit of {MAX_VALUES:,}")
+        most = MAX_VALUES // widest
+        if most >= MAX_SAMPLES:
+            return MAX_SAMPLES, ""
+        return most, f" (at {widest:,} values per sample, the limit of {MAX_VALUES:,} values)"
 
-    def data_file(self, name, inputs, outputs):
-        path = (self.base / name)
+    def data_file(self, name, inputs, outputs, most, why):
+        path = self.base / name
         label = "data.file"
-        if not path.exists():
-            self.fail(label, f"found {json.dumps(name)}, but {path} does not exist")
-        if path.is_dir():
-            self.fail(label, f"found {json.dumps(name)}, a directory, expected a .csv or .npz file")
-        suffix = path.suffix.lower()
-        if suffix not in (".csv", ".npz"):
-            self.fail(label, f"found {json.dumps(name)}, expected a .csv or .npz file")
+        if path.suffix.lower() not in (".csv", ".npz"):
+            self.fail(label, f"found {quoted(name)}, expected a .csv or .npz file")
+        shown = printable(str(path), 100)
         try:
-            if path.stat().st_size > MAX_DATA_FILE_BYTES:
-                self.fail(label, f"{path} is larger than the limit of {MAX_DATA_FILE_BYTES:,} bytes")
-            if suffix == ".csv":
-                X, Y = self.read_csv(path, inputs, outputs)
-            else:
-                X, Y = self.read_npz(path, inputs, outputs)
+            with open_regular(path, MAX_DATA_FILE_BYTES) as handle:
+                read = self.read_csv if path.suffix.lower() == ".csv" else self.read_npz
+                return read(handle, f"{label} ({printable(path.name, 60)})", inputs, outputs, most, why)
+        except FileNotFoundError:
+            self.fail(label, f"found {quoted(name)}, but {shown} does not exist")
+        except FileRefused as err:
+            self.fail(label, f"{shown} {err}")
         except OSError as err:
-            self.fail(label, f"{path} cannot be read ({err.strerror or err})")
+            self.fail(label, f"{shown} cannot be read ({err.strerror or err})")
+
+    def read_csv(self, handle, label, inputs, outputs, most, why):
+        """Plain decimal numbers, `inputs` then `outputs` to a line, read block by block: each block
+        is checked and converted at C speed (_csv_rows), and only one that fails that is read line
+        by line to say exactly what is wrong (csv_lines). A line or a sample past what the limits
+        allow is refused as soon as it is met, never held."""
+        width = inputs + outputs
+        longest_line = width * (MAX_CSV_VALUE + 1) + 1
+        X, Y = np.empty((most, inputs)), np.empty((most, outputs))  # pages are touched as rows arrive
+        m, line = 0, 1  # samples so far, number of the first line of the next block
+        while block := handle.read(CSV_BLOCK):
+            if not block.endswith(b"\n"):  # read on to the end of the block's last line
+                tail = handle.readline(longest_line)
+                block += tail
+                if len(tail) == longest_line and not tail.endswith(b"\n"):  # longer than any row can be
+                    cut = block.rfind(b"\n") + 1
+                    self.csv_block(label, block[:cut], line, inputs, outputs)  # the lines before it first
+                    self.long_line(label, block[cut:], line + block.count(b"\n", 0, cut), inputs, outputs)
+            rows = self.csv_block(label, block, line, inputs, outputs)
+            if m + len(rows) > most:
+                self.fail(label, f"has more than the limit of {most:,} samples{why}")
+            X[m:m + len(rows)], Y[m:m + len(rows)] = rows[:, :inputs], rows[:, inputs:]
+            m += len(rows)
+            line += block.count(b"\n")
+        if m == 0:
+            self.fail(label, "has no rows, expected at least one sample")
+        X.resize((m, inputs), refcheck=False)  # gives back the rows never used
+        Y.resize((m, outputs), refcheck=False)
         return X, Y
 
-    def read_csv(self, path, inputs, outputs):
-        label = f"data.file ({path.name})"
+    def long_line(self, label, start, line, inputs, outputs):
+        """Refuses a line longer than any row can be from its start, never held whole."""
+        width = inputs + outputs
+        if start.count(b",") >= width:
+            self.fail(label, f"line {line} has more than {width:,} values ({inputs:,} inputs then {outputs:,} targets)")
+        self.fail(label, f"line {line}: found a value of more than {MAX_CSV_VALUE} characters, expected a number")
+
+    def csv_block(self, label, block, line, inputs, outputs):
+        """The rows of `block` (whole lines, the first numbered `line`): a block the fast reader
+        turns down is halved until the lines at fault are few, and those are read one by one."""
+        rows = _csv_rows(block, inputs + outputs)
+        if rows is not None:
+            return rows
+        if block.count(b"\n") <= 16:
+            return self.csv_lines(label, block, line, inputs, outputs)
+        end = len(block) - 1  # its last newline: each half keeps at least one line
+        half = block.find(b"\n", len(block) // 2, end) + 1 or block.rfind(b"\n", 0, end) + 1
+        first = self.csv_block(label, block[:half], line, inputs, outputs)
+        return np.vstack([first, self.csv_block(label, block[half:], line + block.count(b"\n", 0, half), inputs, outputs)])
+
+    def csv_lines(self, label, block, line, inputs, outputs):
+        """The rows of `block`, read line by line: fails at the first line that is not `inputs`
+        then `outputs` plain decimal numbers."""
         width = inputs + outputs
         rows = []
-        try:
-            with open(path, encoding="utf-8", newline="") as handle:
-                for line_no, row in enumerate(csv.reader(handle), start=1):
-                    if not row or all(not cell.strip() for cell in row):
-                        continue
-                    if len(row) != width:
-                        self.fail(label, f"line {line_no} has {len(row)} values, expected {width} "
-                                         f"({inputs} inputs then {outputs} targets)")
-                    try:
-                        values = [float(cell) for cell in row]
-                    except ValueError:
-                        bad = next(c for c in row if not _parses(c))
-                        self.fail(label, f"line {line_no}: found {json.dumps(bad.strip()[:30])}, expected a number")
-                    if not all(math.isfinite(v) for v in values):
-                        self.fail(label, f"line {line_no}: found a non-finite number, expected finite numbers")
-                    rows.append(values)
-                    if len(rows) > MAX_SAMPLES:
-                        self.fail(label, f"more than the limit of {MAX_SAMPLES:,} samples")
-        except UnicodeDecodeError:
-            self.fail(label, "is not UTF-8 text")
-        if not rows:
-            self.fail(label, "has no rows, expected at least one sample")
-        data = np.array(rows, dtype=np.float64)
-        return data[:, :inputs].copy(), data[:, inputs:].copy()
+        for line_no, raw in enumerate(block.split(b"\n"), start=line):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.fail(label, f"line {line_no} is not UTF-8 text")
+            cells = text.split(",")
+            if all(not cell.strip(" \t\r") for cell in cells):
+                continue  # a blank line, or one of empty cells
+            if len(cells) != width:
+                self.fail(label, f"line {line_no} has {len(cells):,} values, expected {width:,} "
+                                 f"({inputs:,} inputs then {outputs:,} targets)")
+            values = []
+            for cell in cells:
+                if len(cell) > MAX_CSV_VALUE:
+                    self.fail(label, f"line {line_no}: found a value of {len(cell):,} characters, "
+                                     f"expected a number of at most {MAX_CSV_VALUE}")
+                cell = cell.strip(" \t\r")
+                if _NON_FINITE.fullmatch(cell):
+                    values.append(math.inf)
+                elif _DECIMAL.fullmatch(cell):
+                    values.append(float(cell))
+                else:
+                    self.fail(label, f"line {line_no}: found {quoted(cell, 30)}, expected a number (plain decimal notation)")
+                if not math.isfinite(values[-1]):
+                    self.fail(label, f"line {line_no}: found a non-finite number, expected finite numbers")
+            rows.append(values)
+        return np.array(rows, dtype=np.float64).reshape(len(rows), width)
 
-    def read_npz(self, path, inputs, outputs):
+    def read_npz(self, handle, label, inputs, outputs, most, why):
         import zipfile  # only .npz data needs it; keeps start-up light
+        import zlib
 
-        label = f"data.file ({path.name})"
+        count = _zip_members(handle)
+        if count is not None and count > MAX_NPZ_MEMBERS:
+            self.fail(label, f"holds {count:,} members, more than the limit of {MAX_NPZ_MEMBERS:,} "
+                             "(an .npz data file needs X and Y)")
         try:
-            with zipfile.ZipFile(path) as archive:
-                total = sum(info.file_size for info in archive.infolist())
-        except zipfile.BadZipFile:
-            self.fail(label, "is not a valid .npz file")
-        if total > MAX_DATA_FILE_BYTES:
-            self.fail(label, f"unpacks to {total:,} bytes, more than the limit of {MAX_DATA_FILE_BYTES:,}")
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                arrays = {}
-                for key, cols in (("X", inputs), ("Y", outputs)):
-                    if key not in archive.files:
-                        self.fail(label, f"has no array {key}, expected arrays X and Y")
-                    a = archive[key]
-                    if a.ndim != 2 or a.shape[1] != cols:
-                        self.fail(f"{label} {key}", f"found shape {a.shape}, expected (m, {cols})")
-                    if a.dtype.kind not in "biuf":
-                        self.fail(f"{label} {key}", f"found {a.dtype} values, expected numbers")
-                    arrays[key] = np.asarray(a, dtype=np.float64)
-        except ValueError as err:
-            self.fail(label, f"cannot be read as plain arrays ({err})")
+            archive = zipfile.ZipFile(handle)
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OverflowError) as err:
+            self.fail(label, f"is not a valid .npz file ({err})")
+        with archive:
+            members = {info.filename: info for info in archive.infolist()}
+            total = sum(info.file_size for info in members.values())
+            if total > MAX_DATA_FILE_BYTES:
+                self.fail(label, f"unpacks to {total:,} bytes, more than the limit of {MAX_DATA_FILE_BYTES:,}")
+            arrays = {}
+            for key, cols in (("X", inputs), ("Y", outputs)):
+                info = members.get(f"{key}.npy") or members.get(key)
+                if info is None:
+                    self.fail(label, f"has no array {key}, expected arrays X and Y")
+                try:
+                    arrays[key] = self.npz_array(archive, info, f"{label} {key}", cols, most, why)
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as err:
+                    self.fail(f"{label} {key}", f"is damaged ({err})")
         X, Y = arrays["X"], arrays["Y"]
-        if len(X) == 0:
-            self.fail(f"{label} X", "is empty, expected at least one sample")
         if len(X) != len(Y):
             self.fail(f"{label} Y", f"found {len(Y)} rows, expected {len(X)} (one per row of X)")
-        for key, a in (("X", X), ("Y", Y)):
-            if not np.all(np.isfinite(a)):
-                self.fail(f"{label} {key}", "holds a non-finite number, expected finite numbers")
         return X, Y
+
+    def npz_array(self, archive, info, label, cols, most, why):
+        """One member, checked from its .npy header (shape and dtype) before its data is read."""
+        import zipfile
+
+        if info.flag_bits & 0x1:
+            self.fail(label, "is encrypted, expected a plain .npz file")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            self.fail(label, f"uses compression method {info.compress_type}, expected none or deflate "
+                             "(what numpy.savez and savez_compressed write)")
+        fmt = np.lib.format
+        with archive.open(info) as member:
+            try:
+                version = fmt.read_magic(member)
+                if version not in ((1, 0), (2, 0)):
+                    raise ValueError(f"version {version}")
+                read_header = fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0
+                shape, fortran, dtype = read_header(member)
+            except ValueError as err:
+                self.fail(label, f"is not a NumPy array (.npy): {err}")
+            if dtype.kind not in "biuf" or dtype.itemsize > 8:
+                self.fail(label, f"found {dtype.name} values, expected {NPZ_DTYPES}")
+            if len(shape) != 2 or shape[1] != cols:
+                self.fail(label, f"found shape {shape}, expected (m, {cols})")
+            if shape[0] == 0:
+                self.fail(label, "is empty, expected at least one sample")
+            if shape[0] > most:
+                self.fail(label, f"found {shape[0]:,} samples, more than the limit of {most:,}{why}")
+            if info.file_size < member.tell() + shape[0] * cols * dtype.itemsize:
+                self.fail(label, f"is truncated: its header declares {shape[0]:,} × {cols:,} {dtype.name} values")
+        with archive.open(info) as member:
+            a = fmt.read_array(member, allow_pickle=False)
+        if dtype.kind in "iu" and a.size and (a.min() < -2**53 or a.max() > 2**53):
+            self.fail(label, "holds whole numbers beyond ±2**53, which float64 does not hold exactly")
+        a = np.asarray(a, dtype=np.float64)
+        if not np.all(np.isfinite(a)):
+            self.fail(label, "holds a non-finite number, expected finite numbers")
+        return a
 
     def check_targets(self, loss, layers, Y, data_file):
         label = "data.file" if data_file else "data.Y"
@@ -439,25 +656,94 @@ class _Parser:
             bad = np.argwhere((Y < 0) | (Y > 1))
             if len(bad):
                 i, k = bad[0]
-                self.fail(f"{label}[{i}][{k}]", f"found {Y[i, k]!r}, expected a target from 0 to 1 for loss bce")
+                self.fail(f"{label}[{i}][{k}]", f"found {float(Y[i, k])!r}, expected a target from 0 to 1 for loss bce")
         if loss == "ce":
             bad = np.argwhere(Y < 0)
             if len(bad):
                 i, k = bad[0]
-                self.fail(f"{label}[{i}][{k}]", f"found {Y[i, k]!r}, expected targets >= 0 for loss ce")
+                self.fail(f"{label}[{i}][{k}]", f"found {float(Y[i, k])!r}, expected targets >= 0 for loss ce")
             sums = Y.sum(axis=1)
             wrong = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
             if len(wrong):
                 i = wrong[0]
-                self.fail(f"{label}[{i}]", f"sums to {sums[i]!r}, expected each row of targets to sum to 1 for loss ce")
+                self.fail(f"{label}[{i}]", f"sums to {float(sums[i])!r}, expected each row of targets to sum to 1 for loss ce")
 
 
-def _parses(cell: str) -> bool:
+class ArrayFileError(Exception):
+    """An .npz file of named float64 arrays that cannot be read as one, said in one line."""
+
+
+def read_arrays(path: str | os.PathLike, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """The float64 arrays of an .npz file (as numpy.savez writes it) whose members are among
+    `shapes` (name → shape); those it holds, checked as declared before any is read: only a
+    regular file, no more bytes than the shapes need, only those names, float64, each shape
+    as given, no pickle. Raises ArrayFileError for anything else."""
+    import zipfile  # only .npz files need it; keeps start-up light
+    import zlib
+
+    limit = 4096 + sum(4096 + 8 * math.prod(shape) for shape in shapes.values())
     try:
-        float(cell)
-        return True
-    except ValueError:
-        return False
+        handle = open_regular(path, limit)
+    except FileRefused as err:
+        raise ArrayFileError(str(err)) from None
+    except OSError as err:
+        raise ArrayFileError(f"cannot be read ({err.strerror or err})") from None
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        try:
+            _check_zip_directory(handle, size, shapes)
+            with zipfile.ZipFile(handle) as archive:
+                return _read_members(archive, size, shapes)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError,
+                RuntimeError) as err:
+            raise ArrayFileError(f"is not a valid .npz file ({str(err)[:80]})") from None
+
+
+def _check_zip_directory(handle, size: int, shapes: dict) -> None:
+    """Refuse a zip whose directory holds more members than `shapes` before zipfile reads it
+    (a directory of many small members takes seconds and hundreds of MiB to read)."""
+    tail = min(size, 22 + 65535 + 20)  # the end record, its comment, a zip64 locator before it
+    handle.seek(size - tail)
+    data = handle.read(tail)
+    at = data.rfind(b"PK\x05\x06")
+    if at < 0 or len(data) - at < 22:
+        raise ArrayFileError("is not a valid .npz file (no zip end record)")
+    members, directory = struct.unpack_from("<HI", data, at + 10)
+    if members > len(shapes) or directory > 256 * len(shapes) or data[max(at - 20, 0):at].startswith(b"PK\x06\x07"):
+        raise ArrayFileError(f"holds more members than {', '.join(shapes)}")
+
+
+def _read_members(archive, size: int, shapes: dict) -> dict[str, np.ndarray]:
+    from zipfile import ZIP_STORED
+
+    arrays = {}
+    for info in archive.infolist():
+        name = info.filename.removesuffix(".npy")
+        if name not in shapes or not info.filename.endswith(".npy") or name in arrays:
+            shown = info.filename if len(info.filename) <= 40 else info.filename[:39] + "…"
+            raise ArrayFileError(f"holds {json.dumps(shown)[1:-1]}, expected only {', '.join(shapes)}")
+        if info.compress_type != ZIP_STORED:
+            raise ArrayFileError(f"{name}: compressed, expected the plain members numpy.savez writes")
+        if info.file_size > size:
+            raise ArrayFileError(f"{name}: claims more bytes than the file holds")
+        with archive.open(info) as member:
+            version = np.lib.format.read_magic(member)
+            if version not in ((1, 0), (2, 0)):
+                raise ArrayFileError(f"{name}: .npy version {version}, expected 1.0 or 2.0")
+            fmt = np.lib.format
+            shape, _, dtype = (fmt.read_array_header_1_0 if version == (1, 0) else fmt.read_array_header_2_0)(member)
+            if dtype.kind != "f" or dtype.itemsize != 8:
+                raise ArrayFileError(f"{name}: found {'object' if dtype.hasobject else dtype} values, expected float64")
+            if shape != tuple(shapes[name]):
+                raise ArrayFileError(f"{name}: found shape {shape}, expected {tuple(shapes[name])}")
+            if 8 * math.prod(shape) > info.file_size:
+                raise ArrayFileError(f"{name}: holds fewer bytes than its shape {shape} needs")
+        with archive.open(info) as member:
+            value = np.lib.format.read_array(member, allow_pickle=False)
+            if member.read(1):  # also reaches the end, where zipfile checks the CRC
+                raise ArrayFileError(f"{name}: holds more bytes than its shape {shape} needs")
+        arrays[name] = np.asarray(value, dtype=np.float64, order="C")  # native byte order
+    return arrays
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,9 +762,10 @@ def _toml_matrix(rows) -> str:
     return "[" + ", ".join(_toml_list(row) for row in rows) + "]"
 
 
-def dumps(network: Network, path: str | os.PathLike | None = None) -> str:
-    """The network as a network file, with its current parameters. A data file is referred
-    to relative to `path` (where the text will be written), so the file opens again anywhere."""
+def dumps(network: Network, path: str | os.PathLike | None = None, params_file: str | None = None) -> str:
+    """The network as a network file, with its current parameters (or naming params_file, the
+    .npz of them written beside it). A data file is referred to relative to `path` (where the
+    text will be written), so the file opens again anywhere."""
     for name, value in network.params.items():
         if not np.all(np.isfinite(value)):
             raise ValueError(f"parameter {name} holds a non-finite number; a network file needs finite numbers")
@@ -497,9 +784,12 @@ def dumps(network: Network, path: str | os.PathLike | None = None) -> str:
     for layer in network.layers:
         out += ["", "[[layers]]", f"units = {layer.units}", f"activation = {json.dumps(layer.activation)}"]
     out += ["", "[params]"]
-    for l in range(1, network.depth + 1):
-        out.append(f"W{l} = {_toml_matrix(network.params[f'W{l}'])}")
-        out.append(f"b{l} = {_toml_list(network.params[f'b{l}'])}")
+    if params_file is not None:
+        out.append(f"file = {json.dumps(params_file, ensure_ascii=False)}")
+    else:
+        for l in range(1, network.depth + 1):
+            out.append(f"W{l} = {_toml_matrix(network.params[f'W{l}'])}")
+            out.append(f"b{l} = {_toml_list(network.params[f'b{l}'])}")
     out += ["", "[data]"]
     if network.data_file is not None:
         data_path = Path(network.source).parent / network.data_file
@@ -512,5 +802,14 @@ def dumps(network: Network, path: str | os.PathLike | None = None) -> str:
 
 
 def save(network: Network, path: str | os.PathLike) -> None:
-    """Write the network file atomically (temp file + rename). Raises OSError or ValueError."""
-    write_atomic(path, dumps(network, path))
+    """Write the network file atomically (temp file + rename); the parameters of a network of
+    more than INLINE_PARAMS go to NAME.params.npz beside it, written first so that the network
+    file never names a missing one. Raises OSError or ValueError (nothing written then)."""
+    params_file = None
+    if sum(value.size for value in network.params.values()) > INLINE_PARAMS:
+        params_file = f"{Path(path).stem}.params.npz"
+    text = dumps(network, path, params_file)  # refuses non-finite parameters before anything is written
+    if params_file is not None:
+        arrays = {name: np.asarray(value, dtype=np.float64) for name, value in network.params.items()}
+        write_atomic_stream(Path(path).parent / params_file, lambda handle: np.savez(handle, **arrays))
+    write_atomic(path, text)

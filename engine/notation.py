@@ -32,6 +32,21 @@ def significant(digits: int = 6) -> Format:
     return fmt
 
 
+def shortest(x: float) -> str:
+    """The shortest text that reads back as the same float: a learning rate as the file gave
+    it (0.5, 1e-300, 0.123456789), never rounded."""
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def plus(terms: list[str]) -> str:
+    """Terms added up, a negative one subtracted: '0.0000 − 0.0022', never '0.0000 + -0.0022'."""
+    out = terms[0] if terms else ""
+    for term in terms[1:]:
+        out += f" − {term[1:]}" if term.startswith(("-", "−")) else f" + {term}"
+    return out
+
+
 def fixed(decimals: int = 4) -> Format:
     """A fixed number of decimals (the screen's format); tiny and huge values fall back to
     e-notation, so that 4e-7 never shows as a misleading 0.0000 nor 1e150 as 151 digits."""
@@ -51,22 +66,28 @@ def fixed(decimals: int = 4) -> Format:
 
 
 def indices(n: int, limit: int) -> list[int | None]:
-    """Which entries of an axis of length n to show; None marks the elision."""
-    if n <= limit:
+    """Which entries of an axis of length n to show, about `limit` of them; None marks the
+    elision. Each end keeps at most limit // 2 entries (at least one), so the two ends never
+    meet: an elided axis shows each entry once, and the ⋯ always stands for two or more."""
+    edge = max(1, min(EDGE, limit // 2))
+    if n <= max(limit, 2 * edge + 1):
         return list(range(n))
-    return list(range(EDGE)) + [None] + list(range(n - EDGE, n))
+    return list(range(edge)) + [None] + list(range(n - edge, n))
 
 
-def as_vector(a: np.ndarray, column: bool) -> np.ndarray | None:
-    """A one-sample row (1 × n) written as a vector in the single-sample view."""
+def as_vector(a: np.ndarray, column: bool, per_sample: bool = True) -> np.ndarray | None:
+    """A vector: a 1-D array, or in the single-sample view (column) the one sample's row
+    (1 × n) of a quantity whose rows are the samples (per_sample: z, a, δ…; a parameter's
+    rows are its units, so a 1 × n weight matrix stays a matrix)."""
     if a.ndim == 1:
         return a
-    if column and a.ndim == 2 and a.shape[0] == 1:
+    if column and per_sample and a.ndim == 2 and a.shape[0] == 1:
         return a[0]
     return None
 
 
-def text(a, fmt: Format, column: bool = False, limit: int = 8) -> str:
+def text(a, fmt: Format, column: bool = False, limit: int = 8, per_sample: bool = True) -> str:
+    """column: the single-sample view (see as_vector)."""
     a = np.asarray(a)
     if a.ndim == 0:
         return fmt(a)
@@ -75,7 +96,7 @@ def text(a, fmt: Format, column: bool = False, limit: int = 8) -> str:
             return text(a[0], fmt, False, limit)
         return "[" + ", ".join("…" if i is None else text(a[i], fmt, False, limit)
                                for i in indices(a.shape[0], 2)) + "]"
-    vec = as_vector(a, column)
+    vec = as_vector(a, column, per_sample)
     if vec is not None:
         return "[" + ", ".join("…" if i is None else fmt(vec[i]) for i in indices(len(vec), limit)) + "]"
     rows = []
@@ -101,7 +122,8 @@ def latex_number(fmt: Format) -> Format:
     return lfmt
 
 
-def latex(a, fmt: Format, column: bool = False, limit: int = 8) -> str:
+def latex(a, fmt: Format, column: bool = False, limit: int = 8, per_sample: bool = True) -> str:
+    """As text(); a vector is a column in the single-sample view, else a row."""
     lfmt = latex_number(fmt)
     a = np.asarray(a)
     if a.ndim == 0:
@@ -111,9 +133,10 @@ def latex(a, fmt: Format, column: bool = False, limit: int = 8) -> str:
             return latex(a[0], fmt, False, limit)
         return r"\left(" + ",\\ ".join(r"\dots" if i is None else latex(a[i], fmt, False, limit)
                                        for i in indices(a.shape[0], 2)) + r"\right)"
-    vec = as_vector(a, column)
+    vec = as_vector(a, column, per_sample)
     if vec is not None:
-        cells = [r"\vdots" if i is None else lfmt(vec[i]) for i in indices(len(vec), limit)]
+        cells = [(r"\vdots" if column else r"\cdots") if i is None else lfmt(vec[i])
+                 for i in indices(len(vec), limit)]
         sep = r" \\ " if column else " & "
         return r"\begin{bmatrix}" + sep.join(cells) + r"\end{bmatrix}"
     rows = []
@@ -126,12 +149,28 @@ def latex(a, fmt: Format, column: bool = False, limit: int = 8) -> str:
     return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
 
 
-# -- seed 2's notation ---------------------------------------------------------------------------
+# -- ASCII, for a terminal that cannot show Unicode ------------------------------------------------
+
+_ASCII = str.maketrans({
+    **{chr(0x2080 + d): str(d) for d in range(10)}, "ₖ": "k", "ᵢ": "i", "ᵀ": "^T ", "⁺": "^+", "²": "^2", "ℓ": "l",
+    "∂": "d", "δ": "delta", "Σ": "sum ", "η": "eta", "σ": "sigma", "ε": "eps", "ŷ": "y^", "½": "1/2",
+    "−": "-", "·": "*", "⊙": "(.)", "×": "x", "←": "<-", "→": "->", "…": "...", "⋯": "...", "⋮": ":",
+    "⋱": "...", "≤": "<=", "≥": ">=", "≈": "~", "∞": "inf", "⚠": "!", "✓": "ok", "✗": "x", "′": "'",
+})
+
+
+def to_ascii(text: str) -> str:
+    """The same text in ASCII names: ∂L/∂W₁ → dL/dW1, δ₂ → delta2; anything else left → ?."""
+    text = re.sub(r"\^T (?=[\s,.)\]]|$)", "^T", text.translate(_ASCII))  # δ₁ᵀX → delta1^T X, [..]ᵀ → [..]^T
+    return text.encode("ascii", "replace").decode("ascii")
+
+
+# -- the dynamic-programming view's names -----------------------------------------------------
 
 _SUBS = "₀₁₂₃₄₅₆₇₈₉"
 _CELL = r"(?:\[[^\]]*\])?"
 _V_RULES = [
-    # ∂aₗ/∂zₗ (a cell or a whole layer) → t(dₗ): seed 2 calls the activation's derivative t
+    # ∂aₗ/∂zₗ (a cell or a whole layer) → t(dₗ): that view calls the activation's derivative t
     (re.compile(rf"∂([aA])([{_SUBS}]+)({_CELL})/∂([zZ])([{_SUBS}]+)({_CELL})"),
      lambda m: f"t({'d' if m[4] == 'z' else 'D'}{m[5]}{m[6]})"),
     (re.compile(rf"∂L/∂([Wb])([{_SUBS}]+)"), lambda m: f"g{m[1]}{m[2]}"),  # g = v·x
@@ -142,8 +181,9 @@ _V_RULES = [
 
 
 def v_notation(text: str) -> str:
-    """Text in seed 2's "dynamic programming" names: v for δ, d for z (d = Σxw + b), t for the
-    activation's derivative f', g for a gradient ∂L/∂w (g = v·x)."""
+    """Text in the names of the dynamic-programming view: v for δ, d for z (d = Σxw + b), t for
+    the activation's derivative f', g for a gradient ∂L/∂w (g = v·x). ∂L/∂a keeps its name:
+    that view has none for it (it is the Σ v·w inside v = Σ(v·w)·t(d))."""
     for pattern, replacement in _V_RULES:
         text = pattern.sub(replacement, text)
     return text

@@ -51,14 +51,23 @@ def _per_sample(symbol: str) -> bool:
     return not symbol.startswith(("W", "b", "∂L/∂W", "∂L/∂b"))
 
 
-def _sum(terms: list[tuple[str, str]], extra: str = "") -> tuple[str, str]:
-    """(formula, substitution) of a sum of terms, eliding the middle of long ones."""
-    if len(terms) > TERMS:
-        shown = terms[: TERMS - 1] + [("…", "…"), terms[-1]]
-        note = f"  ({len(terms)} terms)"
-    else:
-        shown, note = terms, ""
-    return (" + ".join(t[0] for t in shown) + extra + note, " + ".join(t[1] for t in shown) + extra)
+def _sum(terms: list[tuple[str, str]]) -> tuple[str, str]:
+    """(formula, substitution) of a sum of terms, eliding the middle of long ones (each term
+    is shown once or stands behind the …, never twice)."""
+    which = notation.indices(len(terms), TERMS)
+    shown = [("…", "…") if i is None else terms[i] for i in which]
+    note = f"  ({len(terms)} terms)" if None in which else ""
+    return notation.plus([t[0] for t in shown]) + note, notation.plus([t[1] for t in shown])
+
+
+def _paren(number: str) -> str:
+    """A negative number written after an operator: (-0.2)."""
+    return f"({number})" if number.startswith(("-", "−")) else number
+
+
+def _times(*factors: str) -> str:
+    """A product of numbers: 0.5·(-0.2), never 0.5·-0.2."""
+    return "·".join([factors[0], *map(_paren, factors[1:])])
 
 
 def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.Format) -> Cell:
@@ -75,10 +84,10 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
     if k == "z":
         s, j = index
         x_val, W, b = (ops[1], ops[0], ops[2]) if c else (ops[0], ops[1], ops[2])
-        terms = [(f"{name(sym['W'], (j, i))}·{name(sym['x'], (s, i))}", f"{f(W[j, i])}·{f(x_val[s, i])}")
+        terms = [(f"{name(sym['W'], (j, i))}·{name(sym['x'], (s, i))}", _times(f(W[j, i]), f(x_val[s, i])))
                  for i in range(W.shape[1])]
         formula, sub = _sum(terms)
-        return Cell(step, index, me, f"{formula} + {name(sym['b'], (j,))}", f"{sub} + {f(ops[2][j])}")
+        return Cell(step, index, me, f"{formula} + {name(sym['b'], (j,))}", notation.plus([sub, f(ops[2][j])]))
     if k == "a":
         act = ACTIVATIONS[network.layers[layer - 1].activation]
         s, j = index
@@ -91,7 +100,7 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
     if k == "loss":
         a, y = ops
         loss = LOSSES[network.loss]
-        terms = [(loss.term(name(sym['a'], ix), name(sym['y'], ix)), loss.term(f(a[ix]), f(y[ix])))
+        terms = [(loss.term(name(sym['a'], ix), name(sym['y'], ix)), loss.term(f(a[ix]), _paren(f(y[ix]))))
                  for ix in np.ndindex(a.shape)] if loss.name != "ce" else \
             [(f"−{name(sym['y'], ix)} ln {name(sym['a'], ix)}", f"−{f(y[ix])} ln {f(a[ix])}")
              for ix in np.ndindex(a.shape) if y[ix] != 0]
@@ -106,11 +115,11 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         m = a.shape[0]
         per = f"/{m}" if m > 1 and network.reduction == "mean" else ""
         return Cell(step, index, me, loss.grad_term(name(sym['a'], index), name(sym['y'], index)) + per,
-                    loss.grad_term(f(a[index]), f(y[index])) + per)
-    if k == "dL/da":  # a hidden layer: the δ sent back, Σ over the units of the next layer
+                    loss.grad_term(f(a[index]), _paren(f(y[index]))) + per)
+    if k == "dL/da":  # a hidden layer: the next layer's δ sent back, Σ over its units
         s, j = index
         W, d = (ops[0], ops[1]) if c else (ops[1], ops[0])
-        terms = [(f"{name(sym['d+'], (s, u))}·{name(sym['W+'], (u, j))}", f"{f(d[s, u])}·{f(W[u, j])}")
+        terms = [(f"{name(sym['d+'], (s, u))}·{name(sym['W+'], (u, j))}", _times(f(d[s, u]), f(W[u, j])))
                  for u in range(W.shape[0])]
         return Cell(step, index, me, *_sum(terms))
     if k == "da/dz":
@@ -121,34 +130,37 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
             ak, aj = name(sym['a'], (s, kk)), name(sym['a'], (s, j))
             if kk == j:
                 return Cell(step, index, me, f"{ak}(1 − {aj})", f"{f(a[s, kk])}(1 − {f(a[s, j])})")
-            return Cell(step, index, me, f"−{ak}·{aj}", f"−{f(a[s, kk])}·{f(a[s, j])}")
+            return Cell(step, index, me, f"−{ak}·{aj}", f"−{_times(f(a[s, kk]), f(a[s, j]))}")
         if not ops:  # identity: the constant 1
             return Cell(step, index, me, "1", "1")
         used = sym['z'] if act.df_uses == "z" else sym['a']
+        v = _paren(f(ops[0][index])) if act.df_uses == "a" else f(ops[0][index])  # 1 − (-0.1065)²
         return Cell(step, index, me, act.df_formula(name(used, index), name(used, index)).replace("⊙", "·"),
-                    act.df_formula(f(ops[0][index]), f(ops[0][index])).replace("⊙", "·"))
+                    act.df_formula(v, v).replace("⊙", "·"))
     if k == "delta":
         dL_da, da_dz = ops
         if da_dz.ndim == 3:
             s, j = index
             terms = [(f"{name(sym['dL/da'], (s, u))}·{name(sym['da/dz'], (s, u, j))}",
-                      f"{f(dL_da[s, u])}·{f(da_dz[s, u, j])}") for u in range(dL_da.shape[1])]
+                      _times(f(dL_da[s, u]), f(da_dz[s, u, j]))) for u in range(dL_da.shape[1])]
             return Cell(step, index, me, *_sum(terms))
         return Cell(step, index, me, f"{name(sym['dL/da'], index)} · {name(sym['da/dz'], index)}",
-                    f"{f(dL_da[index])} · {f(da_dz[index])}")
+                    _times(f(dL_da[index]), f(da_dz[index])).replace("·", " · "))
     if k == "simplified":
-        a, y = ops
+        a, y = ops[:2]
         m = a.shape[0]
         per = f"/{m}" if m > 1 and network.reduction == "mean" else ""
-        if per:
-            return Cell(step, index, me, f"({name(sym['a'], index)} − {name(sym['y'], index)}){per}",
-                        f"({f(a[index])} − {f(y[index])}){per}")
-        return Cell(step, index, me, f"{name(sym['a'], index)} − {name(sym['y'], index)}",
-                    f"{f(a[index])} − {f(y[index])}")
+        formula = f"{name(sym['a'], index)} − {name(sym['y'], index)}"
+        sub = f"{f(a[index])} − {_paren(f(y[index]))}"
+        if len(ops) == 3:  # cross-entropy targets not summing to exactly 1: ŷ·Σy − y
+            s, _ = index
+            formula = f"{name(sym['a'], index)}·Σₖ{label(sym['y'], (s, 'k'), c)} − {name(sym['y'], index)}"
+            sub = f"{_times(f(a[index]), f(ops[2][s, 0]))} − {_paren(f(y[index]))}"
+        return Cell(step, index, me, f"({formula}){per}" if per else formula, f"({sub}){per}" if per else sub)
     if k == "dW":
         j, i = index
         d, x_val = ops
-        terms = [(f"{name(sym['delta'], (s, j))}·{name(sym['x'], (s, i))}", f"{f(d[s, j])}·{f(x_val[s, i])}")
+        terms = [(f"{name(sym['delta'], (s, j))}·{name(sym['x'], (s, i))}", _times(f(d[s, j]), f(x_val[s, i])))
                  for s in range(d.shape[0])]
         return Cell(step, index, me, *_sum(terms))
     if k == "db":
@@ -161,7 +173,7 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         g = f"∂L/∂{step.symbol}"
         return Cell(step, index, me,
                     f"{label(step.symbol, index, c)} − η·{label(g, index, c)}",
-                    f"{f(old[index])} − {network.learning_rate:g}·{f(grad[index])}")
+                    f"{f(old[index])} − {_times(notation.shortest(network.learning_rate), f(grad[index]))}")
     raise ValueError(f"no scalar form for a step of kind {k!r}")
 
 

@@ -5,9 +5,12 @@ Iteration k starts from the parameters P_k, which the Stepper keeps as checkpoin
 Step is derived again from P_k, so going back is exact (never an inverted update) and any
 path of next/back/finish/reset lands where a fresh replay lands.
 
-Undo across iterations is bounded: checkpoints are kept while they take at most
-HISTORY_BYTES, the oldest dropped first (784-128-64-10 keeps about 70 iterations; xor keeps
-every one). Reset always works: the initial parameters are kept apart.
+A reset is undone like a step: back at the start of the new walk returns to where the reset
+was pressed, with that walk's own history behind it.
+
+Undo across iterations is bounded: checkpoints, those a reset left behind included, are kept
+while they take at most HISTORY_BYTES, the oldest dropped first (784-128-64-10 keeps about 70
+iterations; xor keeps every one). Reset always works: the initial parameters are kept apart.
 """
 
 from __future__ import annotations
@@ -32,6 +35,16 @@ class Checkpoint:
     sample: int | None  # the sample iteration k walked (None: the whole batch)
 
 
+@dataclass
+class Walk:
+    """Where a reset was pressed: the place and the checkpoints that lead there."""
+    iteration: int
+    cursor: int
+    sample: int | None
+    losses: list[float]
+    history: OrderedDict[int, Checkpoint]
+
+
 class Stepper:
     def __init__(self, network: Network, history_bytes: int = HISTORY_BYTES):
         self.network = network
@@ -41,12 +54,21 @@ class Stepper:
         self.sample: int | None = None
         self.mistake = False  # derive with the common mistake (see derive); the fast path never does
         self._correct: tuple = (None, None, None)  # (P_k, sample, Iteration) derived without it
-        self.reset()
+        self._reset_from: list[Walk] = []  # the walks resets left, the latest last
+        self._start()
 
     # -- state -----------------------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Back to iteration 0, nothing computed, the initial parameters (the sample stays)."""
+    def reset(self) -> bool:
+        """Back to iteration 0, nothing computed, the initial parameters (the sample stays).
+        True when there was somewhere else to be: back at the start then returns there."""
+        if (self.iteration, self.cursor) == (0, 0):
+            return False
+        self._reset_from.append(Walk(self.iteration, self.cursor, self.sample, self.losses, self._history))
+        self._start()
+        return True
+
+    def _start(self) -> None:
         self.iteration = 0
         self.cursor = 0
         self.losses: list[float] = []  # loss of each completed iteration's forward pass
@@ -58,7 +80,8 @@ class Stepper:
                 sample: int | None, cursor: int) -> None:
         """Continue a saved session: iteration k from its starting parameters P_k. Undo reaches
         back to the start of that iteration (earlier checkpoints are not saved)."""
-        self.reset()
+        self._reset_from.clear()
+        self._start()
         self._history.clear()
         self.sample = sample
         self._remember(iteration, Checkpoint(params, sample))
@@ -69,8 +92,19 @@ class Stepper:
         self._history[k] = checkpoint
         self._history.move_to_end(k)
         keep = max(2, self.history_bytes // max(self._snapshot_bytes, 1))
+        while self._reset_from and self.held_bytes > keep * self._snapshot_bytes:
+            oldest = self._reset_from[0]  # the walk left longest ago goes first, its oldest end first
+            oldest.history.popitem(last=False)
+            if oldest.iteration not in oldest.history:  # it can no longer be returned to
+                del self._reset_from[0]
         while len(self._history) > keep:
             self._history.popitem(last=False)
+
+    @property
+    def held_bytes(self) -> int:
+        """What the undo history takes: its checkpoints, those resets left included."""
+        count = len(self._history) + sum(len(walk.history) for walk in self._reset_from)
+        return count * self._snapshot_bytes
 
     def batch(self, sample: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The rows an iteration walks: the whole batch, or one sample as a batch of one."""
@@ -197,6 +231,11 @@ class Stepper:
             self.cursor -= 1
             return True
         previous = self.iteration - 1
+        if self.iteration == 0 and self._reset_from:  # undo the reset
+            walk = self._reset_from.pop()
+            self.iteration, self.cursor, self.sample = walk.iteration, walk.cursor, walk.sample
+            self.losses, self._history, self._derived = walk.losses, walk.history, None
+            return True
         if previous not in self._history:
             return False
         self.losses.pop()

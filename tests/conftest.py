@@ -1,7 +1,12 @@
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+
+# The app picks its edge colours by how many colours the terminal shows (tui/colours.py): the
+# tests and snapshots see a truecolor terminal whatever TERM they run under.
+os.environ["COLORTERM"] = "truecolor"
 
 XOR_FILE = """\
 name = "tiny"

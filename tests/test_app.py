@@ -14,7 +14,8 @@ from tui.app import BackpropApp
 from tui.cli import main
 from tui.screens.help import HelpScreen
 from tui.screens.prompts import OpenPrompt, TrainPrompt
-from tui.widgets.matrices import LayerPanel
+from tests.test_screen import grid_in_sight, shown_grid
+from tui.widgets.matrices import LayerPanel, per_sample
 from tui.widgets.panels import StepList, StepPanel
 
 SIZE = (140, 45)
@@ -54,9 +55,9 @@ async def test_a_whole_iteration_shows_the_numbers_trace_prints(capsys, preset, 
             await pilot.press("n")
             step = app.stepper.step
             assert step.index == k
-            column = step.column
-            shown = notation.text(value if value.ndim else value.item(), fmt, column)
-            assert f" = {shown}\n" in step_text(app), (k, step.formula)
+            # the result as the grid the step panel shows: rows as rows, a sample's vectors as columns
+            grid = shown_grid(value, step.column, per_sample(step.writes), False, app.view.row)
+            assert grid_in_sight(step_text(app).split("\n"), grid, fmt), (k, step.formula)
             assert step.formula in step_text(app)
             assert f"step {k + 1}/{len(values)}" in status(app)
             if step.layer is not None and step.phase != "update":
@@ -97,6 +98,86 @@ async def test_finish_phase_iteration_and_reset():
         assert "ready to start" in step_text(app)
 
 
+def notes(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_reset_is_undone_by_back():
+    """r wipes every trained iteration: p returns exactly there, and every iteration before
+    it can still be stepped back through."""
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i", "n", "n")
+        before = (step_text(app), layer_text(app, 1), layer_text(app, 2), status(app))
+        await pilot.press("r")
+        assert (app.stepper.iteration, app.stepper.cursor) == (0, 0) and "ready to start" in step_text(app)
+        assert any("p undoes it" in n and "iteration 2, step 1/19" in n for n in notes(app)), notes(app)
+        await pilot.press("p")
+        assert (step_text(app), layer_text(app, 1), layer_text(app, 2), status(app)) == before
+        for _ in range(1 + 20):
+            await pilot.press("p")
+        assert (app.stepper.iteration, app.stepper.cursor) == (0, 0)
+        await pilot.press("r")  # at the start: nothing to reset, nothing to undo
+        assert any("already" in n.lower() for n in notes(app)), notes(app)
+
+
+async def test_opening_a_network_is_undone_by_back_at_its_start():
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i", "n")
+        before = (step_text(app), layer_text(app, 1), layer_text(app, 2), status(app))
+        await pilot.press("o", "down", "enter")  # regression
+        await pilot.pause()
+        assert app.network.name.startswith("Homework")
+        assert any("p at its start" in n and "XOR" in n for n in notes(app)), notes(app)
+        await pilot.press("n", "p", "p")
+        await pilot.pause()
+        assert app.network.name.startswith("XOR") and len(app.query(LayerPanel)) == 2
+        assert (step_text(app), layer_text(app, 1), layer_text(app, 2), status(app)) == before
+        await pilot.press("p")  # and the undo goes on in the network returned to
+        assert (app.stepper.iteration, app.stepper.cursor) == (0, 19)
+
+
+async def test_networks_opened_before_are_kept_within_the_history_bound(monkeypatch):
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(3):
+            await pilot.press("o", "enter")
+            await pilot.pause()
+        assert len(app.opened_before) == 3  # xor's few checkpoints fit many times over
+        monkeypatch.setattr("tui.app.HISTORY_BYTES", 1)
+        await pilot.press("o", "enter")
+        await pilot.pause()
+        assert len(app.opened_before) == 1  # the one just replaced is always kept
+
+
+async def test_the_screenshot_command_saves_where_it_can_and_says_where(tmp_path, monkeypatch):
+    """Textual's "Screenshot" (command palette) wrote to ~/Downloads and failed without one."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir(), work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.chdir(work)
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        for folder in (work, home / "Downloads"):  # no Downloads: the current folder; then Downloads
+            await pilot.press("ctrl+p", *"screenshot", "enter")
+            await pilot.pause(0.5)
+            saved = list(folder.glob("*.svg"))
+            assert len(saved) == 1 and "<svg" in saved[0].read_text(encoding="utf-8")
+            assert any(str(saved[0]) in n for n in notes(app)), notes(app)
+            (home / "Downloads").mkdir(exist_ok=True)
+
+        def refuse(path, text):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr("tui.app.write_atomic", refuse)
+        await pilot.press("ctrl+p", *"screenshot", "enter")
+        await pilot.pause(0.5)
+        assert f"Cannot save the screenshot in {home / 'Downloads'}: Permission denied." in notes(app)
+
+
 async def test_sample_mode_and_choosing_the_sample():
     app = BackpropApp("regression")
     async with app.run_test(size=SIZE) as pilot:
@@ -115,12 +196,18 @@ async def test_sample_mode_and_choosing_the_sample():
 async def test_digits_cycle():
     app = BackpropApp("two-outputs")
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
-        assert "[0.3775, 0.3925]" in step_text(app)
+        await pilot.press("n")  # z₁ = (0.3775, 0.3925) as a column
+
+        def column(*cells):
+            lines = step_text(app).split("\n")
+            return any(lines[i].split()[:1] == [cells[0]] and lines[i + 1].split()[:1] == [cells[1]]
+                       for i in range(len(lines) - 1))
+
+        assert column("0.3775", "0.3925")
         await pilot.press("d")
-        assert "[0.377500, 0.392500]" in step_text(app)
+        assert column("0.377500", "0.392500")
         await pilot.press("d", "d")
-        assert "[0.3775, 0.3925]" in step_text(app)
+        assert column("0.3775", "0.3925")
 
 
 async def test_selecting_a_step_jumps_there():
@@ -257,7 +344,7 @@ async def test_the_key_bar_shows_whole_keys_and_a_click_runs_one():
         assert len(narrow) == 80 and narrow.endswith("▏^p palette ")
         words = narrow.removesuffix("▏^p palette ").split()
         assert all(word in line.split() for word in words)  # no key cut in the middle
-        assert " Quiz " in narrow and " Quit " not in narrow
+        assert " Help " in narrow and " Quit " in narrow  # these two never give way
         await pilot.click(KeyBar, offset=(narrow.index("^p"), 0))
         assert type(app.screen).__name__ == "CommandPalette"
 

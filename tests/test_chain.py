@@ -20,7 +20,7 @@ def test_the_paths_sum_to_the_backprop_gradient(network):
             chain = weight_chain(network, it, name, index, column=network.samples == 1)
             assert np.isfinite(chain.backprop)
             assert chain.path_total == pytest.approx(chain.backprop, rel=1e-9, abs=1e-12)
-            # seed 2's view: g = Σ over samples of v · x
+            # the dynamic-programming view: g = Σ over samples of v · x
             g = sum(chain.deltas[s][-1].value * chain.inputs[s] for s in range(chain.samples))
             assert g == pytest.approx(chain.backprop, rel=1e-9, abs=1e-12) and chain.agrees
             assert len(chain.paths) == chain.path_count * chain.samples

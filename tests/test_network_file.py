@@ -1,4 +1,4 @@
-"""Network files: every rule of NETWORK_FORMAT.md, and every bad input with its own clear message."""
+"""Network files: every rule of the network format (README), and every bad input with its own clear message."""
 
 import os
 
@@ -58,11 +58,14 @@ BAD_FILES = [
     ("bce-wrong-activation", _with('loss = "half_mse"', 'loss = "bce"').replace(
         'units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "tanh"'), "layers[2].activation", "needs a sigmoid"),
     ("bce-targets", _with('loss = "half_mse"', 'loss = "bce"').replace("[1], [0]]", "[2], [0]]"),
-     "data.Y[2][0]", "from 0 to 1"),
+     "data.Y[2][0]", "found 2.0, expected a target from 0 to 1"),
     ("ce-wrong-activation", _with('loss = "half_mse"', 'loss = "ce"'), "layers[2].activation", "needs a softmax"),
     ("ce-rows", _with('loss = "half_mse"', 'loss = "ce"').replace(
         'units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "softmax"').replace(
-        "Y = [[0], [1], [1], [0]]", "Y = [[1], [1], [1], [0.5]]"), "data.Y[3]", "sum to 1"),
+        "Y = [[0], [1], [1], [0]]", "Y = [[1], [1], [1], [0.5]]"), "data.Y[3]", "sums to 0.5, expected each row"),
+    ("ce-negative", _with('loss = "half_mse"', 'loss = "ce"').replace(
+        'units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"').replace(
+        "Y = [[0], [1], [1], [0]]", "Y = [[1, 0], [1.5, -0.5], [0, 1], [1, 0]]"), "data.Y[1][1]", "found -0.5, expected"),
     ("softmax-hidden", _with('units = 2\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"'),
      "layers[1].activation", "last layer only"),
     ("frozen-unknown", _with("seed = 1", 'seed = 1\nfrozen = ["b3"]'), "frozen[0]", "b3"),
@@ -84,6 +87,7 @@ def test_bad_file_names_key_and_problem(write_net, text, key, words):
         load(path)
     message = str(caught.value)
     assert message.startswith(str(path))
+    assert "np." not in message and "float64" not in message  # never a NumPy repr
     if key is not None:
         assert caught.value.key == key
     assert words in message
@@ -114,10 +118,10 @@ def test_directory(tmp_path):
 def test_unreadable(write_net, monkeypatch):
     path = write_net()
 
-    def refuse(self):
+    def refuse(path, limit):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(type(path), "read_bytes", refuse)
+    monkeypatch.setattr(netmod, "read_regular", refuse)
     with pytest.raises(NetworkError, match="cannot be read .Permission denied"):
         load(path)
 
@@ -242,7 +246,7 @@ def test_npz_without_Y(write_net, tmp_path):
 
 def test_npz_with_pickled_objects_is_refused(write_net, tmp_path):
     np.savez(tmp_path / "d.npz", X=np.array([[0, {}]], dtype=object), Y=np.zeros((1, 1)))
-    with pytest.raises(NetworkError, match="cannot be read as plain arrays"):
+    with pytest.raises(NetworkError, match="found object values"):
         load(write_net(DATA_NET.format(name="d.npz")))
 
 

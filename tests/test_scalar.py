@@ -6,11 +6,15 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import notation
 from engine.presets import resolve
 from engine.scalar import cell, cell_indices
 from engine.stepper import Stepper
+
+from .nets import networks
 
 EXACT = notation.significant(17)
 
@@ -77,3 +81,49 @@ Y = [[0.5], [1.0]]
     z = stepper.steps[0]
     c = cell(z, (0, 0), network, notation.fixed(4))
     assert "…" in c.formula and "(9 terms)" in c.formula
+
+
+@pytest.mark.parametrize("sample", [None, 2])
+def test_cells_of_ce_targets_that_sum_to_one_only_nearly(sample):
+    from .test_gradients import ce_nearly_one
+
+    network = ce_nearly_one()
+    stepper = Stepper(network)
+    stepper.set_sample(sample)
+    simplified = next(s for s in stepper.steps if s.kind == "simplified")
+    assert "Σ" in simplified.formula and "ŷ·Σy − y" in simplified.explanation
+    for step in stepper.steps:
+        for index in cell_indices(step):
+            c = cell(step, index, network, EXACT)
+            if "…" not in c.substitution:
+                assert evaluate(c.substitution) == pytest.approx(c.value, rel=1e-12, abs=1e-15), c.line(EXACT)
+
+
+# An operator followed by a negative number: 0.0000 + -0.0022, 0.5·-0.2, 1 − -0.1²
+MINUS_AFTER_AN_OPERATOR = re.compile(r"(?:[+−·-] |·)[-−]\d")
+
+
+@settings(max_examples=60, deadline=None)
+@given(networks(max_depth=3, max_width=3, max_samples=3), st.booleans())
+def test_every_cell_of_random_networks_reads_and_evaluates_right(network, one_sample):
+    stepper = Stepper(network)
+    stepper.set_sample(0 if one_sample else None)
+    for step in stepper.steps:
+        for index in cell_indices(step):
+            for fmt in (EXACT, notation.fixed(4)):
+                c = cell(step, index, network, fmt)
+                assert not MINUS_AFTER_AN_OPERATOR.search(c.substitution), c.line(fmt)
+            c = cell(step, index, network, EXACT)
+            if "…" not in c.substitution:
+                assert evaluate(c.substitution) == pytest.approx(c.value, rel=1e-9, abs=1e-12), c.line(EXACT)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 30))
+def test_an_elided_sum_shows_each_term_once(n):
+    from engine.scalar import _sum
+
+    formula, substitution = _sum([(f"t{i}", f"{i}") for i in range(n)])
+    shown = re.findall(r"t(\d+)", formula)
+    assert len(shown) == len(set(shown)) and [int(i) for i in shown] == sorted(int(i) for i in shown)
+    assert ("…" in formula) == (len(shown) < n) and (f"({n} terms)" in formula) == (len(shown) < n)

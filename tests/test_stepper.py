@@ -40,16 +40,22 @@ def test_undo_law_any_path_equals_a_fresh_replay(preset, actions, rnd):
     net = resolve(preset)
     s = Stepper(net)
     samples = {0: None}  # the sample each iteration walked on this path
+    before_resets = []  # what each reset left behind: back at the start returns there
     for action in actions:
         if action == "next":
             s.next()
         elif action == "back":
+            at_start = (s.iteration, s.cursor) == (0, 0)
             s.back()
+            if at_start and before_resets:
+                samples = before_resets.pop()
         elif action == "phase":
             s.finish_phase()
         elif action == "iteration":
             s.finish_iteration()
         elif action == "reset":
+            if (s.iteration, s.cursor) != (0, 0):
+                before_resets.append(dict(samples))
             s.reset()
         elif action == "sample":
             s.set_sample(rnd.randrange(net.samples))
@@ -79,6 +85,56 @@ def test_back_at_the_start_says_no():
     s = Stepper(resolve("xor"))
     assert s.back() is False
     assert (s.iteration, s.cursor) == (0, 0)
+
+
+def test_a_reset_is_undone_by_back_with_all_its_history():
+    """r wiped every trained iteration: back at the start of the new walk returns exactly to
+    where the reset was pressed, and from there back steps through every earlier iteration."""
+    s = Stepper(resolve("regression"))
+    s.run(3)
+    s.goto(2)
+    s.set_sample(2)
+    s.next()
+    before = state(s)
+    assert s.reset() is True
+    assert (s.iteration, s.cursor, s.losses) == (0, 0, [])
+    assert s.back() is True
+    assert state(s) == before
+    walked = []
+    while s.back():
+        walked.append((s.iteration, s.cursor))
+    assert walked[-1] == (0, 0) and len(walked) == 3 + 3 * (s.total + 1)
+    assert s.reset() is False  # at the start: nothing to undo, nothing remembered
+    assert s.back() is False
+
+
+def test_resets_are_undone_in_turn_and_stepping_after_a_reset_keeps_it_undoable():
+    s = Stepper(resolve("xor"))
+    s.finish_iteration()
+    first = state(s)
+    s.reset()
+    s.run(2)
+    second = state(s)
+    s.reset()
+    s.next()
+    assert s.back() and s.back()  # the step taken, then the second reset
+    assert state(s) == second
+    while (s.iteration, s.cursor) != (0, 0):
+        assert s.back()
+    assert s.back() and state(s) == first
+
+
+def test_history_bound_counts_what_a_reset_keeps():
+    net = resolve("xor")
+    per = sum(v.nbytes for v in net.params.values())
+    s = Stepper(net, history_bytes=per * 10)
+    s.run(6)
+    s.reset()
+    s.run(6)  # 7 checkpoints before the reset and 7 after: the 4 oldest go
+    assert s.held_bytes == per * 10
+    while s.back():
+        pass
+    assert (s.iteration, s.cursor, len(s.losses)) == (4, 0, 4) and s.oldest_iteration == 4
 
 
 def test_canonical_order_for_xor():

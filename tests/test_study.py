@@ -1,9 +1,11 @@
 """Guided self-study under Pilot: explanations, δ / v names, one weight's chain, the quiz, the
 gradient check, the worked-solution export, the loss plot and the common mistake."""
 
+import re
+
 import numpy as np
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Label, Static
 
 from engine import notation
 from engine.export import run_trace, to_markdown
@@ -107,6 +109,27 @@ async def test_w_explains_one_weight_path_by_path_and_the_delta_way():
         assert not isinstance(app.screen, ChainScreen)
 
 
+async def test_the_chain_says_its_numbers_are_rounded_and_subtracts_a_negative_term():
+    """At 4 decimals the factors' product and the samples' sum do not add up in the last digit:
+    the screen says the numbers are rounded; a negative term is subtracted, 0.0000 − 0.0022."""
+    app = BackpropApp("regression")
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_chain("W1", (0, 3))
+        await pilot.pause()
+        text = chain_text(app)
+        fmt = notation.fixed(4)
+        chain = app.screen.chain()
+        parts = chain.per_sample
+        assert any(p < 0 for p in parts[1:])
+        assert f"  {notation.plus([fmt(p) for p in parts])} = {fmt(sum(parts))}" in text
+        assert not re.search(r"[+−] [-−]\d", text)
+        assert "rounded to 4 decimals" in text
+        await pilot.press("escape", "d")
+        app.open_chain("W1", (0, 3))
+        await pilot.pause()
+        assert "rounded to 6 decimals" in chain_text(app)
+
+
 async def test_a_click_on_an_edge_or_a_unit_explains_that_weight_or_bias():
     app = BackpropApp("xor")
     async with app.run_test(size=SIZE) as pilot:
@@ -174,7 +197,7 @@ async def test_quiz_asks_each_value_scores_and_reveals():
         assert app.screen.query_one("Vertical").border_subtitle == "score: 1 right of 2, 1 revealed"
         await pilot.press("ctrl+n")  # the rest of the step revealed
         await pilot.pause()
-        assert "quiz 1/2" in str(app.query_one("#status", Static).content)
+        assert "quiz: 1 right of 2, 1 revealed" in str(app.query_one("#status", Static).content)
         assert app.stepper.cursor == 1 and not isinstance(app.screen, QuizScreen)
         await pilot.press("n")
         for _ in range(8):  # a₁: all eight right, within the tolerance
@@ -206,6 +229,34 @@ async def test_g_checks_every_gradient_at_the_current_parameters():
         assert not isinstance(app.screen, GradCheckScreen)
 
 
+async def test_g_in_the_update_phase_checks_the_gradients_of_the_iteration_on_screen():
+    """xor, step 17/19: W₂ and b₂ are updated, W₁ not yet; the check still checks the
+    gradients this iteration computed, at the parameters of its forward pass."""
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["n"] * 17)
+        s = app.stepper
+        assert s.phase == "update" and s.params["b2"] is not s.start_params["b2"]
+        await pilot.press("g")
+        await app.screen.workers.wait_for_complete()
+        await pilot.pause()
+        for one_sample in (False, True):
+            if one_sample:  # the one sample walked: its gradients, on its row
+                await pilot.press("escape", "right_square_bracket", "m", "g")
+                await app.screen.workers.wait_for_complete()
+                await pilot.pause()
+            table = app.screen.query_one(DataTable)
+            rows = [table.get_row_at(i) for i in range(table.row_count)]
+            assert len(rows) == 4
+            for row in rows:
+                worst = tuple(int(i) for i in row[3].strip("[]").split(","))
+                backprop = s.derived.grads[row[0]][worst]  # the gradient on screen
+                assert float(row[4]) == pytest.approx(backprop, rel=1e-7), (row, one_sample)
+                assert row[-1] == "✓"
+            assert "forward pass" in str(app.screen.query_one(Label).content)
+        assert s.sample == 1 and "on sample 1" in str(app.screen.query_one(Label).content)
+
+
 async def test_closing_the_gradient_check_early_stops_it(large_network):
     from engine.network import load
 
@@ -230,6 +281,8 @@ async def test_x_exports_the_current_iteration_as_a_worked_solution(tmp_path, mo
         s = app.stepper
         assert written == to_markdown(run_trace(app.network, 1, 0, params=s.start_params, first=2))
         assert "## Iteration 2" in written and "### Backward pass" in written and "*Convention:*" in written
+        W2 = notation.latex(s.start_params["W2"], notation.significant(6))  # 1×2: one row, in every view
+        assert f"$$W_{{2}} = {W2}$$" in written and " & " in W2 and r"\\" not in W2
         await pilot.press("x", "enter")  # exists: asked again, Esc leaves it
         assert isinstance(app.screen, SavePrompt)
         await pilot.press("escape")
@@ -282,7 +335,11 @@ async def test_the_common_mistake_reproduces_the_published_slip_and_shows_every_
         assert "common mistake" in str(app.query_one("#status", Static).content)
         await pilot.press(*["n"] * 11)  # ∂L/∂a₁: sent back through the updated W₂
         assert app.stepper.step.writes == "dL/da1"
-        assert "⚠ the mistake changed this; correct: ∂L/∂a₁ = [0.0364, 0.0414]" in step_text(app)
+        text = step_text(app)
+        assert "⚠ the mistake changed this" in text
+        correct = text[text.index("⚠ the mistake changed this"):].split("\n")
+        assert correct[1].startswith("∂L/∂a₁ 2×1") and correct[2].split() == ["0.0364"] and \
+            correct[3].split() == ["0.0414"]
         await pilot.press("i")
         # the worked example's known figure 0.291027924 is this slip; the correct update gives 0.291027774
         assert "loss after 0.291027924; without it 0.291027774" in text_of(app.query_one(UpdatesPanel))
@@ -306,7 +363,7 @@ async def test_the_switches_are_kept_with_the_session(tmp_path, monkeypatch):
     async with app.run_test(size=SIZE):
         assert app.view.v_names and not app.view.explain and app.stepper.mistake
         assert step_text(app).startswith("D₁ = XW₁ᵀ + b₁")
-    session = tmp_path / "backprop-tui" / "session.json"
+    session = next((tmp_path / "backprop-tui").glob("session-*.json"))
     state = json.loads(session.read_text())
     del state["options"]  # kept by an earlier version: the defaults
     session.write_text(json.dumps(state))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import re
+import signal
+import threading
 import time
+from datetime import datetime
+from pathlib import Path
 from typing import Iterable
 
 from textual import events, on, work
@@ -15,13 +20,16 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
+from engine.files import shown, write_atomic
 from engine.network import Network, NetworkError, save
 from engine.presets import resolve
 from engine.quiz import Score
-from engine.stepper import Stepper
+from engine.stepper import HISTORY_BYTES, Stepper
+from tui import colours
 from tui.commands import WeightCommands
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
 from tui.session import Place, SessionWriter, folder
+from tui.text import literal, printable
 from tui.widgets.diagram import NetworkDiagram
 from tui.widgets.keybar import KeyBar
 from tui.widgets.matrices import LayerPanel
@@ -41,7 +49,7 @@ ACTIONS = [
     ("right_square_bracket", "next_sample", "Sample+", "Next sample", "Focus on the next sample"),
     ("d", "digits", "Digits", "More digits", "Cycle the number of decimals: 4, 6, 8"),
     ("e", "toggle_explain", "Explain", "Explanations on or off", "Show or hide the why and convention lines of each step"),
-    ("v", "toggle_names", "δ/v", "δ or v notation", "Switch between δ, z, f' and seed 2's v, d, t, g names"),
+    ("v", "toggle_names", "δ/v", "δ or v notation", "Switch between δ, z, f' and the dynamic-programming view's v, d, t, g"),
     ("w", "chain", "Chain", "Explain one weight", "One weight's or bias's whole chain: every path, every factor, lit in the diagram"),
     ("k", "quiz", "Quiz", "Quiz mode", "Type each value before it is revealed; a running score"),
     ("c", "toggle_mistake", "Mistake", "Common mistake on or off", "Send δ back through the already-updated weights, and see every number that changes"),
@@ -77,10 +85,13 @@ class BackpropApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, network: str | Network = "xor", place: Place | None = None, remember: bool = False):
+    def __init__(self, network: str | Network = "xor", place: Place | None = None, remember: bool = False,
+                 notice: str | None = None):
         """network: a preset name, a path or a Network; place: a saved session to continue;
-        remember: keep the session on disk as it changes (the command line does)."""
+        remember: keep the session on disk as it changes (the command line does); notice: a
+        line to show once the app is up (why --resume could not resume)."""
         super().__init__()
+        self.notice = notice
         if place is not None:
             self.network, self.stepper = place.network, place.stepper()
             self.view = View(self.stepper, digits=place.digits, focus=place.focus)
@@ -92,8 +103,12 @@ class BackpropApp(App[None]):
             self.view.explain, self.view.v_names = place.options["explain"], place.options["v_names"]
             self.stepper.set_mistake(place.options["mistake"])
         self.trainer: Worker | None = None
-        self.session = SessionWriter() if remember else None
+        self.trainer_done = threading.Event()  # set once a training thread has stopped changing the Stepper
+        self.trained_from = 0  # the iteration a training run started on
+        self.remembering = remember  # the session is kept from the first frame on (see on_mount)
+        self.session: SessionWriter | None = None
         self.quiz: Score | None = None  # the running score while quiz mode is on
+        self.opened_before: list[tuple[Network, Stepper, View]] = []  # what `o` replaced, the latest last
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -101,8 +116,8 @@ class BackpropApp(App[None]):
         yield Static(id="too-small")
         yield Static(id="status")
         with Horizontal(id="top"):
-            yield NetworkDiagram(id="diagram")
             yield StepPanel(id="step")
+            yield NetworkDiagram(id="diagram")
         with Horizontal(id="middle"):
             yield Horizontal(*self._layer_panels(), id="layers")
             with Vertical(id="side"):
@@ -121,6 +136,11 @@ class BackpropApp(App[None]):
     # frozen out of the collector's sight (a full collection: ~5 ms), until the app ends.
     def on_load(self) -> None:
         gc.disable()
+        # A kill (SIGTERM) or a closed terminal (SIGHUP) ends the app as q does, so the driver
+        # restores the terminal and a training run's iterations are kept (see action_quit).
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, lambda code=128 + signum: self.run_worker(self.action_quit(code)))
 
     def on_ready(self) -> None:
         gc.freeze()
@@ -129,32 +149,66 @@ class BackpropApp(App[None]):
     def on_unmount(self) -> None:
         gc.unfreeze()
         gc.enable()
+        if self.session is not None:
+            self.session.close()
 
     def on_mount(self) -> None:
         self.title = self.network.name
-        self.query_one("#diagram").border_title = "network"
+        self.query_one("#diagram").border_title = "network"  # its subtitle, the edges' legend, is its own
         self.refresh_view()
         self.theme_changed_signal.subscribe(self, self.recolour)
+        if self.notice:
+            self.notify(self.notice, severity="warning", timeout=10, markup=False)
+        if self.remembering:  # after the first frame: a large network's files take a while to write
+            self.call_after_refresh(self.start_session)
+
+    def start_session(self) -> None:
+        self.session = SessionWriter()
+        self.remember()
 
     def recolour(self, theme) -> None:
         """The panels' text carries its colours: build it again in the new theme's."""
         if not self.training:
             self.refresh_view()
 
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables and the app's colours made from them (see tui/colours.py)."""
+        theme = super().get_css_variables()
+        self.theme_variables = {**theme, **colours.variables(theme, ansi16=self.console.color_system == "standard")}
+        return self.theme_variables
+
     def on_resize(self, event: events.Resize) -> None:
         width, height = event.size
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
-        self.screen.set_class(small, "-too-small")
+        self.default_screen.set_class(small, "-too-small")  # not a dialog that happens to be open
         self.query_one("#too-small", Static).update(
             f"terminal too small: need {MIN_SIZE[0]} × {MIN_SIZE[1]}, have {width} × {height}")
+        self.fit_layout(height)
         self.call_after_refresh(self.follow_size)
+
+    def fit_layout(self, height: int | None = None) -> None:
+        """The rows each band gets: the current step the most (its formula, numbers and result
+        in sight), the layer panels the rest; the weight updates one line until the update
+        phase. Sizes change with the terminal and the phase, never with a key inside a phase,
+        so a step repaints and lays nothing out again."""
+        if self.training:
+            return  # the worker changes the state: the sizes wait for the end
+        height = height or self.size.height
+        growing = self.stepper.phase == "update"
+        updates = (8 if height >= 40 else 4) if growing else 3
+        free = height - 2 - 3  # the header, the key bar, the weight updates' one line
+        top = max(11, min(round(free * 0.5), 26))
+        for selector, rows in (("#top", top), ("#updates", updates)):
+            widget = self.query_one(selector)
+            if widget.styles.height is None or widget.styles.height.value != rows:
+                widget.styles.height = rows
 
     def follow_size(self) -> None:
         """After a resize the header shortens to the width (the panels follow their own sizes).
         Not a full refresh_view, which laid the start-up screen out twice; nothing while a
         training worker changes the state."""
         if not self.training:
-            self.query_one("#status", Static).update(self.status_line(), layout=False)
+            self.show_status()
 
     @property
     def training(self) -> bool:
@@ -166,16 +220,20 @@ class BackpropApp(App[None]):
         if self.training:
             return
         s, view = self.stepper, self.view
+        self.fit_layout()
         # A Static of fixed height, updated without a relayout: Textual's Header cost ~20 ms a key.
-        self.query_one("#status", Static).update(self.status_line(), layout=False)
+        self.show_status()
         self.query_one(NetworkDiagram).show(view)
         self.query_one(StepPanel).show(view)
         for panel in self.query(LayerPanel):
             panel.show(view)
         self.query_one(UpdatesPanel).show(view)
         self.query_one(StepList).show(view)
-        self.query_one(LossHistory).show(s.losses, view.fmt)
+        self.query_one(LossHistory).show(s.losses, view.fmt, view.loss_trend())
         self.remember()
+
+    def show_status(self, line: str | None = None) -> None:
+        self.query_one("#status", Static).update(literal(line or self.status_line()), layout=False)
 
     def remember(self) -> None:
         """Keep the learner's place on disk (see tui/session.py); a failure is said once."""
@@ -185,38 +243,60 @@ class BackpropApp(App[None]):
             self.session.save(self.stepper, self.view.focus, self.view.digits,
                               {"explain": self.view.explain, "v_names": self.view.v_names,
                                "mistake": self.stepper.mistake})
-        except OSError as err:
+        except (OSError, ValueError) as err:  # a read-only folder, a full disk; data too large to keep
+            self.session.close()
             self.session = None
-            self.notify(f"Cannot keep the session in {folder()}: {err.strerror or err}. The app works on; "
-                        f"--resume will not find this place.", severity="warning", timeout=8)
+            self.notify(f"Cannot keep the session in {folder()}: {getattr(err, 'strerror', None) or err}. The app "
+                        f"works on; --resume will not find this place.", severity="warning", timeout=8, markup=False)
 
-    def status_line(self) -> str:
+    def status_line(self, training: tuple[int, float] | None = None) -> str:
         """The header line, shortened until it fits the width: network, iteration, phase, step,
-        loss, batch or sample."""
+        loss, batch or sample (counted from 0, like the rows of X). training: (the iteration
+        being run, the latest loss) while `t` runs."""
         s, fmt = self.stepper, self.view.fmt
-        revealed = s.cursor > 0 and s.phase != "forward"
-        loss = "loss —" if s.loss is None else f"{'' if revealed else 'last '}loss {fmt(s.loss)}"
         m = self.network.samples
-        walking = (f"sample {s.sample} of {m}" if s.sample is not None else
+        walking = (f"sample {s.sample} of 0–{m - 1}" if s.sample is not None else
                    "1 sample" if m == 1 else f"batch of {m}")
+        walking += "".join([" · ⚠ common mistake" if s.mistake else "",
+                            f" · quiz: {self.quiz}" if self.quiz is not None else ""])
+        if training is not None:
+            iteration, latest = training
+            long = f"iteration {iteration:,} · training · loss {fmt(latest)} · {walking}"
+            short = f"iter. {iteration:,} · training · loss {fmt(latest)} · {walking}"
+        else:
+            revealed = s.cursor > 0 and s.phase != "forward"
+            loss = "loss —" if s.loss is None else f"{'' if revealed else 'last '}loss {fmt(s.loss)}"
+            long = f"iteration {s.iteration + 1:,} · {s.phase} · step {s.cursor}/{s.total} · {loss} · {walking}"
+            short = f"iter. {s.iteration + 1:,} · {s.phase} {s.cursor}/{s.total} · {loss} · {walking}"
         name = self.network.name
-        modes = "".join([" · ⚠ common mistake" if s.mistake else "",
-                         f" · quiz {self.quiz.right}/{self.quiz.asked}" if self.quiz is not None else ""])
-        walking += modes
-        short = f"iter. {s.iteration + 1} · {s.phase} {s.cursor}/{s.total} · {loss} · {walking}"
         room = self.size.width - 2
-        for line in (f"{name} · iteration {s.iteration + 1} · {s.phase} · step {s.cursor}/{s.total} · {loss} · "
-                     f"{walking}", f"{name} · {short}"):
+        for line in (f"{name} · {long}", f"{name} · {short}"):
             if len(line) <= room:
                 return line
-        keep = max(room - len(short) - 3, 4)  # the name gives way first
-        return f"{name if len(name) <= keep else name[: keep - 1] + '…'} · {short}"
+        keep = room - len(short) - 3  # the name gives way first, then the last parts, whole
+        if keep >= 4:
+            return f"{name[: keep - 1]}… · {short}"
+        parts = short.split(" · ")
+        while len(parts) > 1 and len(" · ".join(parts)) > room:
+            parts.pop()
+        return " · ".join(parts)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for keys, action, _, title, help_text in ACTIONS:
             key = keys.split(",")[0].replace("_square_bracket", " bracket").replace("question_mark", "?")
             yield SystemCommand(f"{title} ({key})", help_text, getattr(self, f"action_{action}"))
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every notification, the app's and its screens', as plain text: messages quote file names,
+        paths and typed text, which must never be read as markup (widgets pass markup=True)."""
+        super().notify(printable(message), title=printable(title), severity=severity,
+                       timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (Textual's hint, written here without markup)."""
+        self.notify("Press q to quit the app.", title="Do you want to quit?")
 
     # -- stepping --------------------------------------------------------------------------------
 
@@ -247,15 +327,24 @@ class BackpropApp(App[None]):
             return
         self._move(s.next)
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:
         if self.busy:
             return
         if self.stepper.back():
             self.refresh_view()
+        elif self.stepper.iteration == 0 and self.opened_before:  # undo opening this network
+            network, stepper, view = self.opened_before.pop()
+            await self.show_network(network, stepper, view)
+            self.notify(f"Back to {network.name}, {self.where}.", timeout=4)
         elif self.stepper.iteration == 0:
             self.notify("This is the start: nothing to undo.", timeout=2)
         else:
             self.notify(f"Undo history starts at iteration {self.stepper.oldest_iteration + 1}.", timeout=3)
+
+    @property
+    def where(self) -> str:
+        """The place in the walk, in words: "iteration 2, step 5/19"."""
+        return f"iteration {self.stepper.iteration + 1}, step {self.stepper.cursor}/{self.stepper.total}"
 
     def action_finish_phase(self) -> None:
         self._move(self.stepper.finish_phase)
@@ -264,7 +353,14 @@ class BackpropApp(App[None]):
         self._move(self.stepper.finish_iteration)
 
     def action_reset(self) -> None:
-        self._move(self.stepper.reset)
+        if self.busy:
+            return
+        where = self.where
+        if self.stepper.reset():
+            self.notify(f"Reset to iteration 1: p undoes it (back to {where}).", timeout=5)
+        else:
+            self.notify("Already at the start of iteration 1.", timeout=2)
+        self.refresh_view()
 
     def action_toggle_mode(self) -> None:
         s = self.stepper
@@ -297,7 +393,7 @@ class BackpropApp(App[None]):
 
     def action_toggle_names(self) -> None:
         self.view.v_names = not self.view.v_names
-        self.notify("Seed 2's names: v for δ, d for z, t for f', g for ∂L/∂w (v = Σ(v·w)·t(d), g = v·x)."
+        self.notify("The dynamic-programming view's names: v for δ, d for z, t for f', g for ∂L/∂w (v = Σ(v·w)·t(d), g = v·x)."
                     if self.view.v_names else "Names δ, z, f', ∂L/∂w.", timeout=3)
         self.refresh_view()
 
@@ -387,8 +483,11 @@ class BackpropApp(App[None]):
         from tui.screens.gradcheck import GradCheckScreen
 
         s = self.stepper
-        where = f"iteration {s.iteration + 1}, step {s.cursor}/{s.total}"
-        self.push_screen(GradCheckScreen(self.network, s.params, where))
+        # The gradients of the iteration on screen: from the parameters of its forward pass, on
+        # the rows it walks (during the update phase s.params are half updated: never checked).
+        rows = "the whole batch" if s.sample is None else f"sample {s.sample}"
+        where = f"the parameters of iteration {s.iteration + 1}'s forward pass, on {rows}"
+        self.push_screen(GradCheckScreen(self.network, s.start_params, where, s.batch(s.sample)))
 
     def action_loss_plot(self) -> None:
         from tui.screens.plot import PlotScreen
@@ -405,15 +504,14 @@ class BackpropApp(App[None]):
         if path is None:
             return
         from engine.export import run_trace, to_markdown
-        from engine.files import write_atomic
 
         s = self.stepper
         trace = run_trace(self.network, 1, s.sample, params=s.start_params, first=s.iteration + 1)
         try:
             write_atomic(path, to_markdown(trace))
         except OSError as err:
-            self.notify(f"Cannot write {path}: {err.strerror or err}. Nothing was written.", title="Not exported",
-                        severity="error", timeout=8)
+            self.notify(f"Cannot write {shown(path)}: {err.strerror or err}. Nothing was written.",
+                        title="Not exported", severity="error", timeout=8)
             return
         self.notify(f"Wrote iteration {s.iteration + 1} as a worked solution to {path}.", timeout=4)
 
@@ -429,12 +527,22 @@ class BackpropApp(App[None]):
         except NetworkError as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=8)
             return
+        left, where = (self.network, self.stepper, self.view), self.where
+        stepper = Stepper(network)
+        await self.show_network(network, stepper, View(stepper, digits=self.view.digits))
+        # What was open stays, with its undo, until p at the start of this one returns to it;
+        # those opened before it while their checkpoints take at most HISTORY_BYTES together.
+        self.opened_before.append(left)
+        while len(self.opened_before) > 1 and sum(s.held_bytes for _, s, _ in self.opened_before) > HISTORY_BYTES:
+            del self.opened_before[0]
+        self.notify(f"Opened {network.name}. p at its start returns to {left[0].name}, {where}.", timeout=6)
+
+    async def show_network(self, network: Network, stepper: Stepper, view: View) -> None:
+        """Show another network: its layer panels, and every panel from its Stepper."""
         layers = self.query_one("#layers")
         await layers.remove_children()  # first: no panel may show a layer the new network lacks
-        self.network = network
+        self.network, self.stepper, self.view = network, stepper, view
         self.title = network.name
-        self.stepper = Stepper(network)
-        self.view = View(self.stepper, digits=self.view.digits)
         await layers.mount(*self._layer_panels())
         self.call_after_refresh(self.refresh_view)
 
@@ -442,6 +550,26 @@ class BackpropApp(App[None]):
     def slug(self) -> str:
         """The network's name as a file name: "XOR 2-2-1" → "xor-2-2-1"."""
         return re.sub(r"[^a-z0-9]+", "-", self.network.name.lower()).strip("-") or "network"
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Textual's "Screenshot" command: an SVG of the screen. Textual wrote it to ~/Downloads
+        and failed when there was none; this writes to the Downloads folder when it exists, else
+        to the current folder, and says where (or why not). Returns the file's path."""
+        from platformdirs import user_downloads_path  # Textual's own choice of Downloads
+
+        folder = Path(path) if path else user_downloads_path()
+        folder = folder if folder.is_dir() else Path.cwd()
+        stamp = datetime.now().strftime(time_format or "%Y-%m-%d-%H%M%S")
+        target = folder / (filename or f"{self.slug}-{stamp}.svg")
+        try:
+            write_atomic(target, self.export_screenshot())
+        except OSError as err:
+            self.notify(f"Cannot save the screenshot in {folder}: {err.strerror or err}.", title="Screenshot",
+                        severity="error", timeout=8, markup=False)
+            return None
+        self.notify(f"Saved the screenshot to {target}.", title="Screenshot", timeout=6, markup=False)
+        return str(target)
 
     def action_save(self) -> None:
         if not self.busy:
@@ -454,7 +582,7 @@ class BackpropApp(App[None]):
             save(self.network.with_params(self.stepper.params), path)
         except (OSError, ValueError) as err:
             reason = getattr(err, "strerror", None) or str(err)
-            self.notify(f"Cannot save {path}: {reason}. Nothing was written.", title="Not saved",
+            self.notify(f"Cannot save {shown(path)}: {reason}. Nothing was written.", title="Not saved",
                         severity="error", timeout=8)
             return
         self.notify(f"Saved {path}: the network at iteration {self.stepper.iteration + 1}, step "
@@ -474,6 +602,9 @@ class BackpropApp(App[None]):
             await row.mount(Label(id="training-label"), ProgressBar(id="training-bar", show_eta=False))
         row.display = True
         self.query_one("#training-bar", ProgressBar).update(total=count, progress=0)
+        s = self.stepper
+        self.trained_from = s.iteration + (s.cursor == s.total)  # run() starts on the next one then
+        self.trainer_done.clear()
         self.trainer = self.train_worker(count)
 
     @work(thread=True, exclusive=True, group="train")
@@ -491,14 +622,19 @@ class BackpropApp(App[None]):
                 self.call_from_thread(self.show_training, done, count, loss)
             return True
 
-        done = self.stepper.run(count, progress)
-        self.call_from_thread(self.training_finished, done, count)
+        try:
+            done = self.stepper.run(count, progress)
+            self.call_from_thread(self.training_finished, done, count)
+        finally:
+            self.trainer_done.set()
 
     def show_training(self, done: int, count: int, loss: float) -> None:
         self.query_one("#training-bar", ProgressBar).update(progress=done)
         self.query_one("#training-label", Label).update(
             f"training {done:,}/{count:,} · loss {self.view.fmt(loss)} · Esc stops ")
-        self.query_one(LossHistory).show(list(self.stepper.losses), self.view.fmt)
+        self.show_status(self.status_line(training=(self.trained_from + done + 1, loss)))
+        losses = list(self.stepper.losses)
+        self.query_one(LossHistory).show(losses, self.view.fmt, (len(losses), losses[0], losses[-1]))
         self.update_plot()
 
     def update_plot(self) -> None:
@@ -520,6 +656,15 @@ class BackpropApp(App[None]):
             return
         note = f"Trained {done:,} iterations" + ("" if done == count else f" (stopped; {count:,} asked)")
         self.notify(note + f"; now at iteration {self.stepper.iteration + 1}.", timeout=4)
+
+    async def action_quit(self, code: int | None = None) -> None:
+        """q, a kill or a closed terminal: a training run stops first and the session keeps
+        the iterations it finished (a cancelled worker's thread runs on until it looks)."""
+        if self.training:
+            self.trainer.cancel()
+            await asyncio.to_thread(self.trainer_done.wait, 30)
+            self.remember()
+        self.exit(None, code)
 
     def action_stop_training(self) -> None:
         if self.training:

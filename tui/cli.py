@@ -19,7 +19,7 @@ commands:
   presets                      list the presets with their descriptions
   trace NETWORK                every step of an iteration: formula, numbers, value
   train NETWORK                train on the fast path and print the final loss
-  check NETWORK                compare every gradient with finite differences
+  check NETWORK                compare every gradient with finite differences (--entries N: a sample)
 
 examples:
   backprop-tui                             open the app on the xor preset
@@ -60,6 +60,13 @@ _positive = _whole(1, "a whole number >= 1")
 _index = _whole(0, "a sample number counted from 0")
 
 
+def _file_name(text: str) -> str:
+    """An argparse type: where a file goes; an empty one would write nothing (or the folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"found {text!r}, expected a file name")
+    return text
+
+
 def _app_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
@@ -69,7 +76,8 @@ def _app_parser() -> argparse.ArgumentParser:
     parser.add_argument("network", nargs="?", default="xor", metavar="NETWORK",
                         help="preset name or network file to open (default: xor)")
     parser.add_argument("--resume", action="store_true",
-                        help="reopen the last session exactly where it was (network, parameters, step, mode)")
+                        help="reopen the last session exactly where it was (network, parameters, step, mode); "
+                             "one that cannot be resumed is said in one line, and NETWORK opens fresh")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -86,33 +94,83 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
                             help="how many iterations (default 1)")
         parser.add_argument("--format", "-f", choices=("text", "markdown", "json"), default="text",
                             help="text (default), markdown (a worked solution) or json")
-        parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of the screen")
+        parser.add_argument("--output", "-o", type=_file_name, metavar="FILE",
+                            help="write to FILE instead of the screen")
         parser.add_argument("--sample", "-s", type=_index, metavar="I",
                             help="walk sample I alone (counted from 0) instead of the whole batch")
     elif command == "train":
         parser.description = "Train on the fast path; print the final loss."
         parser.add_argument("--iterations", "-n", type=_positive, default=1000, metavar="N",
                             help="how many iterations (default 1000)")
-        parser.add_argument("--save", metavar="FILE", help="write the trained network to FILE")
+        parser.add_argument("--save", type=_file_name, metavar="FILE", help="write the trained network to FILE")
     elif command == "check":
-        parser.description = ("Compare every backprop gradient with a central finite difference; "
-                              "exit 0 when all relative errors are below 1e-6, 1 otherwise.")
+        import textwrap
+
+        from engine.gradcheck import RULE
+
+        parser.description = "\n\n".join([
+            "Compare every backprop gradient with a central finite difference; exit 0 when every entry "
+            "passes, 1 otherwise. A full check estimated over 3 minutes (two loss evaluations per entry) "
+            "is refused: check a sample with --entries.", textwrap.fill(RULE, 90)])
+        parser.add_argument("--entries", "-e", type=_positive, metavar="N",
+                            help="check N entries of each parameter, always the largest gradient's, the others "
+                                 "drawn with a fixed seed (default: every entry)")
     return parser
 
 
 def _fail(message: str, status: int = 2) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    from engine.files import printable
+
+    print(f"{PROG}: error: {printable(message)}", file=sys.stderr)  # a path may hold escape sequences
     return status
 
 
+def _unicode_out() -> bool:
+    """Whether standard output can encode the formulas' Unicode (not under LC_ALL=C, say)."""
+    try:
+        "∂δ₁ŷ−·⊙".encode(getattr(sys.stdout, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _write_output(path: str | None, text: str) -> int:
-    from engine.files import write_atomic
+    from engine.files import shown, write_atomic
 
     if path is None:
+        if not _unicode_out():
+            from engine.notation import to_ascii
+
+            text = to_ascii(text)
         sys.stdout.write(text)
         return 0
     try:
         write_atomic(path, text)
+    except OSError as err:
+        return _fail(f"cannot write {shown(path)}: {err.strerror or err}")
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _write_streamed(path: str | None, write) -> int:
+    """_write_output for text that write(out) produces piece by piece, streamed into the
+    temporary file that replaces `path` once it is complete."""
+    import io
+
+    from engine.files import write_atomic_stream
+
+    if path is None:
+        write(sys.stdout)
+        return 0
+
+    def fill(handle) -> None:
+        out = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        write(out)
+        out.flush()
+        out.detach()  # the handle stays open for write_atomic_stream to sync and close
+
+    try:
+        write_atomic_stream(path, fill)
     except OSError as err:
         return _fail(f"cannot write {path}: {err.strerror or err}")
     print(f"wrote {path}", file=sys.stderr)
@@ -150,13 +208,17 @@ def cmd_presets(args) -> int:
 
 
 def cmd_trace(args, network) -> int:
-    from engine.export import FORMATS, run_trace
+    from engine.export import FORMATS, run_trace, write_json
 
     if args.sample is not None and args.sample >= network.samples:
         return _fail(f"--sample {args.sample}: the network has {network.samples} samples, "
                      f"numbered 0 to {network.samples - 1}")
     trace = run_trace(network, args.iterations, args.sample)
-    status = _write_output(args.output, FORMATS[args.format](trace))
+    if args.format == "json":  # millions of numbers: written as they are turned into text
+        ascii_only = args.output is None and not _unicode_out()  # \u escapes: the same JSON in ASCII
+        status = _write_streamed(args.output, lambda out: write_json(trace, out, ascii_only))
+    else:
+        status = _write_output(args.output, FORMATS[args.format](trace))
     if status == 0 and trace.nonfinite is not None:
         return _diverged(trace.nonfinite, "the trace stops after that iteration")
     return status
@@ -172,6 +234,13 @@ def cmd_train(args, network) -> int:
     from engine.notation import significant
     from engine.training import evaluate, train
 
+    if args.save:  # a target that cannot be written is said before the training, not after
+        from engine.files import check_target, shown
+
+        try:
+            check_target(args.save)
+        except OSError as err:
+            return _fail(f"cannot save {shown(args.save)}: {err.strerror or err}")
     callback = None
     if sys.stderr.isatty():
         bar = _Progress(args.iterations, "training")
@@ -187,52 +256,50 @@ def cmd_train(args, network) -> int:
     fmt = significant()  # the export format: 6 significant digits
     print(f"loss after {result.iterations} iterations: {fmt(final)} (before: {fmt(result.losses[0])})")
     if args.save:
+        from engine.files import shown
+
         try:
             save(network.with_params(result.params), args.save)
         except (OSError, ValueError) as err:
-            return _fail(f"cannot save {args.save}: {getattr(err, 'strerror', None) or err}")
+            return _fail(f"cannot save {shown(args.save)}: {getattr(err, 'strerror', None) or err}")
         print(f"saved {args.save}", file=sys.stderr)
     return 0
 
 
 def cmd_check(args, network) -> int:
+    from engine import gradcheck
     from engine.export import EXPORT_FORMAT
-    from engine.gradcheck import TOLERANCE, check
 
-    total = sum(p.size for p in network.params.values())
+    total = gradcheck.entry_count(network, args.entries)
+    each = gradcheck.loss_seconds(network)
+    estimate = 2 * total * each
+    if args.entries is None and estimate > gradcheck.FULL_CHECK_SECONDS:
+        return _fail(f"a full check of {total:,} entries would take about {gradcheck.duration(estimate)} (2 loss "
+                     f"evaluations each); check a sample with --entries N (N entries of each parameter)")
+    if estimate > 10:
+        print(f"checking {total:,} entries (2 loss evaluations of {each * 1000:.3g} ms each): about "
+              f"{gradcheck.duration(estimate)}", file=sys.stderr)
     progress = _Progress(total, "checking") if sys.stderr.isatty() and total > 2000 else None
-    results = check(network, on_progress=progress)
+    results = gradcheck.check(network, on_progress=progress, entries=args.entries)
     print(f"{'parameter':<10} {'largest relative error':>22}  {'at':<10} {'backprop':>13} {'numeric':>13}")
     for r in results:
         at = "[" + ", ".join(str(i) for i in r.worst_index) + "]"
         print(f"{r.name:<10} {r.worst_error:>22.3e}  {at:<10} {EXPORT_FORMAT(r.backprop):>13} "
               f"{EXPORT_FORMAT(r.numeric):>13}  {'ok' if r.ok else 'FAIL'}")
+    sample = "" if args.entries is None else f" ({args.entries:,} entries of each, the largest gradient's among them)"
     failed = [r.name for r in results if not r.ok]
     if failed:
-        print(f"{len(failed)} of {len(results)} parameters differ by {TOLERANCE:g} or more: {', '.join(failed)}")
+        print(f"{len(failed)} of {len(results)} parameters have an error of {gradcheck.TOLERANCE:g} or more "
+              f"(see --help): {', '.join(failed)}{sample}")
         return 1
-    print(f"all {len(results)} parameters agree within {TOLERANCE:g}")
+    print(f"all {len(results)} parameters agree within {gradcheck.TOLERANCE:g}{sample}")
     return 0
 
 
-def _open_app(args, network) -> int:
+def _open_app(network=None, place=None, notice: str | None = None) -> int:
     from tui.app import BackpropApp
 
-    app = BackpropApp(network=network, remember=True)
-    app.run()
-    return app.return_code or 0
-
-
-def _resume() -> int:
-    from tui.session import SessionError, load_place
-
-    try:
-        place = load_place()
-    except SessionError as err:
-        return _fail(f"cannot resume: {err}")
-    from tui.app import BackpropApp
-
-    app = BackpropApp(place=place, remember=True)
+    app = BackpropApp(network=network, place=place, remember=True, notice=notice)
     app.run()
     return app.return_code or 0
 
@@ -242,26 +309,35 @@ def main(argv: list[str] | None = None) -> int:
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = _command_parser(command) if command else _app_parser()
     args = parser.parse_args(argv[1:] if command else argv)
-    if command == "presets":
-        return cmd_presets(args)
-    if command is None and args.resume:
-        return _resume()
+    try:  # Ctrl+C anywhere from here on, reading a file included: one line, status 130
+        if command == "presets":
+            return cmd_presets(args)
+        notice = None
+        if command is None and args.resume:
+            from tui.session import SessionError, load_place
 
-    from engine.network import NetworkError
-    from engine.presets import resolve
+            try:
+                place = load_place()
+            except SessionError as err:  # said in one line; the network opens fresh
+                notice = f"cannot resume: {err}; opening {args.network} fresh"
+                print(f"{PROG}: {notice}", file=sys.stderr)
+            else:
+                return _open_app(place=place)
 
-    try:
-        network = resolve(args.network)
-    except NetworkError as err:
-        return _fail(str(err))
-    try:
+        from engine.network import NetworkError
+        from engine.presets import resolve
+
+        try:
+            network = resolve(args.network)
+        except NetworkError as err:
+            return _fail(str(err))
         if command == "trace":
             return cmd_trace(args, network)
         if command == "train":
             return cmd_train(args, network)
         if command == "check":
             return cmd_check(args, network)
-        return _open_app(args, network)
+        return _open_app(network, notice=notice)
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
         return 130

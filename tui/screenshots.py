@@ -8,6 +8,7 @@ reproducible."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from tui.app import BackpropApp
@@ -56,6 +57,7 @@ async def take(name: str, preset: str, keys: list[str], size: tuple[int, int]) -
 
 
 def main() -> None:
+    os.environ["COLORTERM"] = "truecolor"  # the colours of a truecolor terminal, whatever TERM says
     FOLDER.mkdir(exist_ok=True)
     for view in VIEWS:
         print(asyncio.run(take(*view)))

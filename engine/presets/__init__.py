@@ -21,7 +21,11 @@ def path(name: str) -> Path:
 
 
 def looks_like_path(name: str) -> bool:
-    return os.sep in name or "/" in name or name.endswith(".toml") or Path(name).exists()
+    try:
+        exists = Path(name).exists()
+    except OSError:  # a name longer than the system allows: no preset either; load() says what is wrong
+        exists = True
+    return os.sep in name or "/" in name or name.endswith(".toml") or exists
 
 
 def resolve(name_or_path: str) -> Network:

@@ -1,6 +1,6 @@
 """One weight's whole chain: every path from the weight to the loss as scalar factors with
 their values, the path lit in a diagram, the sum over paths and samples, and the same
-gradient the δ way (seed 2's v). The numbers come from engine.chain."""
+gradient the δ way (the dynamic-programming view's v). The numbers come from engine.chain."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from engine.chain import Path, WeightChain, parse_name, weight_chain
-from engine.notation import sub
+from engine.notation import indices, plus, sub
 from tui.screens.dialog import Dialog
 from tui.screens.prompts import DIALOG_CSS
+from tui.text import literal
 from tui.widgets.diagram import NetworkDiagram
 from tui.widgets.present import View
 
@@ -49,7 +50,7 @@ class ChainPrompt(Dialog[str | None]):
         try:
             parse_name(event.value, self.view.stepper.network)
         except ValueError as err:
-            self.query_one("#chain-error", Label).update(str(err))
+            self.query_one("#chain-error", Label).update(literal(str(err)))  # it quotes typed text
             return
         self.close(event.value)
 
@@ -59,13 +60,13 @@ class ChainScreen(Dialog[None]):
     ChainScreen { align: center middle; }
     ChainScreen > Vertical { width: 96%; height: 94%; border: round $accent; background: $surface; }
     ChainScreen #chain-help { color: $text-muted; padding: 0 1; }
-    ChainScreen #chain-diagram { width: 2fr; border: round $primary-darken-1; }
+    ChainScreen #chain-diagram { width: 2fr; border: round $primary-darken-1; border-title-color: $text-primary; }
     ChainScreen #chain-scroll { width: 3fr; padding: 0 1; }
     ChainScreen > Vertical > Horizontal { height: 1fr; }
-    ChainScreen > .chain--label { color: $text-muted; }
-    ChainScreen > .chain--lit { color: $accent; text-style: bold; }
-    ChainScreen > .chain--ok { color: $success; text-style: bold; }
-    ChainScreen > .chain--bad { color: $error; text-style: bold; }
+    ChainScreen > .chain--label { color: $muted; }
+    ChainScreen > .chain--lit { color: $step-writes; text-style: bold; }
+    ChainScreen > .chain--ok { color: $good; text-style: bold; }
+    ChainScreen > .chain--bad { color: $bad; text-style: bold; }
     """
     COMPONENT_CLASSES = {"chain--label", "chain--lit", "chain--ok", "chain--bad"}
     BINDINGS = [
@@ -126,10 +127,14 @@ class ChainScreen(Dialog[None]):
         out = Text()
         out.append(f"iteration {s.iteration + 1}, from the parameters it started with; the chain rule as "
                    "scalar factors:\n", label)
+        out.append(f"(every number is rounded to {view.digits} decimals, d for more; products and sums are of "
+                   "the unrounded values, so the last digit shown may not add up)\n", muted)
         out.append(words(chain.symbolic()) + "\n\n", style("chain--lit"))
         m = chain.samples
-        who = (f"sample {s.sample}" if s.sample is not None else
-               f"sample {self.sample} of the batch ({m} samples; [ ] for the others)")
+        batch = s.network.samples
+        who = ("the one sample" if batch == 1 else
+               f"sample {s.sample} (samples 0–{batch - 1})" if s.sample is not None else
+               f"sample {self.sample} of the batch (samples 0–{batch - 1}; [ ] for the others)")
         count = chain.path_count
         out.append(f"{who}: {count:,} path{'s' if count != 1 else ''} from {chain.label} to the loss\n", label)
         for n, path in enumerate(paths, start=1):
@@ -147,7 +152,7 @@ class ChainScreen(Dialog[None]):
             out.append(f" Σ over the paths of this sample = {fmt(chain.path_total)}\n")
         d = chain.deltas[self.sample]
         x = chain.inputs[self.sample]
-        out.append("\nthe δ way (seed 2: v = Σ(v·w)·f'(d), g = v·x) sums the paths once per unit:\n", label)
+        out.append("\nthe δ way (the dynamic-programming view: v = Σ(v·w)·t(d), g = v·x) sums the paths once per unit:\n", label)
         for line in d:
             delta = f"δ{sub(line.layer)}[{line.unit}]"
             if np.isnan(line.slope):
@@ -163,8 +168,8 @@ class ChainScreen(Dialog[None]):
                          f"{fmt(d[-1].value)} · {fmt(x)} = {fmt(parts[self.sample])}\n"))
         if m > 1:
             out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside ∂L/∂ŷ):\n", label)
-            out.append("  " + " + ".join(fmt(p) for p in parts[:8]) + (" + …" if m > 8 else "") +
-                       f" = {fmt(sum(parts))}\n")
+            shown = [fmt(parts[i]) if i is not None else "…" for i in indices(m, 8)]
+            out.append(f"  {plus(shown)} = {fmt(sum(parts))}\n")
         out.append(words(f"\nbackprop's ∂L/∂{chain.label} = {fmt(chain.backprop)} "))
         out.append("✓ the same" if chain.agrees else "✗ differs", style("chain--ok" if chain.agrees else "chain--bad"))
         return out

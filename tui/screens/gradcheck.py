@@ -1,5 +1,7 @@
 """The gradient check in the app: every parameter's largest relative error against central
-finite differences, at the current parameters (engine.gradcheck, as `backprop-tui check`)."""
+finite differences, at the current parameters (engine.gradcheck, as `backprop-tui check`).
+A full check estimated over gradcheck.FULL_CHECK_SECONDS checks a sample of entries instead,
+and says so."""
 
 from __future__ import annotations
 
@@ -10,9 +12,13 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Label, ProgressBar
 from textual.worker import get_current_worker
 
+from engine import gradcheck
 from engine.gradcheck import TOLERANCE, ParamCheck, check
 from engine.network import Network
 from tui.screens.dialog import Dialog
+
+
+SAMPLE_ENTRIES = 20  # entries of each parameter checked when a full check would take too long
 
 
 class _Stopped(Exception):
@@ -30,16 +36,19 @@ class GradCheckScreen(Dialog[None]):
     """
     BINDINGS = [Binding("escape,q,g", "close", "Close")]
 
-    def __init__(self, network: Network, params: dict, where: str):
+    def __init__(self, network: Network, params: dict, where: str, rows: tuple):
+        """rows: the (X, Y) whose loss is checked."""
         super().__init__()
-        self.network, self.params, self.where = network, params, where
+        self.network, self.params, self.where, self.rows = network, params, where, rows
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "gradient check"
             yield Label(f"Each backprop gradient against the central difference (L(p + h) − L(p − h)) / 2h, "
-                        f"h = 1e-5·max(1, |p|), one entry at a time, at {self.where}, on the whole batch. "
-                        f"Passes below {TOLERANCE:g}.")
+                        f"h = 1e-5·max(1, |p|), one entry at a time, at {self.where}. An entry passes below "
+                        f"{TOLERANCE:g} relative, or below what rounding alone can do to the difference "
+                        "(backprop-tui check --help says how much).")
+            yield Label("", id="check-sample")
             yield ProgressBar(id="check-progress", show_eta=False)
             yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
             yield Label("", id="check-verdict")
@@ -50,7 +59,7 @@ class GradCheckScreen(Dialog[None]):
         for label, width in (("parameter", 9), ("shape", 9), ("largest relative error", 22), ("at", 10),
                              ("backprop", 16), ("finite difference", 17), ("", 1)):
             table.add_column(label, width=width)
-        self.query_one(ProgressBar).update(total=sum(v.size for v in self.params.values()), progress=0)
+        self.query_one("#check-sample").display = False
         self.run_check()
 
     # A worker of this screen: closing the screen cancels it, and progress() then stops the check.
@@ -64,11 +73,27 @@ class GradCheckScreen(Dialog[None]):
             if done % 200 == 0 or done == total:
                 self.app.call_from_thread(self.query_one(ProgressBar).update, progress=done)
 
+        full = gradcheck.entry_count(self.network)
+        estimate = 2 * full * gradcheck.loss_seconds(self.network, self.params)
+        entries = SAMPLE_ENTRIES if estimate > gradcheck.FULL_CHECK_SECONDS else None
+        self.app.call_from_thread(self.show_plan, full, estimate, entries)
         try:
-            results = check(self.network, self.params, on_progress=progress)
+            results = check(self.network, self.params, on_progress=progress, rows=self.rows, entries=entries)
         except _Stopped:
             return
         self.app.call_from_thread(self.show_results, results)
+
+    def show_plan(self, full: int, estimate: float, entries: int | None) -> None:
+        """The progress bar's length; for a sample, why and which entries."""
+        if not self.is_attached:
+            return
+        self.query_one(ProgressBar).update(total=gradcheck.entry_count(self.network, entries), progress=0)
+        if entries is not None:
+            note = self.query_one("#check-sample", Label)
+            note.update(f"A full check of {full:,} entries would take about {gradcheck.duration(estimate)}: "
+                        f"checking {entries} entries of each parameter, the largest gradient's among them, "
+                        f"the others drawn with a fixed seed (`backprop-tui check --entries N` for more).")
+            note.display = True
 
     def show_results(self, results: list[ParamCheck]) -> None:
         if not self.is_attached:  # closed while the last entries were checked

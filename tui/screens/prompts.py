@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from tui.screens.dialog import Dialog
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from engine import presets
+from tui.screens.dialog import Dialog
+from tui.text import literal
 
 MAX_TRAIN = 1_000_000
 
@@ -21,7 +22,7 @@ DIALOG_CSS = """
 {name} > Vertical {{ width: 64; height: auto; max-height: 90%; border: round $accent; background: $surface;
                     padding: 0 1; }}
 {name} Label {{ color: $text-muted; margin-top: 1; width: 1fr; }}
-{name} .error {{ color: $error; }}
+{name} .error {{ color: $bad; }}
 """
 
 
@@ -57,7 +58,7 @@ class OpenPrompt(Dialog[str | None]):
         with Vertical() as box:
             box.border_title = "open"
             yield Label("A preset (Enter opens it):")
-            yield OptionList(*[Option(f"{name:<15} {presets.resolve(name).description}", id=name)
+            yield OptionList(*[Option(literal(f"{name:<15} {presets.resolve(name).description}"), id=name)
                                for name in presets.names()], id="presets")
             yield Label("Or the path of a network file (.toml):")
             yield Input(placeholder="path/to/network.toml", id="path")
@@ -95,12 +96,14 @@ class SavePrompt(Dialog[str | None]):
     def submitted(self, event: Input.Submitted) -> None:
         path = event.value.strip()
         note = self.query_one("#save-note", Label)
+        # os.path's checks say False where Path's raise (a name longer than the system allows):
+        # the writer then reports it in one line
         if not path:
             note.update("a file name is needed")
-        elif Path(path).is_dir():
-            note.update(f"{path} is a folder; add a file name")
-        elif Path(path).exists() and path != self.confirmed:
+        elif os.path.isdir(path):
+            note.update(literal(f"{path} is a folder; add a file name"))
+        elif os.path.exists(path) and path != self.confirmed:
             self.confirmed = path
-            note.update(f"{path} exists: Enter again to overwrite it, Esc to cancel")
+            note.update(literal(f"{path} exists: Enter again to overwrite it, Esc to cancel"))
         else:
             self.close(path)

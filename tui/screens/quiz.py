@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
+from engine.files import printable
 from engine.quiz import Score, close_enough, origins, parse_answer
 from engine.scalar import cell, cell_indices
 from tui.screens.dialog import Dialog
@@ -27,10 +28,10 @@ class QuizScreen(Dialog[str | None]):
                             background: $surface; padding: 0 1; }
     QuizScreen #quiz-question { text-style: bold; margin-top: 1; }
     QuizScreen #quiz-help { color: $text-muted; }
-    QuizScreen > .quiz--ok { color: $success; text-style: bold; }
-    QuizScreen > .quiz--bad { color: $error; text-style: bold; }
-    QuizScreen > .quiz--formula { color: $accent; text-style: bold; }
-    QuizScreen > .quiz--label { color: $text-muted; }
+    QuizScreen > .quiz--ok { color: $good; text-style: bold; }
+    QuizScreen > .quiz--bad { color: $bad; text-style: bold; }
+    QuizScreen > .quiz--formula { color: $step-writes; text-style: bold; }
+    QuizScreen > .quiz--label { color: $muted; }
     """
     COMPONENT_CLASSES = {"quiz--ok", "quiz--bad", "quiz--formula", "quiz--label"}
     BINDINGS = [
@@ -97,7 +98,7 @@ class QuizScreen(Dialog[str | None]):
         try:
             answer = parse_answer(event.value)
         except ValueError as err:
-            self.feedback = Text(str(err), self.get_component_rich_style("quiz--bad", partial=True))
+            self.feedback = Text(printable(str(err)), self.get_component_rich_style("quiz--bad", partial=True))
             self.query_one("#quiz-feedback", Static).update(self.feedback)
             return
         c = self.current()
@@ -106,7 +107,7 @@ class QuizScreen(Dialog[str | None]):
             self.feedback = self.explained("✓ right: ", "quiz--ok")
         else:
             self.score.wrong += 1
-            self.feedback = self.explained(f"✗ not {event.value.strip()}: ", "quiz--bad")
+            self.feedback = self.explained(f"✗ not {printable(event.value.strip())}: ", "quiz--bad")
         self.advance()
 
     def action_reveal(self) -> None:
@@ -115,6 +116,7 @@ class QuizScreen(Dialog[str | None]):
         self.advance()
 
     def advance(self) -> None:
+        self.app.show_status()  # the header's score follows each answer
         self.position += 1
         if self.position < len(self.cells):
             self.ask()

@@ -14,7 +14,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Label
 
-from tui.widgets.matrices import QUANTITIES
+from tui.widgets.matrices import oriented, per_sample, quantities
 from tui.widgets.present import View
 
 
@@ -95,7 +95,8 @@ class ZoomScreen(Dialog[None]):
     def action_move(self, change: int) -> None:
         self.position = (self.position + change) % len(self.names)
         name = self.names[self.position]
-        matrix = as_grid(self.view, self.view.stepper.value(name))
+        matrix, _ = oriented(self.view.stepper.value(name), self.view.stepper.steps[0].column, per_sample(name),
+                             self.view.row)
         box = self.query_one(Vertical)
         box.border_title = f"{self.view.symbol(name)} {matrix.shape[0]}×{matrix.shape[1]}"
         self.query_one("#zoom-help", Label).update(
@@ -103,25 +104,11 @@ class ZoomScreen(Dialog[None]):
         self.query_one(MatrixGrid).show(matrix, self.view.fmt)
 
 
-def as_grid(view: View, value: np.ndarray) -> np.ndarray:
-    """A value as the 2-D grid the layer panels show: a column for one sample, the focused
-    sample's Jacobian for softmax, a row for a bias in a batch."""
-    a = np.asarray(value)
-    column = view.stepper.steps[0].column
-    if a.ndim == 3:
-        a = a[view.row]
-    if a.ndim == 1:
-        return a.reshape(-1, 1) if column else a.reshape(1, -1)
-    if column and a.shape[0] == 1:
-        return a.reshape(-1, 1)
-    return a
-
-
 def zoomable(view: View) -> tuple[list[str], int]:
     """The quantities with a value now, and which one to open on: the one the current step
     writes, else the first."""
     s = view.stepper
-    names = [q.format(l=l) for l in range(1, s.network.depth + 1) for q in QUANTITIES]
+    names = [name for l in range(1, s.network.depth + 1) for name in quantities(l, s.network.depth)]
     names = [n for n in names if s.value(n) is not None]
     current = s.step.writes if s.step is not None else None
     return names, names.index(current) if current in names else 0

@@ -1,5 +1,7 @@
-"""The network diagram: nodes by layer with their current values, Braille edges coloured by
-the weight's sign and size, and what the current step reads or writes lit up."""
+"""The network diagram: nodes by layer with their current values, Braille edges by the weight's
+sign (solid and blue when positive, dashed and vermillion when negative: the sign never rests on
+colour alone) and size (faint when small, bold when large), and what the current step reads
+or writes lit up."""
 
 from __future__ import annotations
 
@@ -10,11 +12,13 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.color import Color
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
 from engine.stepper import Stepper
+from tui.colours import faint
 from tui.widgets.present import View, lit_parts
 
 # Braille dot bits by (x % 2, y % 4) inside one character cell.
@@ -22,8 +26,11 @@ _DOTS = {(0, 0): 0x01, (0, 1): 0x02, (0, 2): 0x04, (1, 0): 0x08,
          (1, 1): 0x10, (1, 2): 0x20, (0, 3): 0x40, (1, 3): 0x80}
 
 
+DASH = 4  # a dashed line: this many dots drawn, then as many left out
+
+
 @lru_cache(maxsize=4096)
-def line_cells(x0: int, y0: int, x1: int, y1: int) -> tuple[tuple[int, int, int], ...]:
+def line_cells(x0: int, y0: int, x1: int, y1: int, dashed: bool = False) -> tuple[tuple[int, int, int], ...]:
     """The cells a line between two dot positions passes through (Bresenham), each as
     (column, row, its Braille dot bits). Cached: a diagram's edges keep their places while
     their colours change with every step."""
@@ -31,10 +38,12 @@ def line_cells(x0: int, y0: int, x1: int, y1: int) -> tuple[tuple[int, int, int]
     dx, dy = abs(x1 - x0), -abs(y1 - y0)
     sx, sy = (1 if x0 < x1 else -1), (1 if y0 < y1 else -1)
     err = dx + dy
+    dot = 0
     while True:
-        if x0 >= 0 and y0 >= 0:
+        if x0 >= 0 and y0 >= 0 and not (dashed and dot // DASH % 2):
             cell = (x0 // 2, y0 // 4)
             cells[cell] = cells.get(cell, 0) | _DOTS[(x0 % 2, y0 % 4)]
+        dot += 1
         if x0 == x1 and y0 == y1:
             return tuple((cx, cy, bits) for (cx, cy), bits in cells.items())
         e2 = 2 * err
@@ -56,10 +65,10 @@ class BrailleCanvas:
         self.styles: list[list[tuple[float, Style] | None]] = [[None] * width for _ in range(height)]
         self.text: dict[tuple[int, int], tuple[str, Style]] = {}
 
-    def line(self, x0: int, y0: int, x1: int, y1: int, style: Style, priority: float) -> None:
-        """A line between two dot positions."""
+    def line(self, x0: int, y0: int, x1: int, y1: int, style: Style, priority: float, dashed: bool = False) -> None:
+        """A line between two dot positions, solid or dashed."""
         width, height, bits, styles = self.width, self.height, self.bits, self.styles
-        for cx, cy, dots in line_cells(x0, y0, x1, y1):
+        for cx, cy, dots in line_cells(x0, y0, x1, y1, dashed):
             if cx < width and cy < height:
                 bits[cy][cx] |= dots
                 current = styles[cy][cx]
@@ -109,11 +118,11 @@ class BrailleCanvas:
 
 class NetworkDiagram(Widget):
     DEFAULT_CSS = """
-    NetworkDiagram { height: 1fr; }
-    NetworkDiagram > .diagram--positive { color: $success; }
-    NetworkDiagram > .diagram--negative { color: $error; }
-    NetworkDiagram > .diagram--written { color: $accent; text-style: bold; }
-    NetworkDiagram > .diagram--read { color: $primary-lighten-2; text-style: bold; }
+    NetworkDiagram { height: 1fr; border-subtitle-color: $text-primary; }  /* its legend, readable anywhere */
+    NetworkDiagram > .diagram--positive { color: $edge-positive; }
+    NetworkDiagram > .diagram--negative { color: $edge-negative; }
+    NetworkDiagram > .diagram--written { color: $step-writes; text-style: bold reverse; }
+    NetworkDiagram > .diagram--read { color: $step-reads; text-style: bold underline; }
     NetworkDiagram > .diagram--node { color: $foreground; }
     NetworkDiagram > .diagram--title { color: $text-muted; text-style: bold; }
     """
@@ -143,6 +152,10 @@ class NetworkDiagram(Widget):
 
     def show(self, view: View) -> None:
         self.view = view
+        frozen = ", ".join(view.symbol(name) for name in view.stepper.network.frozen)
+        subtitle = LEGEND + (f" · frozen: {frozen}" if frozen else "")
+        if self.border_subtitle != subtitle:  # setting it repaints the panel: only when the network changes
+            self.border_subtitle = subtitle
         self.refresh()
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
@@ -152,12 +165,18 @@ class NetworkDiagram(Widget):
 
     def render_line(self, y: int) -> Strip:
         # Drawn with the Line API: a rich Text of one styled character per cell costs Textual
-        # several times the drawing itself to turn into lines.
-        if self._strips is None or self._drawn_size != self.size:
+        # several times the drawing itself to turn into lines. Never while a training worker
+        # changes the Stepper (a resize then read a checkpoint the worker had just dropped):
+        # the last drawing stays, cut or padded to the new size, until the training ends.
+        width = self.size.width
+        if (self._strips is None or self._drawn_size != self.size) and not getattr(self.app, "training", False):
             self._drawn_size = self.size
             base = self.rich_style
-            self._strips = [Strip(row, self.size.width).apply_style(base) for row in self._draw()]
-        return self._strips[y] if y < len(self._strips) else Strip.blank(self.size.width, self.rich_style)
+            self._strips = [Strip(row, width).apply_style(base) for row in self._draw()]
+        if self._strips is None or y >= len(self._strips):
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips[y]
+        return strip if strip.cell_length == width else strip.crop_extend(0, width, self.rich_style)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -191,10 +210,8 @@ class NetworkDiagram(Widget):
         edges_lit, units_lit = self.path or (set(), set())
         self._edges, self._units = [], []
         fmt = view.fmt
-        label_width = len(fmt(-0.5)) + 2
         columns = net.depth + 1
-        span = max(width - label_width, 1)
-        xs = [round(i * span / max(columns - 1, 1)) for i in range(columns)]
+        nodes = [view.node_values(l) for l in range(columns)]
         rows_available = height - 1
         shown: list[list[int | None]] = []
         ys: list[list[int]] = []
@@ -207,36 +224,52 @@ class NetworkDiagram(Widget):
                 idx = list(range(size))
             shown.append(idx)
             ys.append([1 + round((j + 0.5) * rows_available / len(idx) - 0.5) for j in range(len(idx))])
-        # edges, weakest first so the strong ones win the shared cells
+        # Each column's labels get the room of the widest ("●-0.5000" at least) and a cell for the
+        # edges to start in, as far as the width allows; a value with no room is ⋯, never cut.
+        labels = [["" if unit is None or values is None else fmt(values[unit]) for unit in idx]
+                  for (_, values), idx in zip(nodes, shown)]
+        widest = max([len(fmt(-0.5))] + [len(t) for column in labels for t in column])
+        label_width = max(min(widest + 2, width // columns), 2)
+        span = max(width - label_width, 1)
+        xs = [round(i * span / max(columns - 1, 1)) for i in range(columns)]
+        # Edges: the sign by colour and by the line (dashed when negative), the size by how
+        # strong the colour is; the strongest line wins a shared cell. What a step writes is in
+        # its colour, what it reads in the text's, both bold, the line still solid or dashed.
+        background = self.background_colors[1]
+        signs = {}
+        for negative, kind in ((False, "diagram--positive"), (True, "diagram--negative")):
+            plain = style(kind)
+            signs[negative] = (Style(color=faint(Color.from_rich_color(plain.color), background).rich_color),
+                               plain, plain + Style(bold=True))
+        writes = Style(color=style("diagram--written").color, bold=True)
+        reads = style("diagram--node") + Style(bold=True)
         for l in range(1, columns):
             W = stepper.value(f"W{l}")
             scale = float(np.max(np.abs(W))) or 1.0
-            lit = f"W{l}" in written | read
+            lit = writes if f"W{l}" in written else reads if f"W{l}" in read else None
             for j_out, unit in enumerate(shown[l]):
                 for j_in, source in enumerate(shown[l - 1]):
                     if unit is None or source is None:
                         continue
                     w = float(W[unit, source])
                     if (l, unit, source) in edges_lit:
-                        edge_style, priority = style("diagram--written"), 10.0
-                    elif lit:
-                        edge_style = style("diagram--written" if f"W{l}" in written else "diagram--read")
-                        priority = 10.0
+                        edge_style, priority = writes, 10.0
+                    elif lit is not None:
+                        edge_style, priority = lit, 10.0
                     else:
-                        edge_style = style("diagram--positive" if w >= 0 else "diagram--negative")
-                        strength = abs(w) / scale
-                        edge_style += Style(dim=strength < 0.35, bold=strength > 0.75)
-                        priority = strength
+                        priority = abs(w) / scale
+                        edge_style = signs[w < 0][0 if priority < 0.35 else 2 if priority > 0.75 else 1]
                     x0 = 2 * (xs[l - 1] + label_width - 1)
                     x1 = 2 * xs[l] - 1
                     y0, y1 = 4 * ys[l - 1][j_in] + 2, 4 * ys[l][j_out] + 2
-                    canvas.line(x0, y0, x1, y1, edge_style, priority)
+                    canvas.line(x0, y0, x1, y1, edge_style, priority, dashed=w < 0)
                     self._edges.append((l, unit, source, x0, y0, x1, y1))
         # nodes and their values
         for l in range(columns):
-            name, values = view.node_values(l)
+            name, values = nodes[l]
             title = name or ("x" if l == 0 else f"layer {l}")
-            canvas.write(xs[l], 0, title[:label_width], style("diagram--title"))
+            canvas.write(xs[l], 0, title if len(title) < label_width else title[: label_width - 2] + "…",
+                         style("diagram--title"))
             part = "x" if l == 0 else f"a{l}"
             node_style = style("diagram--written" if part in written else
                                "diagram--read" if part in read else "diagram--node")
@@ -244,11 +277,16 @@ class NetworkDiagram(Widget):
                 if unit is None:
                     canvas.write(xs[l], ys[l][j], "  ⋮", style("diagram--title"))
                     continue
-                text = "●" + (fmt(values[unit]) if values is not None else " ·")
+                text = "●" + (labels[l][j] if values is not None else " ·")
+                if len(text) >= label_width:  # no room for this value: ⋯, or none at all for any
+                    text = "●⋯" if label_width > len(fmt(-0.5)) + 1 else "●"
                 lit_unit = style("diagram--written") if (l, unit) in units_lit else node_style
-                canvas.write(xs[l], ys[l][j], text[:label_width], lit_unit)
-                self._units.append((l, unit, xs[l], ys[l][j], len(text[:label_width])))
+                canvas.write(xs[l], ys[l][j], text, lit_unit)
+                self._units.append((l, unit, xs[l], ys[l][j], len(text)))
         return canvas.rows()
+
+
+LEGEND = "edges: w ≥ 0 solid · w < 0 dashed"  # the sign without colour
 
 
 def _distance(px: float, py: float, x0: float, y0: float, x1: float, y1: float) -> float:

@@ -13,6 +13,9 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 
+ALWAYS = ("help", "quit")  # actions whose keys never give way to the others
+
+
 class KeyBar(Widget):
     ALLOW_SELECT = False
     DEFAULT_CSS = """
@@ -60,11 +63,23 @@ class KeyBar(Widget):
         room = max(width - right.cell_len, 0)
         left = Text()
         self._spans = []
-        for binding in shown:  # the keys that fit whole, in order
+
+        def size(binding: Binding) -> int:
+            return len(f" {self.app.get_key_display(binding)} {binding.description} ")
+
+        # the keys that fit whole, in order; Help and Quit always (the others give way)
+        free = room - sum(size(b) for b in shown if b.action in ALWAYS)
+        fits, full = [], False
+        for binding in shown:
+            if binding.action not in ALWAYS:
+                full = full or size(binding) > free
+                if full:
+                    continue
+                free -= size(binding)
+            fits.append(binding)
+        for binding in fits:
             key, description = f" {self.app.get_key_display(binding)} ", f"{binding.description} "
             start = left.cell_len
-            if start + len(key) + len(description) > room:
-                break
             extra = hover if binding is self._hover else None
             left.append(key, key_style + extra if extra else key_style)
             left.append(description, description_style + extra if extra else description_style)

@@ -1,7 +1,9 @@
-"""Layer panels: each layer's W, b, z, a, ∂L/∂a, ∂a/∂z, δ, ∂L/∂W, ∂L/∂b as small matrices
-with their shapes. Values appear once computed in this iteration; the matrix the current
-step writes is highlighted and the ones it reads are marked. Large matrices are elided with
-⋯ and ⋮, so a panel never draws more than a few dozen cells whatever the network's size."""
+"""Matrices as aligned grids: the layer panels (each layer's W, b, z, a, ∂L/∂a, ∂a/∂z, δ,
+∂L/∂W, ∂L/∂b with their shapes, and the data X and Y) and the step panel's substitution.
+Values appear once computed in this iteration; the matrix the current step writes is
+highlighted and the ones it reads are marked. A number is shown whole or not at all: rows past
+LIMIT and the columns that do not fit the panel's width are elided with ⋮ and ⋯, so a grid
+never needs a sideways scroll and never draws more than a few dozen cells."""
 
 from __future__ import annotations
 
@@ -9,64 +11,116 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 
-from engine.notation import indices
+from engine.notation import EDGE, Format, indices
 from tui.widgets.present import View
 from tui.widgets.textview import TextView
 
-# The quantities of layer l, in the order the panel shows them.
+# The quantities of layer l, in the order the panel shows them (the data join the first and
+# the last layer: X is what layer 1 reads, Y what the loss compares the output with).
 QUANTITIES = ("W{l}", "b{l}", "z{l}", "a{l}", "dL/da{l}", "da{l}/dz{l}", "delta{l}", "dL/dW{l}", "dL/db{l}")
 LIMIT = 6  # rows and columns shown before eliding
 
-def matrix_block(title: str, value: np.ndarray | None, shape: tuple[int, ...] | None, view: View,
-                 per_sample: bool, style: Style, focus_style: Style, muted: Style, danger: Style) -> list[Text]:
-    """Lines of one matrix: a title with its shape, then its rows. A value not computed yet
-    in this iteration keeps its place: its cells are dots, so the panel does not move as the
-    numbers appear."""
-    if value is None and shape is None:  # no step of this iteration writes it
-        return [Text(title, style=muted), Text("  —", style=muted)]
-    pending = value is None
-    a = np.zeros(shape) if pending else np.asarray(value)
-    shape = a.shape
-    column = view.stepper.steps[0].column
-    note = ""
-    if a.ndim == 3:  # softmax Jacobians: one per sample, show the focused one
-        note = "" if column else f" (sample {view.row})"
-        a = a[view.row]
-    focus_row = None
-    if per_sample and column and a.ndim == 2 and a.shape[0] == 1:
-        a = a.reshape(-1, 1)  # one sample: a column vector, as in the seeds
-        shape = a.shape
-    elif per_sample and a.ndim == 2:
-        focus_row = view.row
-    if a.ndim == 1:  # a bias: a column with one sample, a row added to every sample of a batch
-        a = a.reshape(-1, 1) if column else a.reshape(1, -1)
-    shape = "×".join(str(n) for n in shape)
-    fmt = view.fmt
-    rows, cols = indices(a.shape[0], LIMIT), indices(a.shape[1], LIMIT)
-    cells = {(i, j): "·" if pending else fmt(a[i, j])
-             for i in rows if i is not None for j in cols if j is not None}
+
+def quantities(layer: int, depth: int) -> list[str]:
+    names = [q.format(l=layer) for q in QUANTITIES]
+    if layer == depth:
+        names.insert(names.index(f"a{layer}") + 1, "y")
+    return (["x"] if layer == 1 else []) + names
+
+
+def per_sample(name: str) -> bool:
+    """Whether a quantity has one row per sample (a parameter and its gradient do not)."""
+    return not name.startswith(("W", "b", "dL/dW", "dL/db"))
+
+
+def oriented(value, column: bool, by_sample: bool, row: int) -> tuple[np.ndarray, str]:
+    """A value as the 2-D grid the panels show, and a note on what part of it that is: with
+    one sample its own vectors are columns, as in the three-layer homework (a parameter keeps its shape); a
+    bias is a column then, and in a batch a row added to every sample; softmax's Jacobians
+    are the focused sample's."""
+    a = np.asarray(value)
+    if a.ndim == 0:
+        return a.reshape(1, 1), ""
+    if a.ndim == 3:
+        return a[row], "" if a.shape[0] == 1 else f" (sample {row})"
+    if a.ndim == 1:
+        return (a.reshape(-1, 1) if column else a.reshape(1, -1)), ""
+    if column and by_sample and a.shape[0] == 1:
+        return a.reshape(-1, 1), ""
+    return a, ""
+
+
+def size_of(shape: tuple[int, ...], shown: tuple[int, int]) -> str:
+    """A value's size as its grid states it: a matrix by the grid it is shown as (a sample's
+    vector as the column it is, Wᵀ transposed), a bias and the Jacobians by their own shape,
+    a scalar by none."""
+    return "×".join(str(k) for k in (shown if len(shape) == 2 else shape))
+
+
+def columns_that_fit(n: int, cell: int, room: int) -> list[int | None]:
+    """Which of n columns of cells `cell` wide (a space apart) fit in `room` characters, None
+    standing for the ⋯ (one character) in place of the others: all of them up to LIMIT, else
+    as many of the first and the last as fit, else none."""
+    def width(k: int) -> int:
+        return k * (cell + 1) - 1
+
+    if n <= LIMIT and width(n) <= room:
+        return list(range(n))
+    for kept in range(min(n - 1, 2 * EDGE), 0, -1):
+        if width(kept) + 2 <= room:
+            head = (kept + 1) // 2
+            return list(range(head)) + [None] + list(range(n - (kept - head), n))
+    return [None]
+
+
+def grid(title: str, size: str, a: np.ndarray | None, shape: tuple[int, int], fmt: Format, room: int,
+         style: Style, muted: Style, danger: Style, focus: tuple[int, Style] | None = None,
+         labels: bool = False, note: str = "") -> list[Text]:
+    """The lines of one 2-D grid, none wider than `room`: its title, size and a note (left
+    out when there is no room), then its rows. a is None for a value not computed yet: its
+    cells are dots, so that the panel does not move when the numbers appear. focus: the row of
+    the sample in focus, marked ▸ and in its style; labels: every row's number (the data:
+    samples are counted from 0)."""
+    m, n = shape
+    rows = indices(m, LIMIT)
+    label_width = len(str(m - 1)) + 1 if labels else 0
+    margin = 1 + label_width
+    candidates = [j for j in indices(n, LIMIT) if j is not None]
+    shown_rows = [i for i in rows if i is not None]
+    texts = {} if a is None else {(i, j): fmt(a[i, j]) for i in shown_rows for j in candidates}
     # at least as wide as a signed number, so a column keeps its width when its numbers appear
-    width = max(len(fmt(-0.5)), *(len(c) for c in cells.values()))
-    lines = [Text(f"{title} {shape}{note}", style=(muted if pending else style) + Style(bold=True))]
+    cell = max([len(fmt(-0.5))] + [len(t) for t in texts.values()])
+    cols = columns_that_fit(n, cell, room - margin)
+    head = f"{title} {size}{note}".rstrip()
+    if len(head) > room:
+        head = f"{title} {size}".rstrip()
+    if len(head) > room:
+        head = head[: max(room - 1, 0)] + "…"
+    lines = [Text(head, style=(muted if a is None else style) + Style(bold=True))]
     for i in rows:
-        line = Text(" ")
         if i is None:
-            line.append(" ".join(("⋮" if j is not None else "⋱").rjust(width) for j in cols), style=muted)
-        else:
-            row_style = muted if pending else style + (focus_style if i == focus_row else Style())
-            texts = [cells[(i, j)] if j is not None else "⋯" for j in cols]
-            line.append(" ".join(t.rjust(width) for t in texts), style=row_style)
-            for n, t in enumerate(texts):
-                if t in ("nan", "inf", "-inf"):  # a diverged value stands out in any panel
-                    end = 1 + (n + 1) * (width + 1) - 1
-                    line.stylize(danger, end - len(t), end)
+            line = Text(" " * margin + " ".join(("⋮".rjust(cell) if j is not None else "⋱") for j in cols), muted)
+            lines.append(line)
+            continue
+        focused = focus is not None and focus[0] == i
+        line = Text("▸" if focused else " ", style + Style(bold=True) if focused else muted)
+        if labels:
+            line.append(f"{i:>{label_width - 1}} ", muted)
+        cells = [("·" if a is None else texts[(i, j)]).rjust(cell) if j is not None else "⋯" for j in cols]
+        start = len(line)
+        line.append(" ".join(cells), muted if a is None else style + (focus[1] if focused else Style()))
+        at = start
+        for c in cells:
+            if c.strip() in ("nan", "inf", "-inf"):  # a diverged value stands out in any panel
+                line.stylize(danger, at + len(c) - len(c.strip()), at + len(c))
+            at += len(c) + 1
         lines.append(line)
     return lines
 
 
-def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[Text, list[int]]:
+def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[list[Text], list[int]]:
     """Blocks of lines placed left to right, wrapping to a new band when the width is full.
-    Returns the text and the line each block starts on."""
+    Returns the lines and the line each block starts on."""
     lines: list[Text] = []  # each line trimmed on its own: trimming the whole text grows with it
     starts: list[int] = []
     band: list[list[Text]] = []
@@ -98,25 +152,25 @@ def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[Text, list
     flush()
     while lines and not lines[-1].plain:
         lines.pop()
-    return Text("\n").join(lines), starts
+    return lines, starts
 
 
 class LayerPanel(TextView):
     DEFAULT_CSS = """
     LayerPanel { border: round $primary-darken-1; border-title-color: $text; padding: 0 1;
                  scrollbar-size: 1 1; }
-    LayerPanel > .matrix--written { color: $accent; text-style: bold reverse; }
-    LayerPanel > .matrix--read { color: $primary-lighten-2; text-style: bold underline; }
+    LayerPanel > .matrix--written { color: $step-writes; text-style: bold reverse; }
+    LayerPanel > .matrix--read { color: $step-reads; text-style: bold underline; }
     LayerPanel > .matrix--plain { color: $foreground; }
     LayerPanel > .matrix--muted { color: $text-muted; }
     LayerPanel > .matrix--focus { text-style: bold; }
-    LayerPanel > .matrix--danger { color: $error; text-style: bold reverse; }
+    LayerPanel > .matrix--danger { color: $bad; text-style: bold reverse; }
     """
     COMPONENT_CLASSES = {"matrix--written", "matrix--read", "matrix--plain", "matrix--muted", "matrix--focus",
                          "matrix--danger"}
 
     def __init__(self, layer: int, **kwargs):
-        super().__init__(wrap=False, **kwargs)  # wide matrices scroll sideways
+        super().__init__(wrap=False, **kwargs)  # every grid fits the width: lines are never wrapped
         self.number = layer
         self.view: View | None = None
         # Each quantity's block as last built, with what it was built from: a key rebuilds only
@@ -129,15 +183,30 @@ class LayerPanel(TextView):
         if self.view is not None and not getattr(self.app, "training", False):
             self.show(self.view)
 
-    def _block(self, name: str, view: View, style: Style) -> list[Text]:
-        value, shape = view.stepper.value(name), view.stepper.shape(name)
-        styles = tuple(self.get_component_rich_style(f"matrix--{kind}") for kind in ("focus", "muted", "danger"))
-        made_from = (view.symbol(name), shape, view.stepper.steps[0].column, view.row, view.digits, style, styles)
+    def _block(self, name: str, view: View, style: Style, room: int) -> list[Text]:
+        s = view.stepper
+        value, shape = s.value(name), s.shape(name)
+        # the focused row keeps its block's colour: only the focus style's own attributes (bold)
+        styles = (self.get_component_rich_style("matrix--focus", partial=True),
+                  *(self.get_component_rich_style(f"matrix--{kind}") for kind in ("muted", "danger")))
+        frozen = name in s.network.frozen
+        made_from = (view.symbol(name), shape, s.steps[0].column, view.row, view.digits, style, styles, room, frozen)
         cached = self._blocks.get(name)
         if cached is not None and cached[0] is value and cached[1] == made_from:
             return cached[2]
-        per_sample = not name.startswith(("W", "b", "dL/dW", "dL/db"))
-        block = matrix_block(made_from[0], value, shape, view, per_sample, style, *styles)
+        focus_style, muted, danger = styles
+        if shape is None:  # no step of this iteration writes it
+            block = [Text(made_from[0], style=muted), Text("  —", style=muted)]
+        else:
+            column, by_sample = made_from[2], per_sample(name)
+            a, note = oriented(np.zeros(shape) if value is None else value, column, by_sample, view.row)
+            data = name in ("x", "y")
+            if data and column and s.network.samples > 1:
+                note = f" (sample {s.sample})"
+            focus = (view.row, focus_style) if by_sample and not column and len(shape) == 2 else None
+            size = size_of(shape, a.shape) + (" frozen" if frozen else "")
+            block = grid(made_from[0], size, None if value is None else a, a.shape, view.fmt, room, style, muted,
+                         danger, focus=focus, labels=data and not column, note=note)
         self._blocks[name] = (value, made_from, block)
         return block
 
@@ -150,14 +219,14 @@ class LayerPanel(TextView):
         title = f"layer {l} · {net.layers[l - 1].units} {net.layers[l - 1].activation}"
         if self.border_title != title:  # setting it repaints the whole panel
             self.border_title = title
-        if not self.scrollable_content_region.width:
+        width = self.scrollable_content_region.width
+        if not width:
             return  # not laid out yet: on_resize shows it at its width
         step = view.stepper.step
         style = self.get_component_rich_style
         blocks = []
         focus = None  # the block to keep in sight: the one written, else the first one read
-        for pattern in QUANTITIES:
-            name = pattern.format(l=l)
+        for name in quantities(l, net.depth):
             if step is not None and step.writes == name:
                 s = style("matrix--written")
                 focus = len(blocks)
@@ -166,12 +235,11 @@ class LayerPanel(TextView):
                 focus = len(blocks) if focus is None else focus
             else:
                 s = style("matrix--plain")
-            blocks.append(self._block(name, view, s))
-        width = self.scrollable_content_region.width
+            blocks.append(self._block(name, view, s, width))
         shown, shown_width, starts = self._shown
         if width != shown_width or len(blocks) != len(shown) or any(a is not b for a, b in zip(blocks, shown)):
-            text, starts = flow(blocks, width)
-            self.set_text(text)
+            lines, starts = flow(blocks, width)
+            self.set_text(Text("\n").join(lines))
             self._shown = (blocks, width, starts)
         # The scroll follows from the step alone (the same step, the same picture): the top, or
         # the focused block at the top when it would not fit on the first page.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from rich.style import Style
 from rich.text import Text
@@ -11,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from engine import notation
 from engine.notation import indices
+from tui.widgets.matrices import flow, grid, oriented, per_sample, size_of
 from tui.widgets.present import View, show_text
 from tui.widgets.textview import TextView
 
@@ -18,55 +21,64 @@ PHASE_MARK = {"forward": "→", "loss": "L", "backward": "←", "update": "Δ"}
 
 
 class StepPanel(TextView, can_focus=True):
-    """The current step: its formula, its place in the chain rule, the numbers put in, the
-    result and what it means."""
+    """The current step, the numbers in sight first: its formula, its place in the chain
+    rule, the formula with the numbers put in as aligned grids (the result first, as the
+    formula's left-hand side, so that a narrow panel still shows it), then the values of the
+    chain's known factors, and what it means."""
 
     BORDER_TITLE = "current step"  # constant titles are set once: setting one repaints the panel
     DEFAULT_CSS = """
-    StepPanel { border: round $accent; padding: 0 1; scrollbar-size-vertical: 1; }
-    StepPanel > .step--formula { color: $accent; text-style: bold; }
-    StepPanel > .step--computing { color: $accent; text-style: bold reverse; }
-    StepPanel > .step--known { color: $success; }
+    StepPanel { border: round $accent; border-title-color: $step-writes; border-subtitle-color: $step-writes;
+                padding: 0 1; scrollbar-size-vertical: 1; }
+    StepPanel > .step--formula { color: $step-writes; text-style: bold; }
+    StepPanel > .step--computing { color: $step-writes; text-style: bold reverse; }
+    StepPanel > .step--result { color: $step-writes; }
+    StepPanel > .step--known { color: $good; }
     StepPanel > .step--later { color: $text-muted; }
     StepPanel > .step--label { color: $text-muted; }
     StepPanel > .step--why { text-style: italic; }
-    StepPanel > .step--danger { color: $error; text-style: bold; }
+    StepPanel > .step--danger { color: $bad; text-style: bold; }
+    StepPanel > .step--focus { text-style: bold; }
     """
-    COMPONENT_CLASSES = {"step--formula", "step--computing", "step--known", "step--later", "step--label",
-                         "step--why", "step--danger"}
+    COMPONENT_CLASSES = {"step--formula", "step--computing", "step--result", "step--known", "step--later",
+                         "step--label", "step--why", "step--danger", "step--focus"}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.view: View | None = None
+        self._shown_step = None  # (iteration, step index): a new step opens at its top
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        if self.view is not None and not getattr(self.app, "training", False):
+            self.show(self.view)  # the grids follow the width
 
     def show(self, view: View) -> None:
+        self.view = view
+        room = self.scrollable_content_region.width
+        if not room:
+            return  # not laid out yet: on_resize shows it at its width
         s = view.stepper
         step = s.step
         style = self.get_component_rich_style
         text = Text()
         if step is None:
-            who = "the whole batch" if s.sample is None else f"sample {s.sample}"
             self.border_subtitle = ""
-            text.append(f"Iteration {s.iteration + 1} is ready to start on {who}.\n\n", style("step--formula"))
+            text.append(f"Iteration {s.iteration + 1} is ready to start on {_walked(s)}.\n\n", style("step--formula"))
             text.append("Press ", style("step--label"))
             text.append("n", style("step--computing"))
             text.append(" to compute the first factor of the forward pass: ", style("step--label"))
             text.append(view.words(s.steps[0].formula), style("step--formula"))
-            self.set_text(text)
+            self._set(text, s, None)
             return
         self.border_subtitle = f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}"
         found = s.nonfinite()
         if found is not None:
-            text.append(f"⚠ not finite from {found.describe()}\n\n", style("step--danger"))
+            text.append(f"⚠ not finite from {found.describe()}\n", style("step--danger"))
         words = view.words
         text.append(words(step.formula) + "\n", style("step--formula"))
-        if s.mistake and step.phase in ("backward", "update"):
-            right = s.correct.steps[step.index]
-            if np.array_equal(right.value, step.value, equal_nan=True):
-                text.append("(the same without the common mistake)\n", style("step--known"))
-            else:
-                off = float(np.nanmax(np.abs(right.value - step.value)))
-                text.append("⚠ the mistake changed this; correct: ", style("step--danger"))
-                text.append(words(f"{step.symbol} = {notation.text(right.value, view.fmt, step.column)}"))
-                text.append(f" (off by up to {view.fmt(off)})\n", style("step--danger"))
         if step.chain:
-            text.append("\nchain rule: ", style("step--label"))
+            text.append("chain rule: ", style("step--label"))
             text.append(f"{words(step.chain_target)} = ")
             computing = _computing(step)
             for i, (symbol, name) in enumerate(step.chain):
@@ -80,24 +92,103 @@ class StepPanel(TextView, can_focus=True):
                 else:
                     text.append(symbol, style("step--later"))
             text.append("\n")
-            for i, (symbol, name) in enumerate(step.chain):
-                if i in computing:
-                    continue
-                if name is None:
-                    text.append(f"  {words(symbol)} = 1\n", style("step--known"))
-                elif s.value(name) is not None:
-                    text.append(f"  {words(symbol)} = {view.compact(s.value(name))}\n", style("step--known"))
-            if not step.column:
-                text.append(f"  (values of sample {view.row})\n", style("step--label"))
         text.append("\n")
-        text.append(words(step.substitution(view.fmt)) + "\n")
+        text.append_text(Text("\n").join(flow(self._substitution(step, view, room), room, gap=1)[0]))
+        text.append("\n")
+        if s.mistake and step.phase in ("backward", "update"):
+            right = s.correct.steps[step.index]
+            if np.array_equal(right.value, step.value, equal_nan=True):
+                text.append("\n(the same without the common mistake)\n", style("step--known"))
+            else:
+                off = float(np.nanmax(np.abs(right.value - step.value)))
+                text.append(f"\n⚠ the mistake changed this (off by up to {view.fmt(off)}); correct:\n",
+                            style("step--danger"))
+                block = self._grid(words(step.symbol), right.value, step.writes, step, view, room,
+                                   style("step--known"))
+                text.append_text(Text("\n").join(block))
+                text.append("\n")
+        known = [(words(symbol), name) for i, (symbol, name) in enumerate(step.chain)
+                 if i not in _computing(step) and (name is None or s.value(name) is not None)]
+        if known:  # the chain's factors already computed, for the sample in focus
+            text.append("\nthe chain's known factors" + ("" if step.column else f", sample {view.row}") + ":\n",
+                        style("step--label"))
+            blocks = [[Text(symbol, style("step--known")), Text(" 1", style("step--known"))] if name is None else
+                      self._grid(symbol, view.sample_of(s.value(name)), name, step, view, room,
+                                 style("step--known"), whole=False)
+                      for symbol, name in known]
+            text.append_text(Text("\n").join(flow(blocks, room)[0]))
+            text.append("\n")
         if view.explain:
             text.append("\nwhy: ", style("step--label"))
             text.append(words(step.explanation), style("step--why"))
             if step.convention:
                 text.append("\nconvention: ", style("step--label"))
                 text.append(words(step.convention), style("step--why"))
+        self._set(text, s, step)
+
+    def _set(self, text: Text, s, step) -> None:
+        text.rstrip()
         self.set_text(text)
+        shown = (s.iteration, None if step is None else step.index)
+        if shown != self._shown_step:  # a new step opens at its top
+            self._shown_step = shown
+            if self.scroll_y:
+                self.scroll_home(animate=False)
+
+    def _grid(self, title: str, value, name: str | None, step, view: View, room: int, style: Style,
+              transposed: bool = False, whole: bool = True) -> list[Text]:
+        """A value as a grid; whole: all its samples (the focused one marked), not one's part."""
+        component = self.get_component_rich_style
+        by_sample = name is not None and per_sample(name)
+        a, note = oriented(value, step.column, by_sample, view.row)
+        focus = None
+        if transposed:
+            a, title = a.T, title + "ᵀ"
+        elif whole and by_sample and not step.column and np.ndim(value) == 2:
+            focus = (view.row, component("step--focus", partial=True))
+        return grid(title, size_of(np.shape(value), a.shape), a, a.shape, view.fmt, room, style,
+                    component("step--label"), component("step--danger"), focus=focus, note=note)
+
+    def _substitution(self, step, view: View, room: int) -> list[list[Text]]:
+        """The formula with the numbers put in, as blocks for flow(): the result, then each
+        operand's grid with the text before it (= · + σ( …) on its first row. An operand
+        written twice in the formula is a grid the first time and its name after that."""
+        operands = view.operands(step)
+        title = ("new " if step.relation == "←" else "") + view.words(step.symbol)
+        blocks = [self._grid(title, step.value, step.writes, step, view, room,
+                             self.get_component_rich_style("step--result"))]
+        parts = _SLOT.split(step.template)  # text, slot, ᵀ, text, slot, ᵀ, …, text
+        before, seen = f"{step.relation} {parts[0].strip()}", set()
+        for k in range(1, len(parts), 3):
+            slot, transposed, after = int(parts[k]), parts[k + 1] == "ᵀ", parts[k + 2]
+            name, symbol = operands[slot]
+            if slot in seen:
+                before += symbol + parts[k + 1] + after
+                continue
+            seen.add(slot)
+            lead = f" {before.strip()} " if before.strip() else ""
+            block = self._grid(symbol, step.operands[slot], name, step, view, max(room - len(lead), 1), Style(),
+                               transposed)
+            blocks.append(_led(block, lead))
+            before = after
+        if before.strip():  # what follows the last operand, on its first row: ")²", ")" …
+            last = blocks[-1]
+            last[1] = last[1].copy()
+            last[1].append(" " + before.strip())
+        return blocks
+
+
+_SLOT = re.compile(r"‹(\d+)›(ᵀ?)")
+
+
+def _led(block: list[Text], lead: str) -> list[Text]:
+    """A grid (a title, then rows) with an operator before its first row, room for it on the others."""
+    out = []
+    for r, line in enumerate(block):
+        head = Text(lead if r == 1 else " " * len(lead))
+        head.append_text(line)
+        out.append(head)
+    return out
 
 
 def _computing(step) -> set[int]:
@@ -109,23 +200,43 @@ def _computing(step) -> set[int]:
     return {i for i, (_, name) in enumerate(step.chain) if name == step.writes}
 
 
+def _walked(s) -> str:
+    """What an iteration walks, in words: samples are counted from 0, like the rows of X."""
+    m = s.network.samples
+    if m == 1:
+        return "the one sample"
+    if s.sample is None:
+        return f"the whole batch of {m} samples"
+    return f"sample {s.sample} (samples 0–{m - 1}, counted like the rows of X)"
+
+
 class UpdatesPanel(TextView):
-    """Every parameter's old → new value in the update phase; after an iteration, a summary."""
+    """Every parameter's old → new value in the update phase; after an iteration, a summary.
+    Before the update phase one line: what the last iteration did to the loss."""
 
     BORDER_TITLE = "weight updates"
     DEFAULT_CSS = """
-    UpdatesPanel { border: round $primary-darken-1; padding: 0 1; height: 5; scrollbar-size-vertical: 1; }
-    UpdatesPanel > .update--down { color: $success; }
-    UpdatesPanel > .update--up { color: $error; }
+    UpdatesPanel { border: round $primary-darken-1; border-title-color: $text-primary; padding: 0 1;
+                   scrollbar-size-vertical: 1; }
+    UpdatesPanel > .update--down { color: $good; }
+    UpdatesPanel > .update--up { color: $bad; }
     UpdatesPanel > .update--label { color: $text-muted; }
     UpdatesPanel > .update--name { text-style: bold; }
     """
     COMPONENT_CLASSES = {"update--down", "update--up", "update--label", "update--name"}
+    view: View | None = None
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        if self.view is not None and not getattr(self.app, "training", False):
+            self.show(self.view)  # the one line before the update phase is the longest that fits
 
     def show(self, view: View) -> None:
+        self.view = view
         s = view.stepper
         style = self.get_component_rich_style
         fmt = view.fmt
+        frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
         text = Text()
         updates = [st for st in s.steps[: s.cursor] if st.phase == "update"]
         if s.cursor == s.total:
@@ -139,13 +250,17 @@ class UpdatesPanel(TextView):
                 exact = notation.significant(9)
                 text.append(f"with the common mistake: loss after {exact(after)}; without it "
                             f"{exact(s.loss_after(correct=True))}\n", style("update--up"))
-        elif not updates:
-            if s.losses:
-                text.append(f"iteration {s.iteration} changed the loss {fmt(s.losses[-1])} → "
-                            f"{fmt(s.derived.loss)}\n", style("update--label"))
-            text.append("The parameters change in the update phase, after every gradient is known: "
-                        "p ← p − η ∂L/∂p.", style("update--label"))
-            self.set_text(text)
+        elif not updates:  # one line, the longest that fits
+            room = self.scrollable_content_region.width
+            done = (f"Iteration {s.iteration} changed the loss {fmt(s.losses[-1])} → {fmt(s.derived.loss)}. "
+                    if s.losses else "")
+            still = f" {frozen} frozen: never updated." if frozen else ""
+            lines = [f"{done}The parameters change in the update phase, after every gradient is known: "
+                     f"p ← p − η ∂L/∂p.{still}",
+                     f"{done}Parameters change in the update phase: p ← p − η ∂L/∂p.{still}",
+                     f"{done}{still}".strip() or "Parameters change in the update phase."]
+            line = next((line for line in lines if len(line) <= room), lines[-1])
+            self.set_text(Text(line, style("update--label")))
             return
         for st in reversed(updates):  # the newest first: in sight without a scroll
             old, new = st.operands[0], st.value
@@ -163,6 +278,8 @@ class UpdatesPanel(TextView):
                 text.append(f"({'+' if change >= 0 else '−'}{fmt(abs(change))})  ",
                             style("update--up" if change > 0 else "update--down"))
             text.append("\n")
+        if frozen:
+            text.append(f"{frozen} frozen: not updated\n", style("update--label"))
         text.rstrip()
         self.set_text(text)
         if self.scroll_y:  # the summary and the newest update are at the top
@@ -174,7 +291,10 @@ class StepList(OptionList):
 
     BORDER_TITLE = "steps"
     DEFAULT_CSS = """
-    StepList { border: round $primary-darken-1; height: 1fr; }
+    StepList { border: round $primary-darken-1; border-title-color: $text-primary;
+               border-subtitle-color: $text-primary; height: 1fr; }
+    /* the frozen parameters' line: muted, not Textual's dimmed disabled text (3.5:1) */
+    StepList > .option-list--option-disabled { color: $text-muted; text-style: not dim; }
     """
 
     def __init__(self, **kwargs):
@@ -197,10 +317,13 @@ class StepList(OptionList):
     def show(self, view: View) -> None:
         s = view.stepper
         formulas = [f"{i + 1:>2} {PHASE_MARK[st.phase]} {view.words(st.formula)}" for i, st in enumerate(s.steps)]
+        frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
+        if frozen:  # why the update phase has fewer steps than parameters
+            formulas.append(f"   {PHASE_MARK['update']} {frozen} frozen: not updated")
         if formulas != self._formulas:
             self._formulas = formulas
             self.clear_options()
-            self.add_options([Option(f, id=str(i)) for i, f in enumerate(formulas)])
+            self.add_options([Option(f, id=str(i), disabled=i >= len(s.steps)) for i, f in enumerate(formulas)])
         self.border_subtitle = f"{s.cursor}/{s.total}"
         highlighted = s.cursor - 1 if s.cursor else None
         if highlighted != self.highlighted:
@@ -211,15 +334,16 @@ class StepList(OptionList):
 
 
 class LossHistory(Vertical):
-    """The loss of every iteration so far, as a Sparkline with its first and latest value."""
+    """The loss over the iterations finished: a Sparkline, and the first loss → the loss now
+    (after the last update, as the weight updates panel says)."""
 
     BORDER_TITLE = "loss per iteration"
     DEFAULT_CSS = """
-    LossHistory { height: 4; border: round $primary-darken-1; padding: 0 1; }
+    LossHistory { height: 4; border: round $primary-darken-1; border-title-color: $text-primary; padding: 0 1; }
     LossHistory Sparkline { height: 1; }
     LossHistory #loss-label { height: 1; }
     """
-    _shown: tuple | None = None  # the losses and number format last shown
+    _shown: tuple | None = None  # what was last shown
 
     def compose(self):
         yield Static(id="loss-label")
@@ -229,16 +353,20 @@ class LossHistory(Vertical):
         if self._shown is not None:  # the label's long or short form follows the width
             self.show(*self._shown)
 
-    def show(self, losses: list[float], fmt) -> None:
-        self._shown = losses, fmt
+    def show(self, losses: list[float], fmt, trend: tuple[int, float, float] | None) -> None:
+        """losses: each finished iteration's; trend: (iterations finished, the first loss, the
+        loss now), None before the first iteration is finished."""
+        self._shown = losses, fmt, trend
         label = self.query_one("#loss-label", Static)
-        if not losses:
+        if trend is None:
             show_text(label, Text("no iteration finished yet", Style(dim=True)))
         else:
-            trend = f"{fmt(losses[0])} → {fmt(losses[-1])}"  # the first loss and the latest
-            text = f"{len(losses):,} iterations: {trend}"
-            fits = len(text) <= self.content_region.width or not self.content_region.width
-            show_text(label, text if fits else f"{len(losses):,}: {trend}")
+            count, first, now = trend
+            change = f"{fmt(first)} → {fmt(now)}"
+            room = self.content_region.width or 1000
+            forms = [f"{count:,} iteration{'s' if count != 1 else ''}: {change}", f"{count:,}: {change}",
+                     f"now {fmt(now)}"]
+            show_text(label, next((form for form in forms if len(form) <= room), forms[-1]))
         finite = [x for x in losses[-400:] if np.isfinite(x)]
         sparkline = self.query_one(Sparkline)
         if finite != sparkline.data:

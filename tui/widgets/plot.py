@@ -18,7 +18,7 @@ from tui.widgets.diagram import BrailleCanvas
 class LossPlot(Widget):
     DEFAULT_CSS = """
     LossPlot { height: 1fr; }
-    LossPlot > .plot--line { color: $accent; }
+    LossPlot > .plot--line { color: $text-accent; }
     LossPlot > .plot--axis { color: $text-muted; }
     """
     COMPONENT_CLASSES = {"plot--line", "plot--axis"}

@@ -54,7 +54,7 @@ class View:
     digits: int = DIGITS[0]
     focus: int = 0  # the sample in focus: which row the diagram and the chain show
     explain: bool = True  # the "why" and "convention" lines of the step panel
-    v_names: bool = False  # seed 2's names (v, d, t, g) instead of δ, z, f', ∂L/∂W
+    v_names: bool = False  # the dynamic-programming view's names (v, d, t, g) instead of δ, z, f', ∂L/∂W
 
     def words(self, text: str) -> str:
         """Text in the notation the learner chose."""
@@ -75,7 +75,29 @@ class View:
                 return self.words(step.symbol)
         if name[0] in "Wb":
             return f"{name[0]}{sub(int(name[1:]))}"
-        return {"x": "x" if self.stepper.steps[0].column else "X"}.get(name, name)
+        if name in ("x", "y"):  # the data: a sample's vector, or the batch's matrix
+            return name if self.stepper.steps[0].column else name.upper()
+        return name
+
+    def operands(self, step: Step) -> list[tuple[str | None, str]]:
+        """Which quantity each operand of a step is, and its symbol: the iteration's values
+        are the very arrays the steps read. The weights the common mistake has already
+        updated are no quantity of the iteration: W⁺."""
+        it = self.stepper.derived
+        known = {id(v): k for k, v in it.values.items()}
+        known.update({id(v): k for k, v in it.params.items()})  # an update's value replaced W in values
+        names = [known.get(id(o)) for o in step.operands]
+        rest = [r for r in step.reads if r not in names]
+        out = []
+        for name in names:
+            if name is not None:
+                out.append((name, self.symbol(name)))
+            elif rest:
+                name = rest.pop(0)
+                out.append((name, self.symbol(name) + "⁺"))
+            else:
+                out.append((None, "?"))
+        return out
 
     def node_values(self, layer: int) -> tuple[str, np.ndarray | None]:
         """The quantity on a layer's units for the sample in focus: the one the current step
@@ -93,9 +115,19 @@ class View:
                 return self.symbol(name), value[self.row]
         return self.symbol(f"a{layer}"), None
 
-    def compact(self, value: np.ndarray, per_sample: bool = True) -> str:
-        """A value for the sample in focus, written short."""
+    def loss_trend(self) -> tuple[int, float, float] | None:
+        """(iterations finished, the first iteration's loss, the loss after the last update),
+        or None before an iteration is finished."""
+        s = self.stepper
+        done = len(s.losses) + (s.cursor == s.total)
+        if not done:
+            return None
+        now = s.loss_after() if s.cursor == s.total else s.derived.loss
+        return done, (s.losses[0] if s.losses else s.derived.loss), now
+
+    def sample_of(self, value: np.ndarray) -> np.ndarray:
+        """A per-sample value's part for the sample in focus (a row, or its Jacobian)."""
         a = np.asarray(value)
-        if per_sample and a.ndim >= 2 and a.shape[0] == self.stepper.batch(self.stepper.sample)[0].shape[0]:
-            a = a[self.row]
-        return notation.text(a, self.fmt, limit=4)
+        if a.ndim >= 2 and a.shape[0] == self.stepper.batch(self.stepper.sample)[0].shape[0]:
+            return a[self.row:self.row + 1] if a.ndim == 2 else a[self.row]
+        return a

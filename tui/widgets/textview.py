@@ -30,7 +30,8 @@ class TextView(ScrollView, can_focus=False):
     def set_text(self, text: Text | str) -> None:
         """Show new text (nothing happens when it is the same)."""
         text = Text(text) if isinstance(text, str) else text
-        if text == self.text and self._laid_out_width == self._width():
+        # Rich's == compares the characters and the spans, not the style of the whole text
+        if text == self.text and text.style == self.text.style and self._laid_out_width == self._width():
             return
         self.text = text
         self._lay_out()

@@ -1,0 +1,155 @@
+"""What refusing a hostile file costs: each case below is written into benchmarks/.data/refusals/
+and run as `backprop-tui trace FILE` in a fresh process; prints its exit status, wall time and
+peak RSS. The promise (README, Promises): every file within the size limits is refused in under
+2 s and 512 MiB.
+
+    python benchmarks/refusals.py [CASE ...]
+
+Reported, never asserted. The processes run with an 8 GiB address-space cap and a 120 s timeout,
+so a case that would take more is shown as killed rather than taking the machine down.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / ".data" / "refusals"
+CLI = [shutil.which("backprop-tui") or sys.executable] + ([] if shutil.which("backprop-tui") else
+                                                          ["-c", "from tui.cli import entry; entry()"])
+HEADER = """\
+name = "hostile"
+inputs = {inputs}
+loss = "half_mse"
+learning_rate = 0.5
+
+[[layers]]
+units = 1
+activation = "sigmoid"
+
+"""
+MiB = 2**20
+
+
+def network(inputs: int, data: str) -> str:
+    return HEADER.format(inputs=inputs) + "[data]\n" + data
+
+
+def npy(shape, dtype="<f8", payload=b"") -> bytes:
+    """A .npy member whose header declares shape and dtype, followed by payload."""
+    header = f"{{'descr': '{dtype}', 'fortran_order': False, 'shape': {tuple(shape)}, }}"
+    header += " " * (63 - (len(header) + 10) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + payload
+
+
+def write_cases(folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = {}
+
+    def case(name, text_or_bytes, data_name=None, data=None):
+        if data_name is not None:
+            (folder / data_name).write_bytes(data)
+        path = folder / f"{name}.toml"
+        path.write_bytes(text_or_bytes.encode() if isinstance(text_or_bytes, str) else text_or_bytes)
+        cases[name] = path
+
+    case("toml-dotted-key-60KB", "a" + ".a" * 30_000 + " = 1\n")
+    case("toml-dotted-key-200KB", "a" + ".a" * 100_000 + " = 1\n")
+    case("toml-nested-900", "a = " + "[" * 900 + "]" * 900 + "\n")
+    case("toml-15.7M-rows-60MiB", network(1, "Y = [[0]]\nX = [" + "[0]," * 15_700_000 + "]\n"))
+    case("toml-30M-values-60MiB", network(2, "Y = [[0]]\nX = [[" + "0," * 30_000_000 + "]]\n"))
+    case("toml-1M-keys-16MiB", "".join(f"k{i} = 1\n" for i in range(1_000_000)))
+    row = "[" + ", ".join(["0.123456"] * 1000) + "],"
+    case("toml-floats-then-a-bad-key-60MiB",
+         network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "]\n").replace('name = "hostile"', 'nmae = "hostile"'))
+    case("csv-100000-inputs-256MiB", network(100_000, 'file = "wide.csv"\n'),
+         "wide.csv", ("0," * 100_000 + "0\n").encode() * 1_340)
+    case("csv-40M-rows-240MiB", network(2, 'file = "long.csv"\n'), "long.csv", b"0,0,0\n" * 40_000_000)
+    case("csv-valid-then-bad-cell-250MiB", network(999, 'file = "late.csv"\n'),
+         "late.csv", ("0.1234567890," * 999 + "0\n").encode() * 20_000 + b"0,x\n")
+    case("csv-carriage-returns-then-bad-cell-250MiB", network(999, 'file = "cr.csv"\n'),
+         "cr.csv", ("0.123456789\r," * 999 + "0\n").encode() * 20_000 + b"0,x\n")
+    case("toml-large-array-then-a-bad-number-60MiB", network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "[1.2.3]]\n"))
+    case("toml-512KiB-of-small-arrays", network(1, "".join(f"k{i} = [{'[0],' * 200}]\n" for i in range(600))))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(1_000_000):
+            archive.writestr(f"{i}", b"")
+    case("npz-1M-members", network(2, 'file = "members.npz"\n'), "members.npz", buffer.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("X.npy", npy((20_000, 1000), "<f8", np.zeros(20_000_000).tobytes()))
+        archive.writestr("Y.npy", npy((20_000, 1), "<f8", np.full(20_000, np.nan).tobytes()))
+    case("npz-160MB-of-float64-then-nan", network(1000, 'file = "nan.npz"\n'), "nan.npz", buffer.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("X.npy", npy((134_000_000, 2), "|u1", bytes(268_000_000)))
+        archive.writestr("Y.npy", npy((1, 1), "<f8", bytes(8)))
+    case("npz-uint8-256MiB-unpacked", network(2, 'file = "bomb.npz"\n'), "bomb.npz", buffer.getvalue())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("X.npy", npy((10**12, 2), "<f8", bytes(16)))
+        archive.writestr("Y.npy", npy((10**12, 1), "<f8", bytes(8)))
+    case("npz-header-10^12-rows", network(2, 'file = "claims.npz"\n'), "claims.npz", buffer.getvalue())
+    (folder / "zero.toml").unlink(missing_ok=True)
+    (folder / "zero.toml").symlink_to("/dev/zero")
+    cases["symlink-to-dev-zero"] = folder / "zero.toml"
+    (folder / "urandom.csv").unlink(missing_ok=True)
+    (folder / "urandom.csv").symlink_to("/dev/urandom")
+    case("data-file-symlink-to-dev-urandom", network(2, 'file = "urandom.csv"\n'))
+    fifo = folder / "fifo.toml"
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    cases["fifo"] = fifo
+    return cases
+
+
+def limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (8 * 2**30, 8 * 2**30))
+
+
+def measure(path: Path) -> tuple[str, float, float, str]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(CLI + ["trace", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=limit_memory, env={**os.environ, "XDG_DATA_HOME": str(DATA / "home")})
+    try:
+        err = proc.communicate(timeout=120)[1]
+        status = str(proc.returncode)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        err = proc.communicate()[1]
+        status = "killed after 120 s"
+    seconds = time.perf_counter() - start
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
+    lines = err.decode("utf-8", "replace").strip().splitlines()
+    return status, seconds, rss, (lines[-1] if lines else "")[:110]
+
+
+def main() -> None:
+    wanted = sys.argv[1:]
+    cases = write_cases(DATA)
+    print("| case | exit | seconds | peak RSS (MiB) | last line of stderr |\n|---|---|---|---|---|")
+    for name, path in cases.items():
+        if wanted and name not in wanted:
+            continue
+        # RUSAGE_CHILDREN keeps the maximum over all children: measure each case in its own process.
+        out = subprocess.run([sys.executable, __file__, "--one", str(path)], capture_output=True, text=True).stdout
+        print(f"| {name} | {out.strip()} |", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--one"]:
+        status, seconds, rss, last = measure(Path(sys.argv[2]))
+        print(f"{status} | {seconds:.2f} | {rss:.0f} | {last.replace('|', '/')}")
+    else:
+        main()

@@ -1,0 +1,505 @@
+"""Reading untrusted files: every hostile network, CSV or NPZ file gets one clean line and exit
+status 2, never a traceback, a hang, a terminal escape sequence or a huge value in the message,
+and is refused before it costs much (README, Promises)."""
+
+import io
+import math
+import os
+import random
+import resource
+import subprocess
+import sys
+import tomllib
+import zipfile
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from engine import network as netmod
+from engine import tomldoc
+from engine.network import NetworkError, load
+from tui.cli import main
+
+from .conftest import XOR_FILE
+
+DATA_NET = XOR_FILE.split("[data]")[0] + '[data]\nfile = "{name}"\n'
+TOO_LONG = "n" * 300  # longer than NAME_MAX (255)
+MEMORY = 2**30  # address space of a refusing process: NumPy and OpenBLAS alone take ~200 MiB of it
+
+
+def _limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def cli(*argv, timeout=60, cwd=None):
+    """`backprop-tui ARGV` in a fresh process with a memory cap and a timeout (a hang fails)."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-c", "from tui.cli import entry; entry()", *argv], capture_output=True,
+                          text=True, timeout=timeout, preexec_fn=_limit_memory, env=env, cwd=cwd)
+
+
+def assert_one_clean_line(err: str, status: int, expected_status: int = 2):
+    assert status == expected_status, err
+    assert "Traceback" not in err and "Warning" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("backprop-tui: error: "), err
+    assert len(lines[0]) < 600, err
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in lines[0]), err
+
+
+def refused(path) -> str:
+    with pytest.raises(NetworkError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert "\n" not in message and len(message) < 600, message
+    return message
+
+
+def npy(shape, dtype="<f8", payload=b"") -> bytes:
+    """A .npy file whose header declares shape and dtype, followed by payload."""
+    header = f"{{'descr': '{dtype}', 'fortran_order': False, 'shape': {tuple(shape)}, }}"
+    header += " " * (63 - (len(header) + 10) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode() + payload
+
+
+def write_npz(path, members: dict[str, bytes], compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+# -- the reading helper ----------------------------------------------------------------------
+
+
+def test_read_regular_reads_a_regular_file_and_refuses_everything_else(tmp_path):
+    from engine.files import FileRefused, read_regular
+
+    target = tmp_path / "f.txt"
+    target.write_bytes(b"12345")
+    assert read_regular(target, 5) == b"12345"
+    with pytest.raises(FileRefused, match="larger than the limit of 4 bytes"):
+        read_regular(target, 4)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path, kind in ((fifo, "a FIFO"), (tmp_path, "a directory"), ("/dev/zero", "a character device")):
+        with pytest.raises(FileRefused, match=f"is {kind}"):
+            read_regular(path, 100)
+    with pytest.raises(FileNotFoundError):
+        read_regular(tmp_path / "absent", 100)
+
+
+def test_read_regular_counts_the_bytes_read_not_the_size_reported():
+    from engine.files import FileRefused, read_regular
+
+    # /proc files are regular files that report a size of 0
+    with pytest.raises(FileRefused, match="larger than the limit of 10 bytes"):
+        read_regular("/proc/self/maps", 10)
+    assert read_regular("/proc/self/maps", 2**20)
+
+
+# -- special files (item 4) ------------------------------------------------------------------
+
+
+def test_a_fifo_as_network_or_data_file_is_refused_at_once(tmp_path):
+    os.mkfifo(tmp_path / "net.toml")
+    proc = cli("trace", str(tmp_path / "net.toml"), timeout=20)
+    assert_one_clean_line(proc.stderr, proc.returncode)
+    assert "is a FIFO" in proc.stderr
+    os.mkfifo(tmp_path / "d.csv")
+    (tmp_path / "data.toml").write_text(DATA_NET.format(name="d.csv"))
+    proc = cli("train", str(tmp_path / "data.toml"), timeout=20)
+    assert_one_clean_line(proc.stderr, proc.returncode)
+    assert "is a FIFO" in proc.stderr
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_symlink_to_a_device_is_refused_without_reading_it(tmp_path, device):
+    (tmp_path / "net.toml").symlink_to(device)
+    proc = cli("check", str(tmp_path / "net.toml"), timeout=20)
+    assert_one_clean_line(proc.stderr, proc.returncode)
+    assert "is a character device" in proc.stderr
+    for suffix in (".csv", ".npz"):
+        (tmp_path / f"d{suffix}").symlink_to(device)
+        (tmp_path / "data.toml").write_text(DATA_NET.format(name=f"d{suffix}"))
+        proc = cli("trace", str(tmp_path / "data.toml"), timeout=20)
+        assert_one_clean_line(proc.stderr, proc.returncode)
+        assert "is a character device" in proc.stderr
+
+
+# -- tracebacks and huge values (item 2) -----------------------------------------------------
+
+
+def _with(old, new):
+    assert old in XOR_FILE
+    return XOR_FILE.replace(old, new)
+
+
+HOSTILE_TOML = [
+    ("int-5000-digits", _with("seed = 1", "seed = " + "9" * 5000), "digits"),
+    ("int-4000-digits", _with("seed = 1", "seed = " + "9" * 4000), "a whole number of 4,000 digits"),
+    ("hex-int-100000-digits", _with("seed = 1", "seed = 0x" + "f" * 100_000), "digits"),
+    ("rate-400-digits", _with("learning_rate = 0.5", "learning_rate = 1" + "0" * 400),
+     "a whole number of 401 digits, expected a finite number > 0"),
+    ("X-400-digits", _with("[0, 1], [1, 0]", "[0, 1" + "0" * 400 + "], [1, 0]"), "data.X[1][1]: found a whole number"),
+    ("nested-900", _with("seed = 1", "seed = " + "[" * 900 + "]" * 900), "nested"),
+    ("nested-tables-900", _with("seed = 1", "seed = " + "{a = " * 900 + "1" + "}" * 900), "nested"),
+    ("unknown-key-100000", _with("seed = 1", "seed = 1\n" + "k" * 100_000 + " = 1"), "unknown key"),
+    ("loss-string-100000", _with('loss = "half_mse"', 'loss = "' + "l" * 100_000 + '"'), "expected one of"),
+    ("data-file-100000", XOR_FILE.split("[data]")[0] + '[data]\nfile = "' + "d" * 100_000 + '.csv"\n', "data.file"),
+    ("data-file-too-long", DATA_NET.format(name=TOO_LONG + ".csv"), "File name too long"),
+    ("data-file-nul", DATA_NET.format(name="a\\u0000b.csv"), "a\\x00b.csv is not a file name"),
+    ("name-escape", _with('name = "tiny"', 'name = "ti\\u001b[2Jny"'), 'name: found a control character'),
+    ("description-bell", _with('name = "tiny"', 'name = "tiny"\ndescription = "ring\\u0007"'),
+     "description: found a control character"),
+    ("name-c1", _with('name = "tiny"', 'name = "csi\\u009b31m"'), "name: found a control character"),
+    ("key-escape", _with("seed = 1", 'seed = 1\n"bad\\u001b]0;title\\u0007key" = 1'), "unknown key"),
+    ("string-escape", _with('loss = "half_mse"', 'loss = "\\u001b[31mred"'), "expected one of"),
+]
+
+
+@pytest.mark.parametrize("text,words", [c[1:] for c in HOSTILE_TOML], ids=[c[0] for c in HOSTILE_TOML])
+def test_hostile_network_files_get_one_clean_line(write_net, capsys, text, words):
+    path = write_net(text)
+    assert words in refused(path)
+    assert main(["trace", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert_one_clean_line(err, 2)
+    assert words in err
+
+
+def test_control_characters_in_messages_are_escaped(write_net, capsys):
+    path = write_net(_with("seed = 1", 'seed = 1\n"bad\\u001b[2J\\u009b\\u007fkey" = 1'))
+    assert main(["trace", str(path)]) == 2
+    assert "bad\\x1b[2J\\x9b\\x7fkey: unknown key" in capsys.readouterr().err
+    named = path.parent / "we\x1b[31mird\x07.toml"
+    named.write_text("x = ")
+    assert main(["trace", str(named)]) == 2
+    err = capsys.readouterr().err
+    assert_one_clean_line(err, 2)
+    assert "we\\x1b[31mird\\x07.toml: is not valid TOML" in err
+
+
+def test_huge_values_are_cut_with_an_ellipsis(write_net):
+    message = refused(write_net(_with("seed = 1", "seed = 1\n" + "k" * 100_000 + " = 1")))
+    assert "k" * 30 + "…" in message and "k" * 100 not in message
+    message = refused(write_net(_with("seed = 1", 'seed = "' + "s" * 100_000 + '"')))
+    assert "…" in message and "s" * 100 not in message
+
+
+@pytest.mark.parametrize("command", ["trace", "train", "check", None])
+def test_a_network_name_longer_than_the_system_allows(capsys, tmp_path, command):
+    for name in (TOO_LONG, TOO_LONG + ".toml", str(tmp_path / TOO_LONG) + ".toml"):
+        assert main([name] if command is None else [command, name]) == 2
+        err = capsys.readouterr().err
+        assert_one_clean_line(err, 2)
+        assert "File name too long" in err
+
+
+async def test_the_open_prompt_with_a_name_longer_than_the_system_allows(tmp_path):
+    from tui.app import BackpropApp
+
+    app = BackpropApp("xor")
+    async with app.run_test(size=(140, 45)) as pilot:
+        for name in (TOO_LONG + ".toml", str(tmp_path / TOO_LONG)):
+            await pilot.press("o", "tab")
+            app.screen.query_one("#path").value = name
+            await pilot.press("enter")
+            await pilot.pause()
+            assert app.is_running and app._exception is None
+            assert app.network.name == "XOR 2-2-1"
+            assert any("File name too long" in n.message for n in app._notifications)
+
+
+def test_ctrl_c_while_a_file_loads(monkeypatch, capsys):
+    import engine.presets
+
+    def interrupted(name):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine.presets, "resolve", interrupted)
+    for argv in (["trace", "xor"], ["xor"]):
+        try:
+            assert main(argv) == 130
+        except KeyboardInterrupt:
+            pytest.fail("the interrupt escaped main()")
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and err.strip() == "backprop-tui: interrupted"
+
+
+# -- CSV -------------------------------------------------------------------------------------
+
+
+def csv_net(tmp_path, content: bytes | str, inputs=2, name="d.csv"):
+    (tmp_path / name).write_bytes(content.encode() if isinstance(content, str) else content)
+    text = DATA_NET.format(name=name).replace("inputs = 2", f"inputs = {inputs}")
+    (tmp_path / "net.toml").write_text(text)
+    return tmp_path / "net.toml"
+
+
+BAD_CSV = [
+    ("cell-over-128Ki", "0,0,0\n0,1," + "1" * 140_000 + "\n", "line 2: found a value of 140,000 characters"),
+    ("underscores", "0,0,0\n0,1,1_000\n", 'line 2: found "1_000", expected a number'),
+    ("arabic-digit", "0,0,0\n0,\u0661,1\n", 'line 2: found "\u0661", expected a number'),
+    ("fullwidth-digit", "0,0,0\n0,\uff11,1\n", 'line 2: found "\uff11", expected a number'),
+    ("hex", "0,0,0\n0,0x1,1\n", 'line 2: found "0x1", expected a number'),
+    ("nbsp", "0,0,0\n0,\u00a01,1\n", "line 2: found"),
+    ("infinity", "0,0,0\n0,1,Infinity\n", "line 2: found a non-finite number"),
+    ("nan", "0,0,0\nnan,1,1\n", "line 2: found a non-finite number"),
+    ("overflow", "0,0,0\n0,1,1e999\n", "line 2: found a non-finite number"),
+    ("escape", "0,0,0\n0,\x1b[2J,1\n", 'line 2: found "\\x1b[2J", expected a number'),
+    ("quoted", '0,0,0\n0,"1",1\n', "line 2: found"),
+    ("one-line-of-10M-values", "0," * 5_000_000 + "0\n", "line 1 has more than 3 values"),
+]
+
+
+@pytest.mark.parametrize("content,words", [c[1:] for c in BAD_CSV], ids=[c[0] for c in BAD_CSV])
+def test_bad_csv_values(tmp_path, capsys, content, words):
+    path = csv_net(tmp_path, content)
+    assert words in refused(path)
+    assert main(["trace", str(path)]) == 2
+    assert_one_clean_line(capsys.readouterr().err, 2)
+
+
+def test_csv_plain_decimal_notation_is_read_exactly(tmp_path):
+    cells = ["0", "-0", "+1", "1.5", ".5", "5.", "-2.5e-3", "1E+5", " 7 ", "0.1", "123456789.123456789e-300"]
+    rows = [f"{a},{b},{c}" for a, b, c in zip(cells, cells[1:] + cells[:1], cells[2:] + cells[:2])]
+    net = load(csv_net(tmp_path, "\r\n".join(rows) + "\r\n\n , ,\n"))
+    expected = np.array([[float(a), float(b), float(c)] for a, b, c in (r.split(",") for r in rows)])
+    np.testing.assert_array_equal(np.hstack([net.X, net.Y]), expected)
+
+
+def test_csv_rows_past_the_values_limit_are_refused_before_they_are_read(tmp_path):
+    # 100,000 inputs: 200 samples fit 20,000,000 values; the 201st is refused, as in the 256 MiB case
+    content = ("0," * 100_000 + "0\n") * 300
+    proc = cli("trace", str(csv_net(tmp_path, content, inputs=100_000)))
+    assert_one_clean_line(proc.stderr, proc.returncode)
+    assert "more than the limit of 200 samples" in proc.stderr
+
+
+# -- NPZ -------------------------------------------------------------------------------------
+
+
+def npz_net(tmp_path, name="d.npz"):
+    (tmp_path / "net.toml").write_text(DATA_NET.format(name=name))
+    return tmp_path / "net.toml"
+
+
+def _good_npz(path, compression=zipfile.ZIP_STORED):
+    buffers = {}
+    for key, array in (("X", np.array([[0.0, 0.0], [1.0, 1.0]])), ("Y", np.array([[0.0], [1.0]]))):
+        out = io.BytesIO()
+        np.lib.format.write_array(out, array)
+        buffers[f"{key}.npy"] = out.getvalue()
+    write_npz(path, buffers, compression)
+
+
+def _patch(path, old: bytes, new: bytes, count=-1):
+    raw = path.read_bytes()
+    assert old in raw
+    path.write_bytes(raw.replace(old, new, count))
+
+
+def test_npz_with_a_bad_crc(tmp_path):
+    _good_npz(tmp_path / "d.npz")
+    _patch(tmp_path / "d.npz", np.float64(1.0).tobytes(), np.float64(2.0).tobytes(), 1)
+    assert "is damaged (Bad CRC-32" in refused(npz_net(tmp_path))
+
+
+def test_npz_with_an_encrypted_member(tmp_path):
+    _good_npz(tmp_path / "d.npz")
+    raw = bytearray((tmp_path / "d.npz").read_bytes())
+    for signature, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = -1
+        while (at := raw.find(signature, at + 1)) >= 0:
+            raw[at + flags] |= 1
+    (tmp_path / "d.npz").write_bytes(bytes(raw))
+    assert "encrypted" in refused(npz_net(tmp_path))
+
+
+def test_npz_with_an_unknown_compression(tmp_path):
+    _good_npz(tmp_path / "d.npz")
+    raw = bytearray((tmp_path / "d.npz").read_bytes())
+    for signature, method in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = -1
+        while (at := raw.find(signature, at + 1)) >= 0:
+            raw[at + method] = 99
+    (tmp_path / "d.npz").write_bytes(bytes(raw))
+    assert "compression method 99" in refused(npz_net(tmp_path))
+
+
+@pytest.mark.parametrize("members,words", [
+    ({"X.npy": npy((10**12, 2), payload=bytes(16)), "Y.npy": npy((10**12, 1), payload=bytes(8))},
+     "found 1,000,000,000,000 samples"),
+    ({"X.npy": b"hello world", "Y.npy": npy((1, 1), payload=bytes(8))}, "X: is not a NumPy array"),
+    ({"X": b"hello world", "Y.npy": npy((1, 1), payload=bytes(8))}, "X: is not a NumPy array"),
+    ({"X.npy": npy((2, 2), payload=bytes(8)), "Y.npy": npy((2, 1), payload=bytes(16))}, "X: is truncated"),
+    ({"X.npy": npy((2, 2), "|O"), "Y.npy": npy((2, 1), payload=bytes(16))}, "found object values"),
+    ({"X.npy": npy((1, 2), "<c16", bytes(32)), "Y.npy": npy((1, 1), payload=bytes(8))}, "found complex128 values"),
+    ({"X.npy": npy((1, 2), "<f16", bytes(32)), "Y.npy": npy((1, 1), payload=bytes(8))},
+     "found float128 values, expected"),
+    ({"X.npy": npy((1, 2), "<i8", np.array([2**53 + 1, 0]).tobytes()), "Y.npy": npy((1, 1), payload=bytes(8))},
+     "which float64 does not hold exactly"),
+])
+def test_hostile_npz_members(tmp_path, capsys, members, words):
+    write_npz(tmp_path / "d.npz", members)
+    path = npz_net(tmp_path)
+    assert words in refused(path)
+    assert main(["trace", str(path)]) == 2
+    assert_one_clean_line(capsys.readouterr().err, 2)
+
+
+def test_a_longdouble_overflow_is_refused_without_a_warning(tmp_path):
+    np.savez(tmp_path / "d.npz", X=np.array([[np.longdouble("1e4000"), 0]], dtype=np.longdouble), Y=np.zeros((1, 1)))
+    proc = cli("trace", str(npz_net(tmp_path)), timeout=30)
+    assert_one_clean_line(proc.stderr, proc.returncode)
+    assert "float128" in proc.stderr
+
+
+def test_npz_integers_and_small_floats_are_read_exactly(tmp_path):
+    X = np.array([[0, 2**53], [-(2**53), 7]], dtype=np.int64)
+    np.savez_compressed(tmp_path / "d.npz", X=X, Y=np.array([[0.5], [0.25]], dtype=np.float16))
+    net = load(npz_net(tmp_path))
+    assert net.X.dtype == np.float64 and net.X.tolist() == [[0, 2**53], [-(2**53), 7]]
+    assert net.Y.tolist() == [[0.5], [0.25]]
+
+
+def test_an_npz_bomb_is_refused_from_its_header(tmp_path):
+    # 256 KB that unpacks to 256 MiB of uint8: refused from the declared shape, never converted
+    members = {"X.npy": npy((134_000_000, 2), "|u1", bytes(268_000_000)), "Y.npy": npy((1, 1), payload=bytes(8))}
+    write_npz(tmp_path / "d.npz", members, zipfile.ZIP_DEFLATED)
+    proc = cli("trace", str(npz_net(tmp_path)))
+    assert_one_clean_line(proc.stderr, proc.returncode)
+    assert "found 134,000,000 samples" in proc.stderr
+
+
+# -- TOML cost (item 3) ----------------------------------------------------------------------
+
+
+def test_a_key_of_30000_parts_is_refused_before_toml_reads_it(tmp_path):
+    (tmp_path / "net.toml").write_text("a" + ".a" * 30_000 + " = 1\n")
+    proc = cli("trace", str(tmp_path / "net.toml"))
+    assert_one_clean_line(proc.stderr, proc.returncode)
+    assert "parts" in proc.stderr
+
+
+def test_a_toml_of_millions_of_rows_is_refused_before_toml_reads_it(tmp_path):
+    text = XOR_FILE.split("[data]")[0] + "[data]\nY = [[0]]\nX = [" + "[0]," * 15_000_000 + "]\n"
+    (tmp_path / "net.toml").write_text(text)
+    proc = cli("trace", str(tmp_path / "net.toml"))
+    assert_one_clean_line(proc.stderr, proc.returncode)
+    assert "15,000,000 rows" in proc.stderr
+
+
+# -- the fast readers agree with the exact ones --------------------------------------------------
+
+
+def test_the_csv_block_reader_accepts_exactly_what_the_line_reader_does():
+    """_csv_rows (NumPy's C reader) may turn a block down, never accept one the line-by-line
+    reader refuses, and reads the same numbers."""
+    rnd = random.Random(11)
+    alphabet = "0123456789+-.eE \t\r,x"
+    parser = netmod._Parser("<test>", None)
+    for _ in range(3000):
+        cells = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 6))) for _ in range(2)]
+        block = (",".join(cells) + "\n").encode()
+        fast = netmod._csv_rows(block, 2)
+        try:
+            slow = parser.csv_lines("d", block, 1, 1, 1)
+        except NetworkError:
+            slow = None
+        if fast is not None:
+            assert slow is not None and np.array_equal(fast, slow), block
+
+
+def _materialised(value):
+    if isinstance(value, tomldoc.Numbers):
+        return [x for piece in value.pieces() for x in piece]
+    if isinstance(value, dict):
+        return {k: _materialised(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_materialised(v) for v in value]
+    return value
+
+
+def _same(a, b):
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+NUMBERS = ["0", "1", "-1", "+1", "1.5", "-0.0", "1e5", "1E-3", "1_000", "6.02e+23", "0.1", "2e400",
+           "123456789012345678901234567890", "inf", "-inf", "+nan", "nan", "-nan", "0e0", "1e05",
+           "00", "01", ".5", "5.", "1__0", "_1", "1_", "++1", "1e", "e1", "1.2.3", "1-1", "", "1 2", "+", "1_e5",
+           "infa", "1.e5", "-01", "+0"]
+ARRAYS = ["[1, 2]", "[[1, 2], [3, 4]]", "[ [0,0] ,\n [1,1], ]", "[1_0, +2, -3.5e-1, inf]", "[]", "[[]]", "[0x10]",
+          "[1, # c\n 2]", "[[1], [2, [3]]]", '[1, "a"]', "[1,,2]", "[[1] [2]]", "[1\r2]", "[\n]", "[[1,2],\n]", "[,1]"]
+STRINGS = ['"a = [1, 2]"', "'b = [3]'", '"""m = [1,\n2]\n"""', "'''l = [1]\n'''", '"q\\" = [1]"', '"""x""""',
+           "'''y'''''", '"\\u0041 = [9]"', '""', '"#x = [1]"', '"""open = [1]']
+
+
+def _random_array(rnd):
+    def ws():
+        return rnd.choice(["", " ", "\t", "\n", " \n ", "\r\n", "\r"]) if rnd.random() < 0.3 else ""
+
+    def row(k):
+        items = [ws() + rnd.choice(NUMBERS if rnd.random() < 0.2 else NUMBERS[:20]) + ws() for _ in range(k)]
+        sep = "," if rnd.random() < 0.97 else rnd.choice([",,", "", " "])
+        return "[" + sep.join(items) + ("," + ws() if rnd.random() < 0.2 else "") + "]"
+
+    if rnd.random() < 0.4:
+        return row(rnd.randint(0, 6))
+    sep = "," if rnd.random() < 0.95 else rnd.choice([",,", "", " "])
+    rows = (sep + ws()).join(row(rnd.randint(0, 4)) for _ in range(rnd.randint(1, 5)))
+    return "[" + ws() + rows + ("," if rnd.random() < 0.2 else "") + ws() + "]"
+
+
+def _random_document(rnd):
+    lines = []
+    for i in range(rnd.randint(1, 6)):
+        r = rnd.random()
+        if r < 0.1:
+            lines.append("# c = " + rnd.choice(ARRAYS).replace("\n", " "))
+        elif r < 0.2:
+            lines.append(rnd.choice([f"[t{i}]", "[[a]]", f"[t.u{i}]"]))
+        else:
+            value = rnd.choice([_random_array(rnd), rnd.choice(ARRAYS), rnd.choice(STRINGS),
+                                "{ k = " + _random_array(rnd).replace("\n", " ").replace("\r", "") + " }"])
+            lines.append(f"k{i} = {value}" + rnd.choice(["", "  # = [1]", ' # "x"']))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("piece", [1, 7, 2**20])
+def test_large_arrays_read_apart_give_what_tomllib_gives(monkeypatch, piece):
+    """Every array counts as large here, and pieces are tiny: the same document, or both refuse."""
+    monkeypatch.setattr(tomldoc, "LARGE", 1)
+    monkeypatch.setattr(tomldoc, "PIECE", piece)
+    rnd = random.Random(piece)
+    for _ in range(3000):
+        text = _random_document(rnd)
+        try:
+            expected = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            expected = None
+        try:
+            found = _materialised(tomldoc.parse(text.encode()))
+        except (tomldoc.TomlError, tomldoc.ArrayError):
+            found = None
+        assert (expected is None) == (found is None) and (found is None or _same(expected, found)), text
+
+
+def test_a_network_file_with_large_arrays_reads_back_exactly(write_net, large_network):
+    net = load(large_network)
+    rng = np.random.default_rng(5)
+    params = {k: rng.standard_normal(v.shape) * 10.0 ** rng.integers(-300, 300, v.shape) for k, v in net.params.items()}
+    inline = replace(net.with_params(params), data_file=None)
+    again = load(write_net(netmod.dumps(inline)))
+    for name, value in params.items():
+        np.testing.assert_array_equal(again.params[name], value)
+    np.testing.assert_array_equal(again.X, net.X)
+    np.testing.assert_array_equal(again.Y, net.Y)

@@ -1,0 +1,154 @@
+"""How arrays are written: an elided array never repeats or invents an element, in text and
+LaTeX, for any shape and limit; a one-sample view turns only the sample's own rows into
+columns, never a parameter."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import notation
+from engine.derivation import derive
+from engine.export import run_trace, to_json, to_markdown, to_text
+from engine.network import loads
+from engine.presets import resolve
+
+# Every entry of an array of distinct integers: what a written array shows can be read back.
+INTEGERS = notation.significant(17)
+
+SOFTMAX = """
+name = "softmax {m}"
+inputs = 2
+loss = "ce"
+learning_rate = 0.5
+seed = 1
+[[layers]]
+units = {k}
+activation = "softmax"
+[data]
+X = {X}
+Y = {Y}
+"""
+
+
+def softmax_network(m: int, k: int = 3):
+    rng = np.random.default_rng(m)
+    Y = np.eye(k)[rng.integers(0, k, m)]
+    return loads(SOFTMAX.format(m=m, k=k, X=rng.normal(size=(m, 2)).round(3).tolist(), Y=Y.tolist()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 60), st.integers(1, 12))
+def test_indices_keep_order_never_repeat_and_elide_only_what_they_hide(n, limit):
+    shown = notation.indices(n, limit)
+    kept = [i for i in shown if i is not None]
+    assert kept == sorted(set(kept)) and all(0 <= i < n for i in kept)
+    if None in shown:
+        assert shown.count(None) == 1
+        gap = shown.index(None)
+        hidden = shown[gap + 1] - shown[gap - 1] - 1  # what the "…" stands for
+        assert hidden >= 2 and kept[0] == 0 and kept[-1] == n - 1
+        assert len(kept) <= max(limit, 2)
+    else:
+        assert kept == list(range(n))
+
+
+def _cells(written: str) -> list[int]:
+    return [int(t) for t in re.findall(r"-?\d+", written)]
+
+
+def _expected(a: np.ndarray, limit: int, outer_limit: int | None = None) -> list[int]:
+    """The entries an elided array may show, in order: each whole axis elided by indices()."""
+    if a.ndim == 1:
+        return [int(a[i]) for i in notation.indices(len(a), limit) if i is not None]
+    first = outer_limit if a.ndim == 3 else limit
+    return [v for i in notation.indices(a.shape[0], first) if i is not None for v in _expected(a[i], limit)]
+
+
+shapes = st.one_of(st.tuples(st.integers(1, 20)), st.tuples(st.integers(1, 20), st.integers(1, 20)),
+                   st.tuples(st.integers(1, 8), st.integers(1, 10), st.integers(1, 10)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(shapes, st.integers(1, 12), st.booleans())
+def test_written_arrays_show_each_entry_at_most_once_in_order(shape, limit, column):
+    a = np.arange(1, int(np.prod(shape)) + 1).reshape(shape)
+    for written in (notation.text(a, INTEGERS, column, limit),
+                    notation.latex(a, INTEGERS, column, limit).replace(r"\begin{bmatrix}", "[")):
+        shown = _cells(written)
+        assert len(shown) == len(set(shown)), written  # nothing repeated
+        assert set(shown) <= set(a.reshape(-1).tolist()), written  # nothing invented
+        flat = a.reshape(-1).tolist()
+        assert [flat.index(v) for v in shown] == sorted(flat.index(v) for v in shown), written
+        if column and a.ndim >= 2 and a.shape[0] == 1:
+            continue  # the one sample's row: written as its vector, checked above
+        assert shown == _expected(a, limit, 2), written
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 5, 6, 7])
+def test_softmax_jacobians_of_a_batch_are_written_once_each(m):
+    """m = 3 once printed J0, J1, J2, …, J0, J1, J2: in text, JSON, the step panel, Markdown."""
+    net = softmax_network(m)
+    trace = run_trace(net)
+    jac = next(s for s in trace.iterations[0].steps if s.writes == "da1/dz1")
+    J = jac.value
+    wanted = [i for i in notation.indices(m, 2) if i is not None]  # J0, …, J(m−1) when m > 3
+    assert wanted == (list(range(m)) if m <= 3 else [0, m - 1])
+    step_json = next(s for s in json.loads(to_json(trace))["iterations"][0]["steps"] if s["writes"] == "da1/dz1")
+    text = next(line.strip() for line in to_text(trace).splitlines() if line.strip().startswith(f"{jac.symbol} = diag("))
+    for fmt, written in ((notation.significant(6), jac.substitution(notation.significant(6))),
+                         (notation.significant(6), step_json["substitution"]),
+                         (notation.significant(6), text),
+                         (notation.fixed(4), jac.substitution(notation.fixed(4)))):  # the step panel's
+        result = written.rsplit(" = ", 1)[-1]
+        counts = [result.count(notation.text(J[i], fmt)) for i in range(m)]
+        assert counts == [1 if i in wanted else 0 for i in range(m)], (m, counts)
+    latex = jac.substitution_latex(notation.significant(6)).rsplit(" = ", 1)[-1]
+    assert latex.count(r"\begin{bmatrix}") == len(wanted)
+    for i in range(m):
+        assert latex.count(notation.latex(J[i], notation.significant(6))) == (i in wanted)
+    assert f"$${jac.substitution_latex(notation.significant(6))}$$" in to_markdown(trace)
+
+
+def test_the_one_sample_view_keeps_a_weight_matrix_row_a_row():
+    """xor's W₂ is 1×2: in the one-sample view z₂ = W₂a₁ + b₂ multiplies a row by a column,
+    and ∂L/∂W₂ = δ₂a₁ᵀ is 1×2 again; only the sample's own rows become columns."""
+    net = resolve("xor")
+    trace = run_trace(net, sample=1)
+    it = trace.iterations[0]
+    fmt = notation.significant(6)
+    W2 = net.params["W2"]
+    z2 = next(s for s in it.steps if s.writes == "z2")
+    dW2 = next(s for s in it.steps if s.writes == "dL/dW2")
+    update = next(s for s in it.steps if s.phase == "update" and s.writes == "W2")
+    row = notation.latex(W2, fmt)  # a 1×2 matrix: one row, two columns
+    assert row.startswith(r"\begin{bmatrix}") and " & " in row and r"\\" not in row
+    a1 = it.values["a1"][0]
+    column = r"\begin{bmatrix}" + r" \\ ".join(notation.latex_number(fmt)(v) for v in a1) + r"\end{bmatrix}"
+    assert z2.substitution_latex(fmt).startswith(f"z_{{2}} = {row} {column} + ")
+    assert dW2.substitution_latex(fmt).endswith(" = " + notation.latex(it.grads["W2"], fmt))
+    assert r"\\" not in notation.latex(it.grads["W2"], fmt)
+    assert update.substitution_latex(fmt).endswith(" = " + notation.latex(it.params_after["W2"], fmt))
+    # text and JSON: the 1×2 matrices are written as one row of two, [[w, w]]
+    assert z2.substitution(fmt).startswith(f"z₂ = {notation.text(W2, fmt)} · [")
+    assert notation.text(W2, fmt).startswith("[[")
+    assert dW2.substitution(fmt).endswith(" = " + notation.text(it.grads["W2"], fmt))
+    step = next(s for s in json.loads(to_json(trace))["iterations"][0]["steps"] if s["writes"] == "dL/dW2")
+    assert step["substitution"] == dW2.substitution(fmt) and step["shape"] == [1, 2]
+    # the starting parameters of the worked solution, too
+    markdown = to_markdown(trace)
+    assert f"$$W_{{2}} = {row}$$" in markdown
+    assert f"$${dW2.substitution_latex(fmt)}$$" in markdown
+
+
+def test_a_bias_is_a_column_with_one_sample_and_a_row_in_a_batch():
+    net = resolve("xor")
+    fmt = notation.significant(6)
+    one = derive(net, net.params, net.X[:1], net.Y[:1]).steps[0]
+    batch = derive(net, net.params, net.X, net.Y).steps[0]
+    assert one.substitution_latex(fmt).endswith(r"+ \begin{bmatrix}0 \\ 0\end{bmatrix} = "
+                                                + notation.latex(one.value, fmt, True))
+    assert r"+ \begin{bmatrix}0 & 0\end{bmatrix} = " in batch.substitution_latex(fmt)
