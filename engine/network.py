@@ -22,6 +22,7 @@ import numpy as np
 from . import tomldoc
 from .files import FileRefused, open_regular, printable, quoted, read_regular, write_atomic, write_atomic_stream
 from .functions import ACTIVATIONS, LOSSES, REDUCTIONS
+from .notation import counted
 
 # Limits, checked before anything is allocated. The largest network people meet in a first
 # course (784-128-64-10 on a batch of 64) is far inside them.
@@ -532,7 +533,7 @@ class _Parser:
         """Refuses a line longer than any row can be from its start, never held whole."""
         width = inputs + outputs
         if start.count(b",") >= width:
-            self.fail(label, f"line {line} has more than {width:,} values ({inputs:,} inputs then {outputs:,} targets)")
+            self.fail(label, f"line {line} has more than {width:,} values ({counted(inputs, 'input')} then {counted(outputs, 'target')})")
         self.fail(label, f"line {line}: found a value of more than {MAX_CSV_VALUE} characters, expected a number")
 
     def csv_block(self, label, block, line, inputs, outputs):
@@ -563,7 +564,7 @@ class _Parser:
                 continue  # a blank line, or one of empty cells
             if len(cells) != width:
                 self.fail(label, f"line {line_no} has {len(cells):,} values, expected {width:,} "
-                                 f"({inputs:,} inputs then {outputs:,} targets)")
+                                 f"({counted(inputs, 'input')} then {counted(outputs, 'target')})")
             values = []
             for cell in cells:
                 if len(cell) > MAX_CSV_VALUE:

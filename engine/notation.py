@@ -15,6 +15,11 @@ _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 EDGE = 3  # entries kept at each end of an elided axis
 
 
+def counted(n: int, noun: str) -> str:
+    """1 target, 2 targets, 1,000 targets."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def sub(n: int) -> str:
     return str(n).translate(_SUBSCRIPTS)
 

@@ -114,6 +114,7 @@ async def test_reset_is_undone_by_back():
         assert any("p undoes it" in n and "iteration 2, step 1/19" in n for n in notes(app)), notes(app)
         await pilot.press("p")
         assert (step_text(app), layer_text(app, 1), layer_text(app, 2), status(app)) == before
+        assert notes(app) == ["Back to iteration 2, step 1/19."]  # "p undoes it" is done with
         for _ in range(1 + 20):
             await pilot.press("p")
         assert (app.stepper.iteration, app.stepper.cursor) == (0, 0)
@@ -134,6 +135,7 @@ async def test_opening_a_network_is_undone_by_back_at_its_start():
         await pilot.pause()
         assert app.network.name.startswith("XOR") and len(app.query(LayerPanel)) == 2
         assert (step_text(app), layer_text(app, 1), layer_text(app, 2), status(app)) == before
+        assert notes(app) == ["Back to XOR 2-2-1, iteration 2, step 0/19."]  # "p at its start returns" is done with
         await pilot.press("p")  # and the undo goes on in the network returned to
         assert (app.stepper.iteration, app.stepper.cursor) == (0, 19)
 
@@ -311,15 +313,16 @@ async def test_other_sizes_step_through_an_iteration(size):
 @pytest.mark.parametrize("preset", names())
 async def test_layer_panels_keep_their_layout_through_an_iteration(preset):
     """Each number has its place before it is computed: the panels do not move (nor lay the
-    screen out again) as a step fills in values."""
+    screen out again) as a step fills in values. (A panel's text is as long on every step while
+    the panel keeps its size: the update phase gives the updates panel more rows.)"""
     app = BackpropApp(preset)
     async with app.run_test(size=SIZE) as pilot:
         panels = list(app.query(LayerPanel))
-
-        before = [p.virtual_size for p in panels]
-        for _ in range(app.stepper.total - 1):
+        seen = {}  # (panel, its size): the size of its text
+        for _ in range(app.stepper.total):
+            for k, p in enumerate(panels):
+                assert seen.setdefault((k, p.size), p.virtual_size) == p.virtual_size
             await pilot.press("n")
-            assert [p.virtual_size for p in panels] == before
 
 
 async def test_the_key_bar_shows_whole_keys_and_a_click_runs_one():
@@ -415,7 +418,9 @@ async def test_zoom_shows_every_cell_by_scrolling(large_network):
         lines = ["".join(s.text for s in grid.render_line(y)) for y in range(grid.size.height)]
         last = [line for line in lines if line.split()][-1]
         assert last.split()[0] == "63" and app.view.fmt(delta[63, 0]) in last
-        await pilot.press("tab")  # the next quantity known: W₃ (∂L/∂W₂ comes after δ₂)
+        await pilot.press("tab")  # the next quantity known, in the panels' order: Y, first in layer 3
+        assert grid.matrix.shape == (64, 10) and app.screen.query_one("Vertical").border_title == "Y 64×10"
+        await pilot.press("tab")  # then W₃ (∂L/∂W₂ comes after δ₂)
         assert grid.matrix.shape == (10, 64)
         await pilot.press("escape")
         assert not isinstance(app.screen, ZoomScreen) and app.stepper.cursor == 16

@@ -434,3 +434,82 @@ async def test_one_sample_grids_keep_a_parameters_shape():
         W3, a2 = step.operands[0], step.operands[1]
         assert W3.shape == (1, 2) and "W₃ 1×2" in "\n".join(lines) and grid_in_sight(lines, W3, fmt)
         assert "a₂ 2×1" in "\n".join(lines) and grid_in_sight(lines, a2.reshape(-1, 1), fmt)
+
+
+# -- the layer panels' scroll, the diagram's legend and labels, the header's name -----------------
+
+TITLE = re.compile(r"^\s*[^\s\d▸⋯·\-]")  # a block's title: a symbol; a row of values starts with a number
+
+
+async def test_layer_panels_show_block_titles_and_keep_the_data_in_sight(network):
+    """At 80×24 a panel scrolled to the block a step writes starts on a band of titles, and
+    keeps X or Y in sight above it whenever the data and that block fit together."""
+    app = BackpropApp(network)
+    async with app.run_test(size=SMALL) as pilot:
+        for _ in range(app.stepper.total):
+            await pilot.press("n")
+            step = app.stepper.step
+            for panel in app.query(LayerPanel):
+                lines, text = visible(app, panel), panel.text.plain.split("\n")
+                where = f"{network} step {step.index + 1}, layer {panel.number}: {lines}"
+                assert TITLE.match(lines[0]), where
+                data = [name for name in ("x", "y") if name in panel_names(app, panel)]
+                written = app.view.symbol(step.writes) + " "
+                if not data or not any(line.lstrip().startswith(written) for line in text):
+                    continue
+                data_title = app.view.symbol(data[0]) + " "
+                if not any(line.lstrip().startswith(data_title) for line in lines):
+                    data_band = text.index("") + 1  # the data's band and the blank line below it
+                    start = next(k for k, line in enumerate(text) if written in line)
+                    block = next(k for k in range(start, len(text) + 1) if k == len(text) or not text[k]) - start
+                    assert data_band + block > len(lines), where  # no room for both
+
+
+def panel_names(app, panel) -> list[str]:
+    from tui.widgets.matrices import quantities
+
+    return quantities(panel.number, app.network.depth)
+
+
+@pytest.mark.parametrize("size", [SMALLEST, SMALL, WIDE], ids=["64x22", "80x24", "140x45"])
+async def test_the_diagram_legend_is_whole_at_every_width(size):
+    from tui.widgets.diagram import LEGENDS
+
+    for preset in ("xor", "two-outputs"):
+        app = BackpropApp(preset)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            diagram = app.query_one(NetworkDiagram)
+            legend = diagram.border_subtitle
+            assert legend.split(" · frozen: ")[0] in LEGENDS, legend
+            assert len(legend) <= diagram.outer_size.width - 6
+            line = screen_lines(app)[diagram.region.bottom - 1]
+            assert legend in line, line
+            if size == WIDE and preset == "two-outputs":
+                assert legend.endswith("frozen: b₁, b₂")
+
+
+@pytest.mark.parametrize("preset", names())
+async def test_the_diagrams_numbers_keep_off_the_edges(preset):
+    """A blank cell after each value: the number never runs into a line."""
+    app = BackpropApp(preset)
+    async with app.run_test(size=WIDE) as pilot:
+        diagram = app.query_one(NetworkDiagram)
+        for _ in range(app.stepper.total):
+            await pilot.press("n")
+            for line in visible(app, diagram):
+                for match in NUMBER.finditer(line):
+                    assert line[match.end():match.end() + 1] in ("", " "), line
+
+
+@pytest.mark.parametrize("preset", names())
+async def test_the_headers_name_keeps_its_length_while_stepping(preset):
+    app = BackpropApp(preset)
+    async with app.run_test(size=SMALL) as pilot:
+        names_shown = set()
+        for _ in range(app.stepper.total + 1):
+            line = status(app)
+            assert len(line) <= SMALL[0] - 2, line
+            names_shown.add(line.split(" · ")[0])
+            await pilot.press("n")
+        assert len(names_shown) == 1, names_shown

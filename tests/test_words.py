@@ -92,3 +92,19 @@ def test_tmux_client_logs_are_ignored_and_not_in_the_repository():
         tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "tmux-client-*.log"],
                                  capture_output=True, text=True, check=True).stdout
         assert tracked == ""
+
+
+def test_counts_agree_with_their_nouns(tmp_path, capsys):
+    from tui import cli
+
+    assert notation.counted(1, "target") == "1 target" and notation.counted(1000, "target") == "1,000 targets"
+    assert cli.main(["train", "xor", "--iterations", "1"]) == 0
+    assert "loss after 1 iteration:" in capsys.readouterr().out
+    data = tmp_path / "d.csv"
+    data.write_text("1,2,3\n1,2\n")
+    net = tmp_path / "n.toml"
+    net.write_text('name = "n"\ninputs = 2\nloss = "mse"\nlearning_rate = 0.5\n'
+                   '[[layers]]\nunits = 1\nactivation = "sigmoid"\n[data]\nfile = "d.csv"\n')
+    assert cli.main(["trace", str(net)]) != 0
+    err = capsys.readouterr().err
+    assert "(2 inputs then 1 target)" in err, err

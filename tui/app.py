@@ -21,6 +21,7 @@ from textual.widgets import Label, OptionList, ProgressBar, Static
 from textual.worker import Worker, get_current_worker
 
 from engine.files import shown, write_atomic
+from engine.notation import counted
 from engine.network import Network, NetworkError, save
 from engine.presets import resolve
 from engine.quiz import Score
@@ -259,21 +260,31 @@ class BackpropApp(App[None]):
                    "1 sample" if m == 1 else f"batch of {m}")
         walking += "".join([" · ⚠ common mistake" if s.mistake else "",
                             f" · quiz: {self.quiz}" if self.quiz is not None else ""])
+
+        def forms(iteration: int, phase: str, step: str, loss: str) -> tuple[str, str]:  # long, short
+            return (f"iteration {iteration:,} · {phase}{f' · step {step}' if step else ''} · {loss} · {walking}",
+                    f"iter. {iteration:,} · {phase}{f' {step}' if step else ''} · {loss} · {walking}")
+
         if training is not None:
             iteration, latest = training
-            long = f"iteration {iteration:,} · training · loss {fmt(latest)} · {walking}"
-            short = f"iter. {iteration:,} · training · loss {fmt(latest)} · {walking}"
+            lines = [forms(iteration, "training", "", f"loss {fmt(latest)}")]
         else:
             revealed = s.cursor > 0 and s.phase != "forward"
             loss = "loss —" if s.loss is None else f"{'' if revealed else 'last '}loss {fmt(s.loss)}"
-            long = f"iteration {s.iteration + 1:,} · {s.phase} · step {s.cursor}/{s.total} · {loss} · {walking}"
-            short = f"iter. {s.iteration + 1:,} · {s.phase} {s.cursor}/{s.total} · {loss} · {walking}"
-        name = self.network.name
-        room = self.size.width - 2
-        for line in (f"{name} · {long}", f"{name} · {short}"):
-            if len(line) <= room:
-                return line
-        keep = room - len(short) - 3  # the name gives way first, then the last parts, whole
+            total = f"{s.total}/{s.total}"
+            lines = [forms(s.iteration + 1, s.phase, f"{s.cursor}/{s.total}", loss)] + [
+                forms(s.iteration + 1, phase, total, f"last loss {fmt(-0.5)}")
+                for phase in {step.phase for step in s.steps} | {"ready"}]
+        # The form that fits the widest line of this iteration, and the name (which gives way
+        # first, then the last parts, whole) cut to the room that line leaves: while stepping,
+        # the header keeps its form and the name its length.
+        (long, short), name, room = lines[0], self.network.name, self.size.width - 2
+        widest_long, widest_short = (max(len(line[form]) for line in lines) for form in (0, 1))
+        if len(name) + 3 + widest_long <= room:
+            return f"{name} · {long}"
+        if len(name) + 3 + widest_short <= room:
+            return f"{name} · {short}"
+        keep = room - widest_short - 3
         if keep >= 4:
             return f"{name[: keep - 1]}… · {short}"
         parts = short.split(" · ")
@@ -330,11 +341,16 @@ class BackpropApp(App[None]):
     async def action_back(self) -> None:
         if self.busy:
             return
+        at_start = (self.stepper.iteration, self.stepper.cursor) == (0, 0)
         if self.stepper.back():
             self.refresh_view()
+            if at_start:  # a reset undone: its "p undoes it" is done with
+                self.clear_notifications()
+                self.notify(f"Back to {self.where}.", timeout=4)
         elif self.stepper.iteration == 0 and self.opened_before:  # undo opening this network
             network, stepper, view = self.opened_before.pop()
             await self.show_network(network, stepper, view)
+            self.clear_notifications()  # "Opened …; p returns" is done with
             self.notify(f"Back to {network.name}, {self.where}.", timeout=4)
         elif self.stepper.iteration == 0:
             self.notify("This is the start: nothing to undo.", timeout=2)
@@ -650,11 +666,11 @@ class BackpropApp(App[None]):
         self.update_plot()
         found = self.stepper.nonfinite(revealed_only=False)
         if found is not None:
-            self.notify(f"Training stopped after {done:,} iterations: the numbers diverged at {found.describe()} "
+            self.notify(f"Training stopped after {counted(done, 'iteration')}: the numbers diverged at {found.describe()} "
                         f"Step through this iteration to see it happen, or press p to go back.",
                         title="Diverged", severity="error", timeout=15)
             return
-        note = f"Trained {done:,} iterations" + ("" if done == count else f" (stopped; {count:,} asked)")
+        note = f"Trained {counted(done, 'iteration')}" + ("" if done == count else f" (stopped; {count:,} asked)")
         self.notify(note + f"; now at iteration {self.stepper.iteration + 1}.", timeout=4)
 
     async def action_quit(self, code: int | None = None) -> None:

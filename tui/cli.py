@@ -231,7 +231,7 @@ def _diverged(found, what_next: str) -> int:
 
 def cmd_train(args, network) -> int:
     from engine.network import save
-    from engine.notation import significant
+    from engine.notation import counted, significant
     from engine.training import evaluate, train
 
     if args.save:  # a target that cannot be written is said before the training, not after
@@ -250,11 +250,11 @@ def cmd_train(args, network) -> int:
         from engine.divergence import locate
 
         found = locate(network, result.previous, result.params, network.X, network.Y, result.iterations)
-        print(f"training stopped after {result.iterations} iterations: the loss is no longer finite")
+        print(f"training stopped after {counted(result.iterations, 'iteration')}: the loss is no longer finite")
         return _diverged(found, "nothing saved" if args.save else "stopped there")
     final = evaluate(network, result.params)
     fmt = significant()  # the export format: 6 significant digits
-    print(f"loss after {result.iterations} iterations: {fmt(final)} (before: {fmt(result.losses[0])})")
+    print(f"loss after {counted(result.iterations, 'iteration')}: {fmt(final)} (before: {fmt(result.losses[0])})")
     if args.save:
         from engine.files import shown
 

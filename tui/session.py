@@ -345,7 +345,9 @@ def _load(where: Path, window: str) -> Place:
 def _read_state(path: Path) -> dict:
     try:
         state = json.loads(_read_regular_file(path, MAX_STATE_BYTES))
-    except (ValueError, RecursionError) as err:  # JSONDecodeError, bad UTF-8, a number of 5,000 digits
+    except RecursionError:  # arrays nested thousands deep
+        raise SessionError(f"{path.name}: cannot be read as a session (nested too deeply)") from None
+    except ValueError as err:  # JSONDecodeError, bad UTF-8, a number of 5,000 digits
         raise SessionError(f"{path.name}: cannot be read as a session ({_clean(str(err), 80)})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise SessionError(f"{path.name}: not a backprop-tui session")

@@ -152,11 +152,22 @@ class NetworkDiagram(Widget):
 
     def show(self, view: View) -> None:
         self.view = view
-        frozen = ", ".join(view.symbol(name) for name in view.stepper.network.frozen)
-        subtitle = LEGEND + (f" · frozen: {frozen}" if frozen else "")
-        if self.border_subtitle != subtitle:  # setting it repaints the panel: only when the network changes
-            self.border_subtitle = subtitle
+        self._set_legend()
         self.refresh()
+
+    def on_resize(self) -> None:
+        self._set_legend()
+
+    def _set_legend(self) -> None:
+        """The longest legend that fits the bottom border whole (never cut mid-word)."""
+        if self.view is None:
+            return
+        frozen = ", ".join(self.view.symbol(name) for name in self.view.stepper.network.frozen)
+        room = self.outer_size.width - 6  # the corners, and a line and a space on each side
+        forms = [legend + tail for legend in LEGENDS for tail in ((f" · frozen: {frozen}",) if frozen else ()) + ("",)]
+        subtitle = next((form for form in forms if len(form) <= room), "")
+        if self.border_subtitle != subtitle:  # setting it repaints the panel: only when it changes
+            self.border_subtitle = subtitle
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
         if repaint:  # a new view, a new theme, a new path: draw again
@@ -224,12 +235,13 @@ class NetworkDiagram(Widget):
                 idx = list(range(size))
             shown.append(idx)
             ys.append([1 + round((j + 0.5) * rows_available / len(idx) - 0.5) for j in range(len(idx))])
-        # Each column's labels get the room of the widest ("●-0.5000" at least) and a cell for the
-        # edges to start in, as far as the width allows; a value with no room is ⋯, never cut.
+        # Each column's labels get the room of the widest ("●-0.5000" at least), a blank cell
+        # that keeps the numbers off the lines, and a cell for the edges to start in, as far as
+        # the width allows; a value with no room is ⋯, never cut.
         labels = [["" if unit is None or values is None else fmt(values[unit]) for unit in idx]
                   for (_, values), idx in zip(nodes, shown)]
         widest = max([len(fmt(-0.5))] + [len(t) for column in labels for t in column])
-        label_width = max(min(widest + 2, width // columns), 2)
+        label_width = max(min(widest + 3, width // columns), 2)
         span = max(width - label_width, 1)
         xs = [round(i * span / max(columns - 1, 1)) for i in range(columns)]
         # Edges: the sign by colour and by the line (dashed when negative), the size by how
@@ -278,15 +290,17 @@ class NetworkDiagram(Widget):
                     canvas.write(xs[l], ys[l][j], "  ⋮", style("diagram--title"))
                     continue
                 text = "●" + (labels[l][j] if values is not None else " ·")
-                if len(text) >= label_width:  # no room for this value: ⋯, or none at all for any
-                    text = "●⋯" if label_width > len(fmt(-0.5)) + 1 else "●"
+                if len(text) > label_width - 2:  # no room for this value: ⋯, or none at all for any
+                    text = "●⋯" if label_width > len(fmt(-0.5)) + 2 else "●"
                 lit_unit = style("diagram--written") if (l, unit) in units_lit else node_style
                 canvas.write(xs[l], ys[l][j], text, lit_unit)
                 self._units.append((l, unit, xs[l], ys[l][j], len(text)))
         return canvas.rows()
 
 
-LEGEND = "edges: w ≥ 0 solid · w < 0 dashed"  # the sign without colour
+# the sign without colour, longest first; frozen parameters are said in the layer panels too
+LEGENDS = ("edges: w ≥ 0 solid · w < 0 dashed", "w ≥ 0 solid · w < 0 dashed", "w≥0 solid, w<0 dashed",
+           "w<0 dashed")
 
 
 def _distance(px: float, py: float, x0: float, y0: float, x1: float, y1: float) -> float:

@@ -22,10 +22,27 @@ LIMIT = 6  # rows and columns shown before eliding
 
 
 def quantities(layer: int, depth: int) -> list[str]:
-    names = [q.format(l=layer) for q in QUANTITIES]
-    if layer == depth:
-        names.insert(names.index(f"a{layer}") + 1, "y")
-    return (["x"] if layer == 1 else []) + names
+    """A layer panel's blocks in order: the data first (X in layer 1, Y in the last layer), where
+    the panel keeps them in sight (see LayerPanel.show)."""
+    data = (["x"] if layer == 1 else []) + (["y"] if layer == depth else [])
+    return data + [q.format(l=layer) for q in QUANTITIES]
+
+
+def scroll_place(starts: list[int], heights: list[int], focus: int | None, data: int, height: int) -> tuple[int, int]:
+    """Where a layer panel scrolls to show block `focus` whole: (top line, lines pinned at the
+    top). Blocks start on the lines `starts` (a band's blocks share one); the first `data` are the
+    data. The top is a band's first line, so the blocks in sight show their titles; the data's
+    band stays pinned above when there is room for both."""
+    if focus is None or starts[focus] + heights[focus] <= height:
+        return 0, 0
+    end = starts[focus] + heights[focus]
+    bands = sorted(set(starts))
+    data_end = min((b for b in bands if b > starts[data - 1]), default=0) if data else 0
+    for pinned in ((data_end, 0) if data_end and starts[focus] >= data_end else (0,)):
+        fitting = [b for b in bands if pinned <= b <= starts[focus] and end <= b + height - pinned]
+        if fitting:
+            return fitting[0] - pinned, pinned
+    return starts[focus], 0  # taller than the panel: its title and first rows
 
 
 def per_sample(name: str) -> bool:
@@ -176,7 +193,9 @@ class LayerPanel(TextView):
         # Each quantity's block as last built, with what it was built from: a key rebuilds only
         # the blocks it changed, and a panel whose blocks all stayed is left alone.
         self._blocks: dict[str, tuple] = {}
-        self._shown: tuple[list, int, list[int]] = ([], 0, [])  # the blocks on show, their width and starts
+        # the blocks on show, their width, their flow (its lines and the line each block starts
+        # on) and the blank lines added below
+        self._shown: tuple[list, int, tuple[list[Text], list[int]], int] = ([], 0, ([], []), 0)
 
     def on_resize(self) -> None:
         # the blocks flow into the new width (not while a training worker changes the numbers)
@@ -236,15 +255,19 @@ class LayerPanel(TextView):
             else:
                 s = style("matrix--plain")
             blocks.append(self._block(name, view, s, width))
-        shown, shown_width, starts = self._shown
-        if width != shown_width or len(blocks) != len(shown) or any(a is not b for a, b in zip(blocks, shown)):
+        shown, shown_width, (lines, starts), padding = self._shown
+        changed = width != shown_width or len(blocks) != len(shown) or any(a is not b for a, b in zip(blocks, shown))
+        if changed:
             lines, starts = flow(blocks, width)
-            self.set_text(Text("\n").join(lines))
-            self._shown = (blocks, width, starts)
-        # The scroll follows from the step alone (the same step, the same picture): the top, or
-        # the focused block at the top when it would not fit on the first page.
-        top = 0
-        if focus is not None and starts[focus] + len(blocks[focus]) > self.scrollable_content_region.height:
-            top = starts[focus]
+        # The scroll follows from the step alone (the same step, the same picture).
+        height = self.scrollable_content_region.height
+        data = sum(name in ("x", "y") for name in quantities(l, net.depth))
+        top, self.pinned = scroll_place(starts, [len(b) for b in blocks], focus, data, height)
+        # Blank lines below the last block, so that the top can be any band's first line; as
+        # many on every step (the panel keeps its size while the numbers fill in).
+        needed = 0 if len(lines) <= height else max(0, max(starts) + height - len(lines))
+        if changed or needed != padding:
+            self.set_text(Text("\n").join(lines + [Text()] * needed))
+            self._shown = (blocks, width, (lines, starts), needed)
         if top != self.scroll_y:
             self.scroll_to(y=top, animate=False)  # the virtual size is already the new text's

@@ -100,5 +100,5 @@ def describe(losses: list[float]) -> str:
     finite = [v for v in losses if math.isfinite(v)]
     fmt = notation.significant(6)
     best = min(finite) if finite else float("nan")
-    return (f"{len(losses):,} iterations · first {fmt(losses[0])} · latest {fmt(losses[-1])} · "
+    return (f"{notation.counted(len(losses), 'iteration')} · first {fmt(losses[0])} · latest {fmt(losses[-1])} · "
             f"lowest {fmt(best)}")

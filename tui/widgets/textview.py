@@ -26,6 +26,18 @@ class TextView(ScrollView, can_focus=False):
         self.text: Text = Text()
         self._strips: list[Strip] = []
         self._laid_out_width = -1
+        self._pinned = 0
+
+    @property
+    def pinned(self) -> int:
+        """How many of the first lines stay at the top while the rest scrolls beneath them."""
+        return self._pinned
+
+    @pinned.setter
+    def pinned(self, lines: int) -> None:
+        if lines != self._pinned:
+            self._pinned = lines
+            self.refresh()
 
     def set_text(self, text: Text | str) -> None:
         """Show new text (nothing happens when it is the same)."""
@@ -74,6 +86,6 @@ class TextView(ScrollView, can_focus=False):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self._width()
-        index = scroll_y + y
+        index = y if y < self._pinned else scroll_y + y
         strip = self._strips[index] if 0 <= index < len(self._strips) else Strip.blank(width)
         return strip.crop_extend(scroll_x, scroll_x + width, None).apply_style(self.rich_style)
