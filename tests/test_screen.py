@@ -513,3 +513,21 @@ async def test_the_headers_name_keeps_its_length_while_stepping(preset):
             names_shown.add(line.split(" · ")[0])
             await pilot.press("n")
         assert len(names_shown) == 1, names_shown
+
+
+ENTRY = re.compile(r"\[[\d,]+\]")
+WHOLE_ENTRY = re.compile(r"\[[\d,]+\] -?[\d.e+-]+→-?[\d.e+-]+ \([+−][\d.e+-]+\)")
+
+
+@pytest.mark.parametrize("size", [SMALLEST, SMALL, WIDE], ids=["64x22", "80x24", "140x45"])
+async def test_each_update_entry_is_whole_on_one_line(size):
+    """`[i,j] old→new (±change)` never breaks across lines: a line that is full goes on below."""
+    app = BackpropApp("regression")
+    async with app.run_test(size=size) as pilot:
+        panel = app.query_one(UpdatesPanel)
+        for _ in range(app.stepper.total):
+            await pilot.press("n")
+            for strip in panel._strips:  # the lines as laid out at the panel's width
+                line = "".join(segment.text for segment in strip).rstrip()
+                assert len(line) <= panel.scrollable_content_region.width, line
+                assert len(ENTRY.findall(line)) == len(WHOLE_ENTRY.findall(line)), line

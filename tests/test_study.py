@@ -281,6 +281,8 @@ async def test_x_exports_the_current_iteration_as_a_worked_solution(tmp_path, mo
         s = app.stepper
         assert written == to_markdown(run_trace(app.network, 1, 0, params=s.start_params, first=2))
         assert "## Iteration 2" in written and "### Backward pass" in written and "*Convention:*" in written
+        said = [n.message for n in app._notifications if "worked solution to" in n.message]
+        assert said and " to /" in said[0] and said[0].endswith("/xor-2-2-1-iteration-2.md."), said  # where it is
         W2 = notation.latex(s.start_params["W2"], notation.significant(6))  # 1×2: one row, in every view
         assert f"$$W_{{2}} = {W2}$$" in written and " & " in W2 and r"\\" not in W2
         await pilot.press("x", "enter")  # exists: asked again, Esc leaves it
@@ -372,3 +374,17 @@ async def test_the_switches_are_kept_with_the_session(tmp_path, monkeypatch):
     session.write_text(json.dumps(state))
     with pytest.raises(SessionError, match="options"):
         load_place()
+
+
+@pytest.mark.parametrize("size", [(140, 45), (80, 24)])
+async def test_the_quiz_keys_are_said_whole(size):
+    from .test_screen import screen_lines
+
+    app = BackpropApp("xor")
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("k", "n")
+        help_line = app.screen.query_one("#quiz-help")
+        region = help_line.content_region
+        lines = screen_lines(app)
+        shown = " ".join(lines[y][region.x:region.right].strip() for y in range(region.y, region.bottom))
+        assert shown.endswith("k in the main screen ends the quiz"), shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import re
 import signal
 import threading
@@ -529,7 +530,8 @@ class BackpropApp(App[None]):
             self.notify(f"Cannot write {shown(path)}: {err.strerror or err}. Nothing was written.",
                         title="Not exported", severity="error", timeout=8)
             return
-        self.notify(f"Wrote iteration {s.iteration + 1} as a worked solution to {path}.", timeout=4)
+        self.notify(f"Wrote iteration {s.iteration + 1} as a worked solution to {shown(os.path.abspath(path))}.",
+                    timeout=4)
 
     def action_open(self) -> None:
         if not self.busy:
@@ -601,7 +603,7 @@ class BackpropApp(App[None]):
             self.notify(f"Cannot save {shown(path)}: {reason}. Nothing was written.", title="Not saved",
                         severity="error", timeout=8)
             return
-        self.notify(f"Saved {path}: the network at iteration {self.stepper.iteration + 1}, step "
+        self.notify(f"Saved {shown(os.path.abspath(path))}: the network at iteration {self.stepper.iteration + 1}, step "
                     f"{self.stepper.cursor}/{self.stepper.total}.", timeout=4)
 
     # -- training --------------------------------------------------------------------------------

@@ -211,7 +211,9 @@ def cmd_trace(args, network) -> int:
     from engine.export import FORMATS, run_trace, write_json
 
     if args.sample is not None and args.sample >= network.samples:
-        return _fail(f"--sample {args.sample}: the network has {network.samples} samples, "
+        from engine.notation import counted
+
+        return _fail(f"--sample {args.sample}: the network has {counted(network.samples, 'sample')}, "
                      f"numbered 0 to {network.samples - 1}")
     trace = run_trace(network, args.iterations, args.sample)
     if args.format == "json":  # millions of numbers: written as they are turned into text

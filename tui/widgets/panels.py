@@ -217,7 +217,7 @@ class UpdatesPanel(TextView):
     BORDER_TITLE = "weight updates"
     DEFAULT_CSS = """
     UpdatesPanel { border: round $primary-darken-1; border-title-color: $text-primary; padding: 0 1;
-                   scrollbar-size-vertical: 1; }
+                   border-subtitle-color: $text-muted; scrollbar-size-vertical: 1; }
     UpdatesPanel > .update--down { color: $good; }
     UpdatesPanel > .update--up { color: $bad; }
     UpdatesPanel > .update--label { color: $text-muted; }
@@ -239,6 +239,10 @@ class UpdatesPanel(TextView):
         frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
         text = Text()
         updates = [st for st in s.steps[: s.cursor] if st.phase == "update"]
+        # a change is the difference of the exact values, so it may differ from the rounded ones' by 1 in the last place
+        subtitle = "changes from the unrounded values" if updates or s.cursor == s.total else ""
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
         if s.cursor == s.total:
             before, after = s.derived.loss, s.loss_after()
             text.append(f"iteration {s.iteration + 1} done: ", style("update--name"))
@@ -252,7 +256,7 @@ class UpdatesPanel(TextView):
                             f"{exact(s.loss_after(correct=True))}\n", style("update--up"))
         elif not updates:  # one line, the longest that fits
             room = self.scrollable_content_region.width
-            done = (f"Iteration {s.iteration} changed the loss {fmt(s.losses[-1])} → {fmt(s.derived.loss)}. "
+            done = (f"Iteration {s.iteration:,} changed the loss {fmt(s.losses[-1])} → {fmt(s.derived.loss)}. "
                     if s.losses else "")
             still = f" {frozen} frozen: never updated." if frozen else ""
             lines = [f"{done}The parameters change in the update phase, after every gradient is known: "
@@ -262,21 +266,31 @@ class UpdatesPanel(TextView):
             line = next((line for line in lines if len(line) <= room), lines[-1])
             self.set_text(Text(line, style("update--label")))
             return
+        room = self.scrollable_content_region.width
         for st in reversed(updates):  # the newest first: in sight without a scroll
             old, new = st.operands[0], st.value
-            text.append(f"{view.words(st.symbol)}: ", style("update--name"))
+            lead = f"{view.words(st.symbol)}: "
+            line = Text(lead, style("update--name"))
             flat_old, flat_new = old.reshape(-1), new.reshape(-1)
-            shown = indices(flat_old.size, 6)
-            for i in shown:
+            for i in indices(flat_old.size, 6):
+                entry = Text()
                 if i is None:
-                    text.append("…  ", style("update--label"))
-                    continue
-                index = np.unravel_index(i, old.shape)
-                cell = ",".join(str(int(k)) for k in index)
-                change = flat_new[i] - flat_old[i]
-                text.append(f"[{cell}] {fmt(flat_old[i])}→{fmt(flat_new[i])} ")
-                text.append(f"({'+' if change >= 0 else '−'}{fmt(abs(change))})  ",
-                            style("update--up" if change > 0 else "update--down"))
+                    entry.append("…", style("update--label"))
+                else:
+                    cell = ",".join(str(int(k)) for k in np.unravel_index(i, old.shape))
+                    change = flat_new[i] - flat_old[i]
+                    entry.append(f"[{cell}] {fmt(flat_old[i])}→{fmt(flat_new[i])} ")
+                    entry.append(f"({'+' if change >= 0 else '−'}{fmt(abs(change))})",
+                                 style("update--up" if change > 0 else "update--down"))
+                # each entry whole on a line: a full line goes on below, under the first entry
+                if line.cell_len > len(lead) and line.cell_len + entry.cell_len > room:
+                    text.append_text(line)
+                    text.append("\n")
+                    line = Text(" " * len(lead))
+                line.append_text(entry)
+                line.append("  ")
+            line.rstrip()
+            text.append_text(line)
             text.append("\n")
         if frozen:
             text.append(f"{frozen} frozen: not updated\n", style("update--label"))
