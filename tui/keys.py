@@ -15,6 +15,8 @@ class Action(NamedTuple):
     description: str  # the palette's second line, the key bar's tooltip; after the title, the key tables'
 
 
+# Tables, one row per key read across (the formatter would give each field its own line).
+# fmt: off
 ACTIONS = [
     Action("n,right", "next", "Next", "Next step", "Compute the next chain-rule factor"),
     Action("p,left", "back", "Back", "Step back", "Undo the last step exactly, also across iterations"),
@@ -70,9 +72,16 @@ TEXTUAL_KEYS = [
     ("ctrl+p", "The command palette: every action above, Textual's themes (light and dark), and Screenshot "
                "(an SVG of the screen, saved to your Downloads folder or, without one, the current folder)"),
 ]
+# fmt: on
 
-_SYMBOLS = {"right": "→", "left": "←", "left_square_bracket": "[", "right_square_bracket": "]",
-            "question_mark": "?", "escape": "Esc"}
+_SYMBOLS = {
+    "right": "→",
+    "left": "←",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "question_mark": "?",
+    "escape": "Esc",
+}
 
 
 def shown_key(key: str) -> str:
@@ -84,8 +93,10 @@ def shown_key(key: str) -> str:
 
 def key_table() -> str:
     """The Markdown table of every key and its meaning, as the help screen and the README show it."""
-    rows = [(a.keys, f"{a.title}: {a.description[0].lower()}{a.description[1:]}" if a.title else a.description)
-            for a in ACTIONS] + TEXTUAL_KEYS
+    rows = [
+        (a.keys, f"{a.title}: {a.description[0].lower()}{a.description[1:]}" if a.title else a.description)
+        for a in ACTIONS
+    ] + TEXTUAL_KEYS
     lines = ["| key | action |", "|---|---|"]
     lines += [f"| {' or '.join(f'`{shown_key(k)}`' for k in keys.split(','))} | {meaning} |" for keys, meaning in rows]
     return "\n".join(lines) + "\n"
