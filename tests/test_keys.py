@@ -14,7 +14,8 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def test_the_readme_lists_every_key_with_its_meaning():
     assert key_table() in README.read_text(encoding="utf-8"), (
-        "README's key table is not the one tui/keys.py makes; replace it with:\n" + key_table()
+        "README's key table is not the one tui/keys.py makes; replace it with what this prints:\n"
+        "python -c 'from tui.keys import key_table; print(key_table())'"
     )
 
 
