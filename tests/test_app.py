@@ -289,13 +289,13 @@ async def test_help_screen_and_quit():
 
 
 async def test_every_action_is_in_the_command_palette():
-    from tui.app import ACTIONS
+    from tui.keys import ACTIONS
 
     app = BackpropApp("xor")
     async with app.run_test(size=SIZE):
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for _, _, _, title, _ in ACTIONS:
-            assert any(t.startswith(title) for t in titles)
+        for action in ACTIONS:
+            assert action.title is None or any(t.startswith(action.title) for t in titles)
 
 
 @pytest.mark.parametrize("size", [(80, 24), (60, 20), (200, 60)])
@@ -326,14 +326,14 @@ async def test_layer_panels_keep_their_layout_through_an_iteration(preset):
 
 
 async def test_the_key_bar_shows_whole_keys_and_a_click_runs_one():
-    from tui.app import ACTIONS, IN_HELP_ONLY
+    from tui.keys import ACTIONS, NOT_IN_KEY_BAR
     from tui.widgets.keybar import KeyBar
 
     app = BackpropApp("xor")
     async with app.run_test(size=SIZE) as pilot:
         bar = app.query_one(KeyBar)
         line = bar.render().plain
-        labels = [label for _, action, label, _, _ in ACTIONS if action not in IN_HELP_ONLY] + ["Quit"]
+        labels = [action.label for action in ACTIONS if action.name not in NOT_IN_KEY_BAR]
         assert [line.index(f" {label} ") for label in labels] == sorted(line.index(f" {label} ") for label in labels)
         assert line.endswith("▏^p palette ") and len(line) == SIZE[0]
         await pilot.hover(KeyBar, offset=(line.index(" Back ") - 1, 0))

@@ -1,4 +1,5 @@
-"""The engine and the non-app commands never import Textual (harlequin's habit)."""
+"""The engine and the non-app commands never import Textual (harlequin's habit): what is loaded at
+run time. The layers in the source are import-linter's contracts (pyproject.toml, `lint-imports`)."""
 
 import json
 import os

@@ -1,5 +1,8 @@
-"""The look of the app (pytest-textual-snapshot). Update a snapshot only after looking at it:
-`pytest tests/test_snapshots.py --snapshot-update`, then open snapshot_report.html or the SVGs."""
+"""The look of the app (pytest-textual-snapshot), one class per feature; each test's docstring
+says what its picture guards. Update a snapshot only after looking at it:
+`pytest tests/test_snapshots.py --snapshot-update`, then open snapshot_report.html or the SVGs.
+A snapshot is named after its class and test (tests/__snapshots__/test_snapshots/): rename a
+test and `git mv` its SVG with it."""
 
 import pytest
 
@@ -8,115 +11,126 @@ from tui.app import BackpropApp
 WIDE = (140, 45)
 
 
-@pytest.mark.parametrize("preset", ["xor", "regression", "classification", "two-outputs"])
-def test_start_screen(snap_compare, preset):
-    assert snap_compare(BackpropApp(preset), terminal_size=WIDE)
+class TestStepping:
+    @pytest.mark.parametrize("preset", ["xor", "regression", "classification", "two-outputs"])
+    def test_start(self, snap_compare, preset):
+        """Each preset before its first step: every panel laid out, dots where nothing is computed yet."""
+        assert snap_compare(BackpropApp(preset), terminal_size=WIDE)
+
+    def test_mid_forward(self, snap_compare):
+        """Three steps into the forward pass: the step's formula, its numbers and the diagram's lit units."""
+        assert snap_compare(BackpropApp("xor"), press=["n"] * 3, terminal_size=WIDE)
+
+    def test_backward_lights_the_path_back(self, snap_compare):
+        """δ sent back to layer 1 (∂L/∂A₁ = δ₂W₂): W₂'s edges read, layer 1's units written."""
+        assert snap_compare(BackpropApp("xor"), press=["n"] * 11, terminal_size=WIDE)
+
+    def test_backward_chain_factor(self, snap_compare):
+        """A backward factor: its place in the layer's chain ∂L/∂W = ∂L/∂a · ∂a/∂z · ∂z/∂W highlighted."""
+        assert snap_compare(BackpropApp("classification"), press=["n"] * 8, terminal_size=WIDE)
+
+    def test_update_phase(self, snap_compare):
+        """The update phase: the weight updates panel grown, each parameter's old → new value."""
+        assert snap_compare(BackpropApp("two-outputs"), press=["n"] * 16, terminal_size=WIDE)
+
+    def test_iteration_done(self, snap_compare):
+        """An iteration finished with i: the loss before → after and the loss per iteration."""
+        assert snap_compare(BackpropApp("xor"), press=["i"], terminal_size=WIDE)
+
+    def test_single_sample(self, snap_compare):
+        """One sample (m on sample 1): column vectors as in the three-layer homework."""
+        assert snap_compare(BackpropApp("regression"), press=["right_square_bracket", "m"] + ["n"] * 9,
+                            terminal_size=WIDE)
 
 
-def test_mid_forward(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["n"] * 3, terminal_size=WIDE)
+class TestSizes:
+    def test_small_terminal(self, snap_compare):
+        """80 × 24: the steps and the loss give way, the diagram keeps the network's shape without values."""
+        assert snap_compare(BackpropApp("classification"), press=["n"] * 10, terminal_size=(80, 24))
+
+    def test_large_network(self, snap_compare, large_network):
+        """784-128-64-10 on 64 samples: large matrices elided with ⋯ and ⋮, never cut."""
+        assert snap_compare(BackpropApp(str(large_network)), press=["n"] * 16, terminal_size=WIDE)
 
 
-def test_backward_step_lights_the_path_back(snap_compare):
-    # δ sent back to layer 1 (∂L/∂A₁ = δ₂W₂): W₂'s edges read, layer 1 written
-    assert snap_compare(BackpropApp("xor"), press=["n"] * 11, terminal_size=WIDE)
+class TestDisplay:
+    def test_six_digits(self, snap_compare):
+        """d: six decimals in every panel, the grids still aligned."""
+        assert snap_compare(BackpropApp("two-outputs"), press=["d"] + ["n"] * 14, terminal_size=WIDE)
+
+    def test_light_theme(self, snap_compare):
+        """textual-light: every panel recoloured from the theme's own colours."""
+
+        def light(pilot):
+            pilot.app.theme = "textual-light"
+
+        assert snap_compare(BackpropApp("xor"), press=["n"] * 11, terminal_size=WIDE, run_before=light)
+
+    def test_explanations_off(self, snap_compare):
+        """e: the step without its why and convention lines."""
+        assert snap_compare(BackpropApp("xor"), press=["n"] * 8 + ["e"], terminal_size=WIDE)
+
+    def test_v_names(self, snap_compare):
+        """v: the dynamic-programming view's v, d, t, g in every panel."""
+        assert snap_compare(BackpropApp("xor"), press=["n"] * 13 + ["v"], terminal_size=WIDE)
 
 
-def test_backward_chain_factor(snap_compare):
-    assert snap_compare(BackpropApp("classification"), press=["n"] * 8, terminal_size=WIDE)
+class TestDialogs:
+    def test_help(self, snap_compare):
+        """? : the help over the app, opening at its top."""
+        assert snap_compare(BackpropApp("xor"), press=["question_mark"], terminal_size=WIDE)
+
+    def test_train_prompt(self, snap_compare):
+        """t: the prompt asking how many iterations to train."""
+        assert snap_compare(BackpropApp("xor"), press=["t"], terminal_size=WIDE)
+
+    def test_open_prompt(self, snap_compare):
+        """o: the prompt asking for a preset or a network file."""
+        assert snap_compare(BackpropApp("xor"), press=["o"], terminal_size=WIDE)
+
+    def test_export_prompt(self, snap_compare):
+        """x: the prompt asking where to write the iteration's worked solution."""
+        assert snap_compare(BackpropApp("xor"), press=["i", "x"], terminal_size=WIDE)
+
+    def test_zoom(self, snap_compare):
+        """z: every cell of the matrix being computed (δ₁), scrollable."""
+        assert snap_compare(BackpropApp("regression"), press=["n"] * 20 + ["z"], terminal_size=WIDE)
 
 
-def test_update_phase(snap_compare):
-    assert snap_compare(BackpropApp("two-outputs"), press=["n"] * 16, terminal_size=WIDE)
+class TestSelfStudy:
+    def test_one_weight_chain(self, snap_compare):
+        """w: W1[0,1]'s whole chain, path by path, one scalar factor per line."""
 
+        async def open_chain(pilot):
+            pilot.app.open_chain("W1", (0, 1))
+            await pilot.pause()
 
-def test_iteration_done(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["i"], terminal_size=WIDE)
+        assert snap_compare(BackpropApp("regression"), run_before=open_chain, terminal_size=WIDE)
 
+    def test_quiz_after_a_wrong_answer(self, snap_compare):
+        """k: a wrong answer shown the right value, its scalar formula and where it came from."""
+        assert snap_compare(BackpropApp("xor"), press=["k", "n", "0", "full_stop", "5", "enter"],
+                            terminal_size=WIDE)
 
-def test_single_sample_mode(snap_compare):
-    assert snap_compare(BackpropApp("regression"), press=["right_square_bracket", "m"] + ["n"] * 9,
-                        terminal_size=WIDE)
+    def test_gradient_check_table(self, snap_compare):
+        """g: the gradient check's table, every gradient against central finite differences."""
 
+        async def check(pilot):
+            await pilot.press("g")
+            await pilot.app.screen.workers.wait_for_complete()
+            await pilot.pause()
 
-def test_help_screen(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["question_mark"], terminal_size=WIDE)
+        assert snap_compare(BackpropApp("classification"), run_before=check, terminal_size=WIDE)
 
+    def test_loss_plot(self, snap_compare):
+        """l: the loss of 3,000 iterations against the iteration, with axes."""
 
-def test_small_terminal(snap_compare):
-    assert snap_compare(BackpropApp("classification"), press=["n"] * 10, terminal_size=(80, 24))
+        async def train_then_plot(pilot):
+            pilot.app.stepper.run(3000)
+            await pilot.press("l")
 
+        assert snap_compare(BackpropApp("xor"), run_before=train_then_plot, terminal_size=WIDE)
 
-def test_train_prompt(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["t"], terminal_size=WIDE)
-
-
-def test_open_prompt(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["o"], terminal_size=WIDE)
-
-
-def test_six_digits(snap_compare):
-    assert snap_compare(BackpropApp("two-outputs"), press=["d"] + ["n"] * 14, terminal_size=WIDE)
-
-
-def test_light_theme(snap_compare):
-    def light(pilot):
-        pilot.app.theme = "textual-light"
-
-    assert snap_compare(BackpropApp("xor"), press=["n"] * 11, terminal_size=WIDE, run_before=light)
-
-
-def test_zoom(snap_compare):
-    assert snap_compare(BackpropApp("regression"), press=["n"] * 20 + ["z"], terminal_size=WIDE)
-
-
-def test_large_network(snap_compare, large_network):
-    assert snap_compare(BackpropApp(str(large_network)), press=["n"] * 16, terminal_size=WIDE)
-
-
-# -- guided self-study ---------------------------------------------------------------------------
-
-
-def test_explanations_off(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["n"] * 8 + ["e"], terminal_size=WIDE)
-
-
-def test_seed_2_v_names(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["n"] * 13 + ["v"], terminal_size=WIDE)
-
-
-def test_one_weight_chain(snap_compare):
-    async def open_chain(pilot):
-        pilot.app.open_chain("W1", (0, 1))
-        await pilot.pause()
-
-    assert snap_compare(BackpropApp("regression"), run_before=open_chain, terminal_size=WIDE)
-
-
-def test_quiz_after_a_wrong_answer(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["k", "n", "0", "full_stop", "5", "enter"], terminal_size=WIDE)
-
-
-def test_gradient_check_table(snap_compare):
-    async def check(pilot):
-        await pilot.press("g")
-        await pilot.app.screen.workers.wait_for_complete()
-        await pilot.pause()
-
-    assert snap_compare(BackpropApp("classification"), run_before=check, terminal_size=WIDE)
-
-
-def test_loss_plot(snap_compare):
-    async def train_then_plot(pilot):
-        pilot.app.stepper.run(3000)
-        await pilot.press("l")
-
-    assert snap_compare(BackpropApp("xor"), run_before=train_then_plot, terminal_size=WIDE)
-
-
-def test_common_mistake(snap_compare):
-    assert snap_compare(BackpropApp("two-outputs"), press=["c"] + ["n"] * 11, terminal_size=WIDE)
-
-
-def test_export_prompt(snap_compare):
-    assert snap_compare(BackpropApp("xor"), press=["i", "x"], terminal_size=WIDE)
+    def test_common_mistake(self, snap_compare):
+        """c: δ sent back through the updated weights, the correct value beside each it changes."""
+        assert snap_compare(BackpropApp("two-outputs"), press=["c"] + ["n"] * 11, terminal_size=WIDE)

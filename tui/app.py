@@ -29,6 +29,7 @@ from engine.quiz import Score
 from engine.stepper import HISTORY_BYTES, Stepper
 from tui import colours
 from tui.commands import WeightCommands
+from tui.keys import ACTIONS, NOT_IN_KEY_BAR, shown_key
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
 from tui.session import Place, SessionWriter, folder
 from tui.text import literal, printable
@@ -37,37 +38,6 @@ from tui.widgets.keybar import KeyBar
 from tui.widgets.matrices import LayerPanel
 from tui.widgets.panels import LossHistory, StepList, StepPanel, UpdatesPanel
 from tui.widgets.present import DIGITS, View
-
-# Every action once: its keys, its name in the footer, and its line in the command palette.
-ACTIONS = [
-    ("n,right", "next", "Next", "Next step", "Compute the next chain-rule factor"),
-    ("p,left", "back", "Back", "Step back", "Undo the last step exactly, also across iterations"),
-    ("f", "finish_phase", "Phase", "Finish the phase", "Compute the rest of the current phase"),
-    ("i", "finish_iteration", "Iteration", "Finish the iteration", "Compute the rest of the iteration, through the update"),
-    ("t", "train", "Train", "Train N iterations", "Run N whole iterations on the fast path"),
-    ("r", "reset", "Reset", "Reset", "Back to iteration 1 with the initial parameters"),
-    ("m", "toggle_mode", "Batch/sample", "Batch or one sample", "Switch between the whole batch and one sample"),
-    ("left_square_bracket", "previous_sample", "Sample−", "Previous sample", "Focus on the previous sample"),
-    ("right_square_bracket", "next_sample", "Sample+", "Next sample", "Focus on the next sample"),
-    ("d", "digits", "Digits", "More digits", "Cycle the number of decimals: 4, 6, 8"),
-    ("e", "toggle_explain", "Explain", "Explanations on or off", "Show or hide the why and convention lines of each step"),
-    ("v", "toggle_names", "δ/v", "δ or v notation", "Switch between δ, z, f' and the dynamic-programming view's v, d, t, g"),
-    ("w", "chain", "Chain", "Explain one weight", "One weight's or bias's whole chain: every path, every factor, lit in the diagram"),
-    ("k", "quiz", "Quiz", "Quiz mode", "Type each value before it is revealed; a running score"),
-    ("c", "toggle_mistake", "Mistake", "Common mistake on or off", "Send δ back through the already-updated weights, and see every number that changes"),
-    ("g", "gradient_check", "Check", "Gradient check", "Compare every gradient with central finite differences"),
-    ("l", "loss_plot", "Plot", "Loss plot", "The loss of every iteration, with axes; live while training"),
-    ("x", "export", "Export", "Export this iteration", "Write this iteration as a Markdown worked solution"),
-    ("z", "zoom", "Zoom", "Zoom a matrix", "Every cell of the matrix being computed, scrollable"),
-    ("o", "open", "Open", "Open a network", "Open another preset or a network file"),
-    ("ctrl+s", "save", "Save", "Save the network", "Write the network with its current parameters to a file"),
-    ("question_mark,f1", "help", "Help", "Help", "What each panel means and every key"),
-]
-
-
-# Keys left out of the footer so that it fits 140 columns (help and the palette list them).
-IN_HELP_ONLY = ("previous_sample", "next_sample", "digits", "toggle_mode", "toggle_explain", "toggle_names",
-                "toggle_mistake", "gradient_check", "export", "open", "reset")
 
 MIN_SIZE = (64, 22)  # below this the panels cannot show a step legibly
 
@@ -80,12 +50,8 @@ class BackpropApp(App[None]):
     COMMANDS = App.COMMANDS | {WeightCommands}
     TITLE = "backprop-tui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [
-        *[Binding(keys, action, label, tooltip=help_text, id=action, show=action not in IN_HELP_ONLY)
-          for keys, action, label, _, help_text in ACTIONS],
-        Binding("escape", "stop_training", "Stop training", show=False),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    BINDINGS = [Binding(a.keys, a.name, a.label, tooltip=a.description, id=a.name, show=a.name not in NOT_IN_KEY_BAR)
+                for a in ACTIONS]
 
     def __init__(self, network: str | Network = "xor", place: Place | None = None, remember: bool = False,
                  notice: str | None = None):
@@ -295,9 +261,10 @@ class BackpropApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for keys, action, _, title, help_text in ACTIONS:
-            key = keys.split(",")[0].replace("_square_bracket", " bracket").replace("question_mark", "?")
-            yield SystemCommand(f"{title} ({key})", help_text, getattr(self, f"action_{action}"))
+        for a in ACTIONS:
+            if a.title is not None:
+                yield SystemCommand(f"{a.title} ({shown_key(a.keys.split(',')[0])})", a.description,
+                                    getattr(self, f"action_{a.name}"))
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = False) -> None:

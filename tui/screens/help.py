@@ -1,4 +1,4 @@
-"""The help screen: what each panel means and every key (text in tui/help.md)."""
+"""The help screen: what each panel means (tui/help.md) and every key (tui/keys.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from tui.screens.dialog import Dialog
 from textual.widgets import Markdown
 
-HELP_TEXT = (Path(__file__).parent.parent / "help.md").read_text(encoding="utf-8")
+from tui.keys import key_table
+from tui.screens.dialog import Dialog
+
+HELP_TEXT = (Path(__file__).parent.parent / "help.md").read_text(encoding="utf-8") + "\n## Keys\n\n" + key_table()
 
 
 class HelpScreen(Dialog[None]):

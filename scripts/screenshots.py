@@ -1,9 +1,10 @@
-"""Regenerate the SVG screenshots in screenshots/ (shown in the README):
+"""Regenerate the SVG screenshots in screenshots/ (shown in the README), from the checkout
+with the project installed:
 
-    python -m tui.screenshots
+    python scripts/screenshots.py
 
 Each view is the app driven by keys in a fixed-size headless terminal, so the pictures are
-reproducible."""
+reproducible. A maintainer's tool, so it lives outside the installed package."""
 
 from __future__ import annotations
 
