@@ -176,15 +176,13 @@ class NetworkDiagram(Widget):
 
     def render_line(self, y: int) -> Strip:
         # Drawn with the Line API: a rich Text of one styled character per cell costs Textual
-        # several times the drawing itself to turn into lines. Never while a training worker
-        # changes the Stepper (a resize then read a checkpoint the worker had just dropped):
-        # the last drawing stays, cut or padded to the new size, until the training ends.
+        # several times the drawing itself to turn into lines.
         width = self.size.width
-        if (self._strips is None or self._drawn_size != self.size) and not getattr(self.app, "training", False):
+        if self._strips is None or self._drawn_size != self.size:
             self._drawn_size = self.size
             base = self.rich_style
             self._strips = [Strip(row, width).apply_style(base) for row in self._draw()]
-        if self._strips is None or y >= len(self._strips):
+        if y >= len(self._strips):
             return Strip.blank(width, self.rich_style)
         strip = self._strips[y]
         return strip if strip.cell_length == width else strip.crop_extend(0, width, self.rich_style)

@@ -50,7 +50,7 @@ class StepPanel(TextView, can_focus=True):
 
     def on_resize(self) -> None:
         super().on_resize()
-        if self.view is not None and not getattr(self.app, "training", False):
+        if self.view is not None:
             self.show(self.view)  # the grids follow the width
 
     def show(self, view: View) -> None:
@@ -228,7 +228,7 @@ class UpdatesPanel(TextView):
 
     def on_resize(self) -> None:
         super().on_resize()
-        if self.view is not None and not getattr(self.app, "training", False):
+        if self.view is not None:
             self.show(self.view)  # the one line before the update phase is the longest that fits
 
     def show(self, view: View) -> None:
