@@ -276,20 +276,41 @@ class Stepper:
         """Run `count` whole iterations on the fast path, starting with the current one (or the
         next, if the current one is complete), and stop at the start of the one after.
         on_progress(done, loss) may return False to stop early. Returns how many were run."""
+        params, X, Y = self.start_run()
+        done: list[tuple[float, dict[str, np.ndarray]]] = []
+
+        added = 0
+
+        def record(count, loss, params):
+            nonlocal added
+            done.append((loss, params))
+            if len(done) == 64:  # handed over in batches: the history's bound holds while it runs
+                self.add_run(done)
+                added += len(done)
+                done.clear()
+            return None if on_progress is None else on_progress(count, loss)
+
+        train(self.network, count, params, X, Y, on_iteration=record)
+        self.add_run(done)
+        return added + len(done)
+
+    def start_run(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Where a run on the fast path starts: the current iteration, or the next if the current
+        one is complete. Returns copies of the parameters it starts from and of the rows it walks,
+        for a training thread to own while the Stepper stays with the app."""
         if self.cursor == self.total:
             self.next()
         X, Y = self.batch(self.sample)
+        return {k: v.copy() for k, v in self.start_params.items()}, X.copy(), Y.copy()
+
+    def add_run(self, iterations: list[tuple[float, dict[str, np.ndarray]]]) -> None:
+        """Iterations run on the fast path from where the Stepper is (see start_run): each one's
+        loss and the parameters after its update. The Stepper moves to the start of the next."""
         start = self.iteration
-        sample = self.sample
-
-        def record(done, loss, params):
+        for done, (loss, params) in enumerate(iterations, 1):
             self.losses.append(loss)
-            self._remember(start + done, Checkpoint(params, sample))
-            return None if on_progress is None else on_progress(done, loss)
-
-        result = train(self.network, count, self.start_params, X, Y, on_iteration=record)
-        self._goto(start + result.iterations, 0, None)
-        return result.iterations
+            self._remember(start + done, Checkpoint(params, self.sample))
+        self._goto(start + len(iterations), 0, None)
 
     def _goto(self, iteration: int, cursor: int, checkpoint: Checkpoint | None) -> None:
         for later in [k for k in self._history if k > iteration]:  # left over from before a back

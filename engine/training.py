@@ -7,6 +7,7 @@ the Stepper's numbers to the last bit; a test holds it to that.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -79,6 +80,31 @@ def train(network: Network, iterations: int, params: dict[str, np.ndarray] | Non
                 break
     return TrainResult(_as_dict(Ws, bs), losses, done, diverged,
                        _as_dict(*previous) if diverged and previous is not None else None)
+
+
+def train_in_chunks(network: Network, iterations: int, params: dict[str, np.ndarray], X: np.ndarray,
+                    Y: np.ndarray, hand_over: Callable[[list[tuple[float, dict[str, np.ndarray]]]], None],
+                    stop: Callable[[], bool], seconds: float = 0.05) -> int:
+    """train() for a thread that owns `params`, X and Y: every `seconds`, and at the end, it hands
+    over the iterations done since the last time (each one's loss and the parameters after its
+    update) for their owner to apply; stop() true ends the run after the iteration under way.
+    Returns how many iterations were done."""
+    chunk: list[tuple[float, dict[str, np.ndarray]]] = []
+    last = time.monotonic()
+
+    def record(done: int, loss: float, after: dict[str, np.ndarray]) -> bool:
+        nonlocal last
+        chunk.append((loss, after))
+        if time.monotonic() - last > seconds:
+            hand_over(chunk.copy())
+            chunk.clear()
+            last = time.monotonic()
+        return not stop()
+
+    done = train(network, iterations, params, X, Y, on_iteration=record).iterations
+    if chunk:
+        hand_over(chunk)
+    return done
 
 
 def _as_dict(Ws: list, bs: list) -> dict[str, np.ndarray]:

@@ -257,6 +257,37 @@ async def test_resizing_and_keys_while_training_touch_nothing_the_worker_changes
         assert app.stepper.back() and app.stepper.iteration == 19999
 
 
+async def test_only_the_ui_thread_changes_the_stepper_while_training():
+    """The training thread computes on copies it owns; the app applies its iterations."""
+    import threading
+
+    from engine.stepper import Stepper
+
+    app = BackpropApp("xor")
+    changed_on = set()
+    originals = {name: getattr(Stepper, name) for name in ("run", "add_run", "next", "_goto", "_remember")
+                 if hasattr(Stepper, name)}
+
+    def spied(name):
+        def method(self, *args, **kwargs):
+            changed_on.add(threading.current_thread() is threading.main_thread())
+            return originals[name](self, *args, **kwargs)
+        return method
+
+    try:
+        for name in originals:
+            setattr(Stepper, name, spied(name))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("t", *"3000", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.stepper.iteration == 3000
+    finally:
+        for name, method in originals.items():
+            setattr(Stepper, name, method)
+    assert changed_on == {True}
+
+
 async def test_page_keys_on_the_step_list_while_it_has_no_room():
     # Found by the random keys: the focused step list, squeezed to no lines in a short terminal,
     # raised KeyError on PgUp in Textual 8.2.8.

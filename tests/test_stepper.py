@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from engine.derivation import derive
 from engine.presets import names, resolve
 from engine.stepper import Stepper
-from engine.training import train
+from engine.training import train, train_in_chunks
 
 
 def state(s: Stepper):
@@ -266,3 +266,32 @@ def test_history_is_bounded_and_back_stops_at_the_oldest_checkpoint():
     assert (s.iteration, s.cursor) == (0, 0)
     for k, v in net.params.items():
         np.testing.assert_array_equal(s.params[k], v)
+
+
+def test_a_run_in_chunks_on_copies_lands_where_run_lands():
+    """The app's training thread computes on copies and hands chunks to the Stepper's owner."""
+    net = resolve("regression")
+    a, b = Stepper(net), Stepper(net)
+    a.next()
+    b.next()
+    assert a.run(40) == 40
+    params, X, Y = b.start_run()
+    chunks = []
+
+    def hand_over(chunk):
+        chunks.append(len(chunk))
+        b.add_run(chunk)
+
+    assert train_in_chunks(net, 40, params, X, Y, hand_over, stop=lambda: False, seconds=0) == 40
+    assert len(chunks) == 40 and state(a) == state(b) and a.losses == b.losses
+    for k in a.start_params:
+        np.testing.assert_array_equal(a.start_params[k], b.start_params[k])
+    assert b.back() and (b.iteration, b.cursor) == (39, b.total)
+
+
+def test_a_run_in_chunks_stops_after_the_iteration_under_way():
+    s = Stepper(resolve("xor"))
+    params, X, Y = s.start_run()
+    calls = []
+    assert train_in_chunks(s.network, 100, params, X, Y, s.add_run, stop=lambda: len(calls.append(1) or calls) >= 7) == 7
+    assert s.iteration == 7 and len(s.losses) == 7

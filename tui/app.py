@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
-import re
 import signal
 import threading
-import time
-from datetime import datetime
-from pathlib import Path
 from typing import Iterable
 
 from textual import events, on, work
@@ -18,26 +13,29 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Label, OptionList, ProgressBar, Static
+from textual.widgets import OptionList, Static
 from textual.worker import Worker, get_current_worker
 
 from engine.files import shown, write_atomic
 from engine.notation import counted
-from engine.network import Network, NetworkError, save
+from engine.network import Network, NetworkError
 from engine.presets import resolve
 from engine.quiz import Score
 from engine.stepper import HISTORY_BYTES, Stepper
-from tui import colours
+from engine.training import train_in_chunks
+from tui import colours, gc_tuning, writing
 from tui.commands import WeightCommands
 from tui.keys import ACTIONS, NOT_IN_KEY_BAR, shown_key
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
 from tui.session import Place, SessionWriter, folder
-from tui.text import literal, printable
+from tui.text import printable
 from tui.widgets.diagram import NetworkDiagram
 from tui.widgets.keybar import KeyBar
 from tui.widgets.matrices import LayerPanel
 from tui.widgets.panels import LossHistory, StepList, StepPanel, UpdatesPanel
 from tui.widgets.present import DIGITS, View
+from tui.widgets.status import StatusLine
+from tui.widgets.training import TrainingBar
 
 MIN_SIZE = (64, 22)  # below this the panels cannot show a step legibly
 
@@ -71,7 +69,7 @@ class BackpropApp(App[None]):
             self.view.explain, self.view.v_names = place.options["explain"], place.options["v_names"]
             self.stepper.set_mistake(place.options["mistake"])
         self.trainer: Worker | None = None
-        self.trainer_done = threading.Event()  # set once a training thread has stopped changing the Stepper
+        self.trainer_done = threading.Event()  # set once a training thread has handed over its last iterations
         self.trained_from = 0  # the iteration a training run started on
         self.remembering = remember  # the session is kept from the first frame on (see on_mount)
         self.session: SessionWriter | None = None
@@ -82,7 +80,7 @@ class BackpropApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small")
-        yield Static(id="status")
+        yield StatusLine(id="status")
         with Horizontal(id="top"):
             yield StepPanel(id="step")
             yield NetworkDiagram(id="diagram")
@@ -92,18 +90,14 @@ class BackpropApp(App[None]):
                 yield StepList(id="steps")
                 yield LossHistory(id="loss")
         yield UpdatesPanel(id="updates")
-        yield Horizontal(id="training")  # its label and bar are built when training first starts
+        yield TrainingBar(id="training")
         yield KeyBar()
 
     def _layer_panels(self) -> list[LayerPanel]:
         return [LayerPanel(l, id=f"layer-{l}") for l in range(1, self.network.depth + 1)]
 
-    # Python's cyclic collector: a full collection walks every object alive, and Textual's
-    # start-up leaves ~50 ms of them, so some keys stalled for a collection. None runs while
-    # the app starts; once it is ready, what is alive then lives as long as the app and is
-    # frozen out of the collector's sight (a full collection: ~5 ms), until the app ends.
     def on_load(self) -> None:
-        gc.disable()
+        gc_tuning.starting()
         # A kill (SIGTERM) or a closed terminal (SIGHUP) ends the app as q does, so the driver
         # restores the terminal and a training run's iterations are kept (see action_quit).
         loop = asyncio.get_running_loop()
@@ -111,12 +105,10 @@ class BackpropApp(App[None]):
             loop.add_signal_handler(signum, lambda code=128 + signum: self.run_worker(self.action_quit(code)))
 
     def on_ready(self) -> None:
-        gc.freeze()
-        gc.enable()
+        gc_tuning.ready()
 
     def on_unmount(self) -> None:
-        gc.unfreeze()
-        gc.enable()
+        gc_tuning.ended()
         if self.session is not None:
             self.session.close()
 
@@ -160,7 +152,7 @@ class BackpropApp(App[None]):
         phase. Sizes change with the terminal and the phase, never with a key inside a phase,
         so a step repaints and lays nothing out again."""
         if self.training:
-            return  # the worker changes the state: the sizes wait for the end
+            return  # the sizes wait for the end of the run, when the panels catch up
         height = height or self.size.height
         growing = self.stepper.phase == "update"
         updates = (8 if height >= 40 else 4) if growing else 3
@@ -173,8 +165,8 @@ class BackpropApp(App[None]):
 
     def follow_size(self) -> None:
         """After a resize the header shortens to the width (the panels follow their own sizes).
-        Not a full refresh_view, which laid the start-up screen out twice; nothing while a
-        training worker changes the state."""
+        Not a full refresh_view, which laid the start-up screen out twice; while training,
+        the header says so until the next hand-over."""
         if not self.training:
             self.show_status()
 
@@ -183,13 +175,12 @@ class BackpropApp(App[None]):
         return self.trainer is not None and self.trainer.is_running
 
     def refresh_view(self) -> None:
-        """Show the Stepper's state in every panel (not while a training worker changes it;
-        the panels catch up when it finishes)."""
+        """Show the Stepper's state in every panel (not while training, where only the header,
+        the loss history and the training bar follow the run: the panels catch up at its end)."""
         if self.training:
             return
         s, view = self.stepper, self.view
         self.fit_layout()
-        # A Static of fixed height, updated without a relayout: Textual's Header cost ~20 ms a key.
         self.show_status()
         self.query_one(NetworkDiagram).show(view)
         self.query_one(StepPanel).show(view)
@@ -200,8 +191,8 @@ class BackpropApp(App[None]):
         self.query_one(LossHistory).show(s.losses, view.fmt, view.loss_trend())
         self.remember()
 
-    def show_status(self, line: str | None = None) -> None:
-        self.query_one("#status", Static).update(literal(line or self.status_line()), layout=False)
+    def show_status(self) -> None:
+        self.query_one(StatusLine).show(self.view, self.quiz)
 
     def remember(self) -> None:
         """Keep the learner's place on disk (see tui/session.py); a failure is said once."""
@@ -216,48 +207,6 @@ class BackpropApp(App[None]):
             self.session = None
             self.notify(f"Cannot keep the session in {folder()}: {getattr(err, 'strerror', None) or err}. The app "
                         f"works on; --resume will not find this place.", severity="warning", timeout=8, markup=False)
-
-    def status_line(self, training: tuple[int, float] | None = None) -> str:
-        """The header line, shortened until it fits the width: network, iteration, phase, step,
-        loss, batch or sample (counted from 0, like the rows of X). training: (the iteration
-        being run, the latest loss) while `t` runs."""
-        s, fmt = self.stepper, self.view.fmt
-        m = self.network.samples
-        walking = (f"sample {s.sample} of 0–{m - 1}" if s.sample is not None else
-                   "1 sample" if m == 1 else f"batch of {m}")
-        walking += "".join([" · ⚠ common mistake" if s.mistake else "",
-                            f" · quiz: {self.quiz}" if self.quiz is not None else ""])
-
-        def forms(iteration: int, phase: str, step: str, loss: str) -> tuple[str, str]:  # long, short
-            return (f"iteration {iteration:,} · {phase}{f' · step {step}' if step else ''} · {loss} · {walking}",
-                    f"iter. {iteration:,} · {phase}{f' {step}' if step else ''} · {loss} · {walking}")
-
-        if training is not None:
-            iteration, latest = training
-            lines = [forms(iteration, "training", "", f"loss {fmt(latest)}")]
-        else:
-            revealed = s.cursor > 0 and s.phase != "forward"
-            loss = "loss —" if s.loss is None else f"{'' if revealed else 'last '}loss {fmt(s.loss)}"
-            total = f"{s.total}/{s.total}"
-            lines = [forms(s.iteration + 1, s.phase, f"{s.cursor}/{s.total}", loss)] + [
-                forms(s.iteration + 1, phase, total, f"last loss {fmt(-0.5)}")
-                for phase in {step.phase for step in s.steps} | {"ready"}]
-        # The form that fits the widest line of this iteration, and the name (which gives way
-        # first, then the last parts, whole) cut to the room that line leaves: while stepping,
-        # the header keeps its form and the name its length.
-        (long, short), name, room = lines[0], self.network.name, self.size.width - 2
-        widest_long, widest_short = (max(len(line[form]) for line in lines) for form in (0, 1))
-        if len(name) + 3 + widest_long <= room:
-            return f"{name} · {long}"
-        if len(name) + 3 + widest_short <= room:
-            return f"{name} · {short}"
-        keep = room - widest_short - 3
-        if keep >= 4:
-            return f"{name[: keep - 1]}… · {short}"
-        parts = short.split(" · ")
-        while len(parts) > 1 and len(" · ".join(parts)) > room:
-            parts.pop()
-        return " · ".join(parts)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -394,6 +343,10 @@ class BackpropApp(App[None]):
             self.notify("The common mistake is off: every number is right again.", timeout=3)
         self.refresh_view()
 
+    def on_quiz_screen_scored(self, event) -> None:
+        self.quiz = event.score
+        self.show_status()
+
     def action_quiz(self) -> None:
         if self.quiz is None:
             self.quiz = Score()  # the status line says so; n now asks before it reveals
@@ -455,7 +408,13 @@ class BackpropApp(App[None]):
             return
         from tui.screens.chain import ChainScreen
 
-        self.push_screen(ChainScreen(self.view, name, index), lambda _: self.refresh_view())
+        self.push_screen(ChainScreen(self.view, name, index), self.chain_closed)
+
+    def chain_closed(self, view: View | None) -> None:
+        """The chain screen's sample in focus and names carry over to the panels."""
+        if view is not None:
+            self.view.focus, self.view.v_names = view.focus, view.v_names
+        self.refresh_view()
 
     @on(NetworkDiagram.Picked, "#diagram")
     def weight_clicked(self, event: NetworkDiagram.Picked) -> None:
@@ -476,23 +435,20 @@ class BackpropApp(App[None]):
     def action_loss_plot(self) -> None:
         from tui.screens.plot import PlotScreen
 
-        self.push_screen(PlotScreen(list(self.stepper.losses)))
+        self.push_screen(PlotScreen(list(self.stepper.losses), self.training))
 
     def action_export(self) -> None:
         if self.busy:
             return
-        self.push_screen(SavePrompt(f"{self.slug}-iteration-{self.stepper.iteration + 1}.md", "export",
+        self.push_screen(SavePrompt(f"{writing.slug(self.network.name)}-iteration-{self.stepper.iteration + 1}.md", "export",
                                     "Write this iteration as a Markdown worked solution to"), self.export_iteration)
 
     def export_iteration(self, path: str | None) -> None:
         if path is None:
             return
-        from engine.export import run_trace, to_markdown
-
         s = self.stepper
-        trace = run_trace(self.network, 1, s.sample, params=s.start_params, first=s.iteration + 1)
         try:
-            write_atomic(path, to_markdown(trace))
+            writing.export_iteration(self.network, s, path)
         except OSError as err:
             self.notify(f"Cannot write {shown(path)}: {err.strerror or err}. Nothing was written.",
                         title="Not exported", severity="error", timeout=8)
@@ -531,26 +487,15 @@ class BackpropApp(App[None]):
         await layers.mount(*self._layer_panels())
         self.call_after_refresh(self.refresh_view)
 
-    @property
-    def slug(self) -> str:
-        """The network's name as a file name: "XOR 2-2-1" → "xor-2-2-1"."""
-        return re.sub(r"[^a-z0-9]+", "-", self.network.name.lower()).strip("-") or "network"
-
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:
-        """Textual's "Screenshot" command: an SVG of the screen. Textual wrote it to ~/Downloads
-        and failed when there was none; this writes to the Downloads folder when it exists, else
-        to the current folder, and says where (or why not). Returns the file's path."""
-        from platformdirs import user_downloads_path  # Textual's own choice of Downloads
-
-        folder = Path(path) if path else user_downloads_path()
-        folder = folder if folder.is_dir() else Path.cwd()
-        stamp = datetime.now().strftime(time_format or "%Y-%m-%d-%H%M%S")
-        target = folder / (filename or f"{self.slug}-{stamp}.svg")
+        """Textual's "Screenshot" command: an SVG of the screen (see writing.screenshot_path), and
+        a notification of where (or why not). Returns the file's path."""
+        target = writing.screenshot_path(self.network.name, filename, path, time_format)
         try:
             write_atomic(target, self.export_screenshot())
         except OSError as err:
-            self.notify(f"Cannot save the screenshot in {folder}: {err.strerror or err}.", title="Screenshot",
+            self.notify(f"Cannot save the screenshot in {target.parent}: {err.strerror or err}.", title="Screenshot",
                         severity="error", timeout=8, markup=False)
             return None
         self.notify(f"Saved the screenshot to {target}.", title="Screenshot", timeout=6, markup=False)
@@ -558,13 +503,13 @@ class BackpropApp(App[None]):
 
     def action_save(self) -> None:
         if not self.busy:
-            self.push_screen(SavePrompt(f"{self.slug}.toml"), self.save_network)
+            self.push_screen(SavePrompt(f"{writing.slug(self.network.name)}.toml"), self.save_network)
 
     def save_network(self, path: str | None) -> None:
         if path is None:
             return
         try:
-            save(self.network.with_params(self.stepper.params), path)
+            writing.save_network(self.network, self.stepper, path)
         except (OSError, ValueError) as err:
             reason = getattr(err, "strerror", None) or str(err)
             self.notify(f"Cannot save {shown(path)}: {reason}. Nothing was written.", title="Not saved",
@@ -582,54 +527,45 @@ class BackpropApp(App[None]):
     async def start_training(self, count: int | None) -> None:
         if count is None:
             return
-        row = self.query_one("#training")
-        if not row.children:  # built on first use: a faster start-up
-            await row.mount(Label(id="training-label"), ProgressBar(id="training-bar", show_eta=False))
-        row.display = True
-        self.query_one("#training-bar", ProgressBar).update(total=count, progress=0)
-        s = self.stepper
-        self.trained_from = s.iteration + (s.cursor == s.total)  # run() starts on the next one then
+        await self.query_one(TrainingBar).start(count)
+        params, X, Y = self.stepper.start_run()
+        self.trained_from = self.stepper.iteration
         self.trainer_done.clear()
-        self.trainer = self.train_worker(count)
+        self.trainer = self.train_worker(self.network, count, params, X, Y)
 
     @work(thread=True, exclusive=True, group="train")
-    def train_worker(self, count: int) -> None:
+    def train_worker(self, network: Network, count: int, params, X, Y) -> None:
+        """Trains on copies this thread owns; the app applies each chunk it hands over on the UI
+        thread, where the Stepper is only ever changed."""
         worker = get_current_worker()
-        last = 0.0
-
-        def progress(done: int, loss: float) -> bool:
-            nonlocal last
-            if worker.is_cancelled:
-                return False
-            now = time.monotonic()
-            if now - last > 0.05 or done == count:
-                last = now
-                self.call_from_thread(self.show_training, done, count, loss)
-            return True
-
         try:
-            done = self.stepper.run(count, progress)
+            done = train_in_chunks(network, count, params, X, Y,
+                                   lambda chunk: self.call_from_thread(self.trained, chunk, count),
+                                   stop=lambda: worker.is_cancelled)
             self.call_from_thread(self.training_finished, done, count)
         finally:
             self.trainer_done.set()
 
-    def show_training(self, done: int, count: int, loss: float) -> None:
-        self.query_one("#training-bar", ProgressBar).update(progress=done)
-        self.query_one("#training-label", Label).update(
-            f"training {done:,}/{count:,} · loss {self.view.fmt(loss)} · Esc stops ")
-        self.show_status(self.status_line(training=(self.trained_from + done + 1, loss)))
+    def trained(self, chunk: list, count: int) -> None:
+        """A training run's latest iterations: into the Stepper, then the progress, the header,
+        the loss history and a loss plot that is open."""
+        self.stepper.add_run(chunk)
+        loss, fmt = chunk[-1][0], self.view.fmt
+        self.query_one(TrainingBar).show(self.stepper.iteration - self.trained_from, count, fmt(loss))
+        self.query_one(StatusLine).show(self.view, self.quiz, training=(self.stepper.iteration + 1, loss))
         losses = list(self.stepper.losses)
-        self.query_one(LossHistory).show(losses, self.view.fmt, (len(losses), losses[0], losses[-1]))
+        self.query_one(LossHistory).show(losses, fmt, (len(losses), losses[0], losses[-1]))
         self.update_plot()
 
     def update_plot(self) -> None:
         from tui.screens.plot import PlotScreen
 
         if isinstance(self.screen, PlotScreen):
+            self.screen.training = self.training
             self.screen.show(list(self.stepper.losses))
 
     def training_finished(self, done: int, count: int) -> None:
-        self.query_one("#training").display = False
+        self.query_one(TrainingBar).stop()
         self.trainer = None
         self.refresh_view()
         self.update_plot()
@@ -644,7 +580,8 @@ class BackpropApp(App[None]):
 
     async def action_quit(self, code: int | None = None) -> None:
         """q, a kill or a closed terminal: a training run stops first and the session keeps
-        the iterations it finished (a cancelled worker's thread runs on until it looks)."""
+        the iterations it finished (a cancelled worker's thread runs on until it looks, then
+        hands its last iterations over)."""
         if self.training:
             self.trainer.cancel()
             await asyncio.to_thread(self.trainer_done.wait, 30)

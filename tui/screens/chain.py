@@ -4,6 +4,7 @@ gradient the δ way (the dynamic-programming view's v). The numbers come from en
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -55,7 +56,7 @@ class ChainPrompt(Dialog[str | None]):
         self.close(event.value)
 
 
-class ChainScreen(Dialog[None]):
+class ChainScreen(Dialog[View]):
     DEFAULT_CSS = """
     ChainScreen { align: center middle; }
     ChainScreen > Vertical { width: 96%; height: 94%; border: round $accent; background: $surface; }
@@ -80,7 +81,8 @@ class ChainScreen(Dialog[None]):
 
     def __init__(self, view: View, name: str, index: tuple[int, ...]):
         super().__init__()
-        self.view, self.param, self.index = view, name, index
+        # its own copy: [ ] and v change it here, and closing hands it back for the app to follow
+        self.view, self.param, self.index = replace(view), name, index
         self.lit = 0  # the path lit in the diagram; 0 lights them all
 
     def compose(self) -> ComposeResult:
@@ -173,6 +175,9 @@ class ChainScreen(Dialog[None]):
         out.append(words(f"\nbackprop's ∂L/∂{chain.label} = {fmt(chain.backprop)} "))
         out.append("✓ the same" if chain.agrees else "✗ differs", style("chain--ok" if chain.agrees else "chain--bad"))
         return out
+
+    def action_close(self) -> None:
+        self.close(self.view)
 
     def action_path(self, change: int) -> None:
         self.lit += change

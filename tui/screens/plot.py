@@ -20,13 +20,14 @@ class PlotScreen(Dialog[None]):
     BINDINGS = [
         Binding("escape", "escape", "Close (or stop training)"),
         Binding("q,l", "close", "Close"),
-        Binding("t", "train", "Train"),
+        Binding("t", "app.train", "Train"),
         Binding("y", "log_scale", "Log scale"),
     ]
 
-    def __init__(self, losses: list[float]):
+    def __init__(self, losses: list[float], training: bool = False):
         super().__init__()
         self.losses = losses
+        self.training = training  # a run adds to the losses (the app says when it ends): Esc stops it
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -48,12 +49,8 @@ class PlotScreen(Dialog[None]):
         plot.log_scale = not plot.log_scale
         plot.refresh()
 
-    def action_train(self) -> None:
-        self.app.action_train()
-
-    def action_escape(self) -> None:
-        app = self.app
-        if app.trainer is not None and app.trainer.is_running:
-            app.action_stop_training()
+    async def action_escape(self) -> None:
+        if self.training:
+            await self.run_action("app.stop_training")
         else:
             self.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from rich.text import Text
@@ -9,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from engine.files import printable
@@ -20,7 +22,15 @@ from tui.widgets.present import View
 
 class QuizScreen(Dialog[str | None]):
     """Asks every cell of one step; dismisses with "done" (all answered or revealed), "skip"
-    (reveal the rest of the step) or None (Esc: paused, the step stays hidden)."""
+    (reveal the rest of the step) or None (Esc: paused, the step stays hidden). It keeps its
+    own copy of the score and posts Scored after each answer, for the app to keep and show."""
+
+    class Scored(Message):
+        """The running score after an answer or a reveal."""
+
+        def __init__(self, score: Score):
+            super().__init__()
+            self.score = score
 
     DEFAULT_CSS = """
     QuizScreen { align: center bottom; }
@@ -42,7 +52,7 @@ class QuizScreen(Dialog[str | None]):
 
     def __init__(self, view: View, score: Score):
         super().__init__()
-        self.view, self.score = view, score
+        self.view, self.score = view, replace(score)
         s = view.stepper
         self.step = s.steps[s.cursor]
         self.cells = cell_indices(self.step)
@@ -116,7 +126,7 @@ class QuizScreen(Dialog[str | None]):
         self.advance()
 
     def advance(self) -> None:
-        self.app.show_status()  # the header's score follows each answer
+        self.post_message(self.Scored(replace(self.score)))  # the header's score follows each answer
         self.position += 1
         if self.position < len(self.cells):
             self.ask()

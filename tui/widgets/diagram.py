@@ -15,10 +15,10 @@ from textual import events
 from textual.color import Color
 from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
 
 from engine.stepper import Stepper
 from tui.colours import faint
+from tui.textual_compat import RedrawnOnRepaint
 from tui.widgets.present import View, lit_parts
 
 # Braille dot bits by (x % 2, y % 4) inside one character cell.
@@ -116,7 +116,7 @@ class BrailleCanvas:
         return out
 
 
-class NetworkDiagram(Widget):
+class NetworkDiagram(RedrawnOnRepaint):
     DEFAULT_CSS = """
     NetworkDiagram { height: 1fr; border-subtitle-color: $text-primary; }  /* its legend, readable anywhere */
     NetworkDiagram > .diagram--positive { color: $edge-positive; }
@@ -147,7 +147,7 @@ class NetworkDiagram(Widget):
         self.path: tuple[set[tuple[int, int, int]], set[tuple[int, int]]] | None = None
         self._edges: list[tuple[int, int, int, int, int, int, int]] = []  # layer, unit, input, x0, y0, x1, y1 (dots)
         self._units: list[tuple[int, int, int, int, int]] = []  # layer, unit, x, y, width (cells)
-        self._strips: list[Strip] | None = None  # the drawing, until the view or the size changes
+        self.drawing: list[Strip] | None = None  # until the view, the theme or the size changes
         self._drawn_size = None
 
     def show(self, view: View) -> None:
@@ -169,24 +169,17 @@ class NetworkDiagram(Widget):
         if self.border_subtitle != subtitle:  # setting it repaints the panel: only when it changes
             self.border_subtitle = subtitle
 
-    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
-        if repaint:  # a new view, a new theme, a new path: draw again
-            self._strips = None
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
-
     def render_line(self, y: int) -> Strip:
         # Drawn with the Line API: a rich Text of one styled character per cell costs Textual
-        # several times the drawing itself to turn into lines. Never while a training worker
-        # changes the Stepper (a resize then read a checkpoint the worker had just dropped):
-        # the last drawing stays, cut or padded to the new size, until the training ends.
+        # several times the drawing itself to turn into lines.
         width = self.size.width
-        if (self._strips is None or self._drawn_size != self.size) and not getattr(self.app, "training", False):
+        if self.drawing is None or self._drawn_size != self.size:
             self._drawn_size = self.size
             base = self.rich_style
-            self._strips = [Strip(row, width).apply_style(base) for row in self._draw()]
-        if self._strips is None or y >= len(self._strips):
+            self.drawing = [Strip(row, width).apply_style(base) for row in self._draw()]
+        if y >= len(self.drawing):
             return Strip.blank(width, self.rich_style)
-        strip = self._strips[y]
+        strip = self.drawing[y]
         return strip if strip.cell_length == width else strip.crop_extend(0, width, self.rich_style)
 
     def on_click(self, event: events.Click) -> None:

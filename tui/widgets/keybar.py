@@ -12,6 +12,8 @@ from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
 
+from tui.textual_compat import on_bindings_changed, stop_bindings_changed
+
 
 ALWAYS = ("help", "quit")  # actions whose keys never give way to the others
 
@@ -33,16 +35,16 @@ class KeyBar(Widget):
         self._hover: Binding | None = None
 
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, lambda screen: self.refresh())
+        on_bindings_changed(self, self.refresh)
 
     def on_unmount(self) -> None:
-        self.screen.bindings_updated_signal.unsubscribe(self)
+        stop_bindings_changed(self)
 
     def _keys(self) -> tuple[list[Binding], Binding | None]:
         """The bindings to show, one per action, and the command palette's."""
         active = self.screen.active_bindings
         shown, actions = [], set()
-        for _, binding, _, _ in active.values():
+        for binding in (active_binding.binding for active_binding in active.values()):
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)
                 shown.append(binding)

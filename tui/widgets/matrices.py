@@ -198,8 +198,7 @@ class LayerPanel(TextView):
         self._shown: tuple[list, int, tuple[list[Text], list[int]], int] = ([], 0, ([], []), 0)
 
     def on_resize(self) -> None:
-        # the blocks flow into the new width (not while a training worker changes the numbers)
-        if self.view is not None and not getattr(self.app, "training", False):
+        if self.view is not None:  # the blocks flow into the new width
             self.show(self.view)
 
     def _block(self, name: str, view: View, style: Style, room: int) -> list[Text]:

@@ -8,11 +8,12 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 from textual.containers import Vertical
-from textual.widgets import OptionList, Sparkline, Static
+from textual.widgets import Sparkline, Static
 from textual.widgets.option_list import Option
 
 from engine import notation
 from engine.notation import indices
+from tui.textual_compat import PagedWithoutRoom
 from tui.widgets.matrices import flow, grid, oriented, per_sample, size_of
 from tui.widgets.present import View, show_text
 from tui.widgets.textview import TextView
@@ -50,7 +51,7 @@ class StepPanel(TextView, can_focus=True):
 
     def on_resize(self) -> None:
         super().on_resize()
-        if self.view is not None and not getattr(self.app, "training", False):
+        if self.view is not None:
             self.show(self.view)  # the grids follow the width
 
     def show(self, view: View) -> None:
@@ -228,7 +229,7 @@ class UpdatesPanel(TextView):
 
     def on_resize(self) -> None:
         super().on_resize()
-        if self.view is not None and not getattr(self.app, "training", False):
+        if self.view is not None:
             self.show(self.view)  # the one line before the update phase is the longest that fits
 
     def show(self, view: View) -> None:
@@ -300,7 +301,7 @@ class UpdatesPanel(TextView):
             self.scroll_home(animate=False)
 
 
-class StepList(OptionList):
+class StepList(PagedWithoutRoom):
     """The iteration's steps; the current one is highlighted, and Enter or a click jumps there."""
 
     BORDER_TITLE = "steps"
@@ -315,18 +316,8 @@ class StepList(OptionList):
         super().__init__(**kwargs)
         self._formulas: list[str] = []
 
-    # Textual 8.2.8's OptionList pages by its laid-out lines, which a list with no room (a short
-    # terminal squeezes it to its borders, yet it keeps the focus) never has: PgUp / PgDn raised KeyError.
     def on_resize(self) -> None:
         self.scroll_to_highlight(top=True)  # a list shown before it had a size scrolls now
-
-    def action_page_up(self) -> None:
-        if self.scrollable_content_region:
-            super().action_page_up()
-
-    def action_page_down(self) -> None:
-        if self.scrollable_content_region:
-            super().action_page_down()
 
     def show(self, view: View) -> None:
         s = view.stepper

@@ -22,8 +22,7 @@ _LAYER_ID = re.compile(r"^(?:[zab]|delta|dL/d[ab]|dL/dW|W|da)(\d+)(?:/dz\d+)?$")
 def show_text(static, text) -> None:
     """Update a Static whose size the CSS fixes, only when its text changed: a repaint,
     never a relayout of the screen."""
-    if getattr(static, "backprop_text", None) != text:
-        static.backprop_text = text
+    if static.content != text:  # what update() was last given
         static.update(text, layout=False)
 
 

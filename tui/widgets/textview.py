@@ -14,6 +14,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.textual_compat import set_virtual_size
+
 
 class TextView(ScrollView, can_focus=False):
     DEFAULT_CSS = """
@@ -67,11 +69,7 @@ class TextView(ScrollView, can_focus=False):
         widest = max((strip.cell_length for strip in self._strips), default=0)
         size = Size(widest if not self.wrap else width, len(self._strips))
         if size != self.virtual_size:
-            # Not the virtual_size reactive, which lays out the whole screen again: this widget's
-            # size comes from the CSS, so only its scrollbars need the news (Textual is pinned).
-            self.set_reactive(TextView.virtual_size, size)
-            self._scroll_update(size)
-            self.refresh()
+            set_virtual_size(self, size)  # this widget's size comes from the CSS: no relayout
         elif not same_width:
             self.refresh()
         else:  # repaint only the lines that changed: a step changes a few lines of a layer panel

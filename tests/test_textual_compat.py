@@ -1,0 +1,127 @@
+"""What tui/textual_compat.py relies on in Textual's private or undocumented API: each test
+fails, by name, when an upgrade changes it."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from textual.app import App
+from textual.binding import ActiveBinding
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.scroll_view import ScrollView
+from textual.widget import Widget
+from textual.widgets import OptionList, Static
+
+from tui.textual_compat import PagedWithoutRoom, RedrawnOnRepaint, on_bindings_changed, set_virtual_size, \
+    stop_bindings_changed
+
+
+class Tall(ScrollView):
+    DEFAULT_CSS = "Tall { height: 5; overflow-y: scroll; }"
+
+
+class Drawn(RedrawnOnRepaint):
+    pass
+
+
+async def test_set_virtual_size_moves_the_scrollbar_without_a_layout():
+    class Host(App):
+        def compose(self):
+            yield Tall()
+
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(Tall)
+        layouts = []
+        refresh = view.refresh
+        view.refresh = lambda *regions, **kwargs: layouts.append(kwargs.get("layout")) or refresh(*regions, **kwargs)
+        set_virtual_size(view, Size(10, 50))
+        await pilot.pause()
+        assert view.virtual_size == Size(10, 50) and view.vertical_scrollbar.window_virtual_size == 50
+        assert True not in layouts
+        view.scroll_to(y=20, animate=False)  # the new size is scrollable at once
+        assert view.scroll_y == 20
+        view.virtual_size = Size(10, 60)  # the reactive itself asks for a layout: what is avoided
+        assert True in layouts
+
+
+def test_scroll_update_is_the_private_method_set_virtual_size_calls():
+    assert list(inspect.signature(ScrollView._scroll_update).parameters) == ["self", "virtual_size"]
+
+
+def test_refresh_has_the_signature_redrawn_on_repaint_overrides():
+    parameters = inspect.signature(Widget.refresh).parameters
+    assert [(p.name, p.kind, p.default) for p in parameters.values()] == [
+        ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.empty),
+        ("regions", inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.empty),
+        ("repaint", inspect.Parameter.KEYWORD_ONLY, True),
+        ("layout", inspect.Parameter.KEYWORD_ONLY, False),
+        ("recompose", inspect.Parameter.KEYWORD_ONLY, False)]
+
+
+async def test_a_new_theme_repaints_through_refresh():
+    class Host(App):
+        def compose(self):
+            yield Drawn()
+
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        drawn = app.query_one(Drawn)
+        drawn.drawing = ["kept"]
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert drawn.drawing is None
+
+
+async def test_the_bindings_signal_fires_when_the_keys_change():
+    class Host(App):
+        def compose(self):
+            yield Static()
+
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        calls = []
+        static = app.query_one(Static)
+        on_bindings_changed(static, lambda: calls.append(1))
+        app.push_screen(Screen())
+        await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        assert calls
+        stop_bindings_changed(static)
+        assert static not in app.screen.bindings_updated_signal._subscriptions
+
+
+def test_active_bindings_carry_their_binding_by_name():
+    assert "binding" in ActiveBinding._fields  # KeyBar reads active_binding.binding
+
+
+async def test_option_list_still_fails_to_page_without_room():
+    """When this fails, Textual fixed PgUp / PgDn on a list with no room: drop PagedWithoutRoom."""
+    class Host(App):
+        CSS = "OptionList { height: 2; }"  # its borders only: no line of room
+
+        def compose(self):
+            yield OptionList(*"abcdef")
+            yield PagedWithoutRoom(*"abcdef")
+
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        plain, paged = app.query(OptionList)
+        for widget in (plain, paged):
+            widget.highlighted = 3
+            widget._lines.clear()  # as a list never laid out with room has them
+            widget._index_to_line.clear()
+        await pilot.pause()
+        with pytest.raises(KeyError):
+            plain.action_page_down()
+        paged.action_page_down()
+        paged.action_page_up()
+        assert paged.highlighted == 3
+
+
+def test_app_display_is_the_hook_the_benchmarks_time():
+    """benchmarks/probe.py wraps App._display to time the frames a key paints."""
+    assert list(inspect.signature(App._display).parameters)[:3] == ["self", "screen", "renderable"]
