@@ -531,3 +531,16 @@ async def test_each_update_entry_is_whole_on_one_line(size):
                 line = "".join(segment.text for segment in strip).rstrip()
                 assert len(line) <= panel.scrollable_content_region.width, line
                 assert len(ENTRY.findall(line)) == len(WHOLE_ENTRY.findall(line)), line
+
+
+async def test_a_diagram_too_narrow_for_values_gives_the_edges_their_room():
+    """At 80×24 no value fits: the units keep only a blank cell before their edges start."""
+    app = BackpropApp("regression")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("n", "n")
+        lines = visible(app, app.query_one(NetworkDiagram))
+        units = [line for line in lines[1:] if line.lstrip().startswith("●")]  # the rows of X's units
+        assert len(units) == 4 and not any(NUMBER.search(line) for line in lines[1:])
+        for line in units:
+            after = line[line.index("●") + 1:]
+            assert after[0] == " " and "\u2800" < after[1] <= "\u28ff", line  # an edge starts at once

@@ -235,6 +235,9 @@ class NetworkDiagram(RedrawnOnRepaint):
                   for (_, values), idx in zip(nodes, shown)]
         widest = max([len(fmt(-0.5))] + [len(t) for column in labels for t in column])
         label_width = max(min(widest + 3, width // columns), 2)
+        values_fit = label_width > len(fmt(-0.5)) + 2
+        if not values_fit:  # no value has room: the units alone, and the room to the edges
+            label_width = min(label_width, 3)
         span = max(width - label_width, 1)
         xs = [round(i * span / max(columns - 1, 1)) for i in range(columns)]
         # Edges: the sign by colour and by the line (dashed when negative), the size by how
@@ -284,7 +287,7 @@ class NetworkDiagram(RedrawnOnRepaint):
                     continue
                 text = "●" + (labels[l][j] if values is not None else " ·")
                 if len(text) > label_width - 2:  # no room for this value: ⋯, or none at all for any
-                    text = "●⋯" if label_width > len(fmt(-0.5)) + 2 else "●"
+                    text = "●⋯" if values_fit else "●"
                 lit_unit = style("diagram--written") if (l, unit) in units_lit else node_style
                 canvas.write(xs[l], ys[l][j], text, lit_unit)
                 self._units.append((l, unit, xs[l], ys[l][j], len(text)))
