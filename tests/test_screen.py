@@ -544,3 +544,12 @@ async def test_a_diagram_too_narrow_for_values_gives_the_edges_their_room():
         for line in units:
             after = line[line.index("●") + 1:]
             assert after[0] == " " and "\u2800" < after[1] <= "\u28ff", line  # an edge starts at once
+
+
+async def test_the_header_says_whose_loss_it_shows_before_this_iterations_is_known():
+    app = BackpropApp("xor")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("i", "n")  # iteration 2 starts: its forward pass is not done yet
+        assert f"iteration 1's loss {app.view.fmt(app.stepper.losses[-1])}" in status(app), status(app)
+        await pilot.press("f", "n")  # its loss known
+        assert f"· loss {app.view.fmt(app.stepper.loss)} ·" in status(app), status(app)

@@ -26,19 +26,22 @@ class StatusLine(Static):
         walking += "".join([" · ⚠ common mistake" if s.mistake else "",
                             f" · quiz: {quiz}" if quiz is not None else ""])
 
-        def forms(iteration: int, phase: str, step: str, loss: str) -> tuple[str, str]:  # long, short
+        def forms(iteration: int, phase: str, step: str, loss: str, short_loss: str = "") -> tuple[str, str]:
             return (f"iteration {iteration:,} · {phase}{f' · step {step}' if step else ''} · {loss} · {walking}",
-                    f"iter. {iteration:,} · {phase}{f' {step}' if step else ''} · {loss} · {walking}")
+                    f"iter. {iteration:,} · {phase}{f' {step}' if step else ''} · {short_loss or loss} · {walking}")
 
         if training is not None:
             iteration, latest = training
             lines = [forms(iteration, "training", "", f"loss {fmt(latest)}")]
         else:
             revealed = s.cursor > 0 and s.phase != "forward"
-            loss = "loss —" if s.loss is None else f"{'' if revealed else 'last '}loss {fmt(s.loss)}"
+            # before this iteration's loss is computed, the one shown is the previous iteration's
+            before, short = (f"iteration {s.iteration:,}'s ", "last ") if s.iteration else ("", "")
+            loss = "loss —" if s.loss is None else f"{'' if revealed else before}loss {fmt(s.loss)}"
+            short_loss = "loss —" if s.loss is None else f"{'' if revealed else short}loss {fmt(s.loss)}"
             total = f"{s.total}/{s.total}"
-            lines = [forms(s.iteration + 1, s.phase, f"{s.cursor}/{s.total}", loss)] + [
-                forms(s.iteration + 1, phase, total, f"last loss {fmt(-0.5)}")
+            lines = [forms(s.iteration + 1, s.phase, f"{s.cursor}/{s.total}", loss, short_loss)] + [
+                forms(s.iteration + 1, phase, total, f"{before}loss {fmt(-0.5)}", f"{short}loss {fmt(-0.5)}")
                 for phase in {step.phase for step in s.steps} | {"ready"}]
         # The form that fits the widest line of this iteration, and the name (which gives way
         # first, then the last parts, whole) cut to the room that line leaves: while stepping,
