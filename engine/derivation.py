@@ -372,12 +372,10 @@ class _Derivation:
                    f"{act.latex}'({z[1]}) = {act.df_latex(z[1], a[1])}")
         template = (act.df_formula("‹0›", "‹0›"), act.df_latex("‹0›", "‹0›"))
         operands = {uses.name.lower(): (used_id, used)} if "‹0›" in template[0] else {}
-        convention = ("relu'(0) is taken as 0: at exactly z = 0 the slope is undefined, and some sources "
-                      "use 1." if act.name == "relu" else "")
         return self.add(phase="backward", layer=l, kind=StepKind.DA_DZ, symbol=self.sym(Quantity(Kind.DA_DZ, l)),
                         formula=formula, reads=[used_id], writes=_id(Kind.DA_DZ, l), value=value,
                         explanation=f"How much {a[0]} changes if {z[0]} changes: {act.definition}.",
-                        template=template, operands=operands, convention=convention)
+                        template=template, operands=operands, convention=act.convention)
 
     def hidden_delta(self, l, z_value, a_value, delta_next, W_value):
         a, z = self.sym(Quantity(Kind.A, l)), self.sym(Quantity(Kind.Z, l))
