@@ -28,6 +28,7 @@ class Activation:
     df_latex: Callable[[str, str], str]
     definition: str  # one line for explanations
     convention: str = ""  # where sources differ on the derivative, which choice this one makes
+    init_gain: float = 1.0  # W_l drawn from N(0, init_gain / fan_in): 2 for ReLU (He), else 1 (LeCun)
 
 
 def _sigmoid(z):
@@ -57,6 +58,18 @@ RELU = Activation(
     df_uses="z", df_formula=lambda z, a: f"({z} > 0)", df_latex=lambda z, a: f"\\mathbb{{1}}[{z} > 0]",
     definition="ReLU: a = max(0, z), so ∂a/∂z is 1 where z > 0 and 0 elsewhere (relu'(0) = 0)",
     convention="relu'(0) is taken as 0: at exactly z = 0 the slope is undefined, and some sources use 1.",
+    init_gain=2.0,
+)
+LEAKY_RELU = Activation(
+    name="leaky_relu", symbol="LReLU", latex=r"\mathrm{LReLU}",
+    f=lambda z: np.where(z > 0, z, 0.01 * z),
+    df=lambda z, a: np.where(z > 0, 1.0, 0.01),  # the slope at exactly 0 taken as 0.01, as relu'(0) = 0
+    df_uses="z", df_formula=lambda z, a: f"(1 if {z} > 0 else 0.01)",
+    df_latex=lambda z, a: f"\\begin{{cases}} 1 & {z} > 0 \\\\ 0.01 & \\text{{else}} \\end{{cases}}",
+    definition="leaky ReLU: a = z where z > 0, else 0.01·z, so ∂a/∂z is 1 where z > 0 and 0.01 elsewhere",
+    convention="leaky_relu'(0) is taken as 0.01, the slope of the negative side; the 0.01 is the common "
+               "default, some sources use 0.1 or learn it.",
+    init_gain=2.0 / (1.0 + 0.01**2),  # He for a negative slope of 0.01
 )
 SIGMOID = Activation(
     name="sigmoid", symbol="σ", latex=r"\sigma",
@@ -81,7 +94,7 @@ SOFTMAX = Activation(
     df_latex=lambda z, a: f"\\mathrm{{diag}}({a}) - {a}{a}^\\top",
     definition="softmax: a_k = e^(z_k) / Σ_j e^(z_j), so ∂a_k/∂z_j = a_k([k = j] − a_j), a Jacobian per sample",
 )
-ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (IDENTITY, RELU, SIGMOID, TANH, SOFTMAX)}
+ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (IDENTITY, RELU, LEAKY_RELU, SIGMOID, TANH, SOFTMAX)}
 
 
 def _softplus(x):
