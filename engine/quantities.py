@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from enum import Enum, StrEnum
 
 from .notation import sub
@@ -59,13 +60,14 @@ class Quantity:
     kind: Kind
     layer: int | None = None  # None for x, y and the loss
 
-    @classmethod
-    def parse(cls, text: str) -> Quantity | None:
+    @staticmethod
+    @cache  # the panels ask for the same few dozen ids on every key
+    def parse(text: str) -> Quantity | None:
         """The quantity an id names ("da2/dz2" → ∂a₂/∂z₂), or None for anything else."""
         for kind, pattern in _IDS:
             match = pattern.match(text)
             if match and len(set(match.groups())) <= 1:
-                return cls(kind, int(match[1]) if match.groups() else None)
+                return Quantity(kind, int(match[1]) if match.groups() else None)
         return None
 
     @classmethod
@@ -74,6 +76,7 @@ class Quantity:
         return cls(Kind.X) if layer == 1 else cls(Kind.A, layer - 1)
 
     @property
+    @cache
     def id(self) -> str:
         return self.kind.value.format(l=self.layer)
 
@@ -93,6 +96,7 @@ class Quantity:
             return Quantity(Kind.B, self.layer)
         return None
 
+    @cache  # a derivation names a few dozen quantities hundreds of times
     def symbol(self, column: bool, latex: bool = False, v: bool = False) -> str:
         """Its name: column for the one-sample notation (small letters), else a batch's
         (capitals for what has a row per sample); v for the dynamic-programming view's names
