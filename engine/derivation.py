@@ -268,12 +268,7 @@ class _Derivation:
         formula = (outer[0] + loss.term(a[0], y[0]), outer[1] + loss.term_latex(a[1], y[1]))
         template = (t_outer[0] + loss.term("‹0›", "‹1›"), t_outer[1] + loss.term_latex("‹0›", "‹1›"))
         value = bp.loss_value(loss, z_value, a_value, self.Y, self.scale)
-        notes = []
-        if loss.name == "half_mse":
-            notes.append("half_mse carries a ½ so that ∂L/∂ŷ = ŷ − y; plain mse (no ½) gives 2(ŷ − y), "
-                         "so its gradients are twice as large")
-        elif loss.name == "mse":
-            notes.append("mse has no ½, so ∂L/∂ŷ = 2(ŷ − y); many worked examples use ½(ŷ − y)² (half_mse) instead")
+        notes = [loss.convention] if loss.convention else []
         if not self.single:
             notes.append(f"L is the {'mean' if self.net.reduction == 'mean' else 'sum'} over the m = {self.m} "
                          "samples" + (", so every gradient below carries a 1/m" if self.net.reduction == "mean"
@@ -301,6 +296,8 @@ class _Derivation:
         per, per_latex, per_m = self.scale_text()
         dL_da = loss.grad(a_value, self.Y, self.scale)
         term = loss.grad_term(a[0], y[0])
+        notes = [note for note in (loss.grad_convention, "The 1/m of the batch mean enters here and rides along "
+                                   "into every gradient" if per else "") if note]
         self.add(phase="backward", layer=L, kind=StepKind.DL_DA, symbol=dL_da_sym,
                  formula=(term + per if per else _strip_parentheses(term), per_latex + loss.grad_term_latex(a[1], y[1])),
                  reads=[a_id, "y"], writes=dL_da_id, value=dL_da,
@@ -309,11 +306,7 @@ class _Derivation:
                  template=(loss.grad_term("‹0›", "‹1›") + per_m,
                            (rf"\frac{{1}}{{{self.m}}}" if per else "") + loss.grad_term_latex("‹0›", "‹1›")),
                  operands={"a": (a_id, a_value), "y": ("y", self.Y)},
-                 convention=("We write ŷ − y, never −(y − ŷ): the same number, and with this sign the update "
-                             "subtracts, p ← p − η ∂L/∂p (the dynamic-programming view: u − y, not y − u)"
-                             + (". The 1/m of the batch mean enters here and rides along into every gradient."
-                                if per else ".")) if "mse" in loss.name else
-                 ("The 1/m of the batch mean enters here and rides along into every gradient." if per else ""))
+                 convention=". ".join(notes) + "." if notes else "")
         da_dz = self.local_derivative(L, z_value, a_value)
         simplified = bp.simplifies(act.name, loss.name)
         value = bp.output_delta(act, loss, z_value, a_value, self.Y, self.scale, dL_da, da_dz)

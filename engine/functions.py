@@ -117,6 +117,14 @@ class Loss:
     grad_term_latex: Callable[[str, str], str]
     needs: str | None = None  # the last activation this loss requires
     definition: str
+    # Where sources differ, the choice this loss makes: on the loss step and on its ∂L/∂ŷ step.
+    convention: str = ""
+    grad_convention: str = ""
+
+
+# The sign of the squared errors' gradient, as their ∂L/∂ŷ step says it.
+_Y_HAT_MINUS_Y = ("We write ŷ − y, never −(y − ŷ): the same number, and with this sign the update subtracts, "
+                  "p ← p − η ∂L/∂p (the dynamic-programming view: u − y, not y − u)")
 
 
 def _bce_grad(a, y, scale):
@@ -146,6 +154,8 @@ MSE = Loss(
     term=lambda p, t: f"({p} − {t})²", term_latex=lambda p, t: f"({p} - {t})^2",
     grad_term=lambda p, t: f"2({p} − {t})", grad_term_latex=lambda p, t: f"2({p} - {t})",
     definition="mean squared error: ℓ = Σₖ (ŷₖ − yₖ)², so ∂ℓ/∂ŷ = 2(ŷ − y)",
+    convention="mse has no ½, so ∂L/∂ŷ = 2(ŷ − y); many worked examples use ½(ŷ − y)² (half_mse) instead",
+    grad_convention=_Y_HAT_MINUS_Y,
 )
 HALF_MSE = Loss(
     name="half_mse",
@@ -154,6 +164,9 @@ HALF_MSE = Loss(
     term=lambda p, t: f"½({p} − {t})²", term_latex=lambda p, t: rf"\tfrac{{1}}{{2}}({p} - {t})^2",
     grad_term=lambda p, t: f"({p} − {t})", grad_term_latex=lambda p, t: f"({p} - {t})",
     definition="half squared error: ℓ = Σₖ ½(ŷₖ − yₖ)²; the ½ cancels the 2 of the square, so ∂ℓ/∂ŷ = ŷ − y",
+    convention="half_mse carries a ½ so that ∂L/∂ŷ = ŷ − y; plain mse (no ½) gives 2(ŷ − y), so its gradients "
+               "are twice as large",
+    grad_convention=_Y_HAT_MINUS_Y,
 )
 BCE = Loss(
     name="bce",
