@@ -26,6 +26,7 @@ LATEX_RELATIONS = {"=": "=", "←": r"\leftarrow"}
 class Step:
     index: int
     phase: str
+    kind: StepKind  # what it computes: the shape of its formula
     layer: int | None
     symbol: str  # "z₁"
     symbol_latex: str  # "z_1"
@@ -46,7 +47,6 @@ class Step:
     # None for the constant 1 of ∂z/∂b).
     chain_target: str = ""
     chain: tuple[tuple[str, str | None], ...] = ()
-    kind: StepKind | None = None
     relation: str = "="  # "←" for an update: the new value replaces the old
     convention: str = ""  # where sources differ, which choice this step makes and what it changes
 
