@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from enum import Enum, StrEnum
+from functools import cache
 
 from .notation import sub
 
@@ -66,8 +66,9 @@ class Quantity:
         """The quantity an id names ("da2/dz2" → ∂a₂/∂z₂), or None for anything else."""
         for kind, pattern in _IDS:
             match = pattern.match(text)
-            if match and len(set(match.groups())) <= 1:
-                return Quantity(kind, int(match[1]) if match.groups() else None)
+            if match:
+                quantity = Quantity(kind, int(match[1]) if match.groups() else None)
+                return quantity if quantity.id == text else None  # not "da1/dz2", nor "W01"
         return None
 
     @classmethod

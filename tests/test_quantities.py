@@ -17,7 +17,7 @@ def test_every_id_names_its_quantity(quantity):
     assert Quantity.parse(quantity.id) == quantity
 
 
-@pytest.mark.parametrize("text", ["sum y", "da1/dz2", "W", "", "dL/dx1", "delta", "a1 ", "Z1", "L1"])
+@pytest.mark.parametrize("text", ["sum y", "da1/dz2", "W01", "W", "", "dL/dx1", "delta", "a1 ", "Z1", "L1"])
 def test_what_is_no_id_parses_to_none(text):
     assert Quantity.parse(text) is None
 
