@@ -18,7 +18,7 @@ import numpy as np
 
 from .derivation import Iteration
 from .network import Network
-from .notation import sub
+from .quantities import Kind, Quantity
 
 MAX_PATHS = 20_000  # paths per sample enumerated; beyond, only the δ / v view is given
 _NAME = re.compile(r"^\s*([WwBb])\s*_?\s*(\d+)\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*$")
@@ -76,7 +76,7 @@ class WeightChain:
         if self.is_bias:
             return "1"
         l = int(self.name[1:])
-        return f"{'x' if l == 1 else f'a{sub(l - 1)}'}[{self.index[1]}]"
+        return f"{Quantity.input_of(l).symbol(column=True)}[{self.index[1]}]"
 
     @property
     def per_sample(self) -> list[float]:
@@ -91,11 +91,17 @@ class WeightChain:
     def symbolic(self, column: bool = True) -> str:
         """The chain in symbols, the layer-by-layer way: ∂L/∂W₁ = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁."""
         l, depth = int(self.name[1:]), self.depth
-        z, a = ("z", "a") if column else ("Z", "A")
-        parts = ["∂L/∂ŷ", f"∂ŷ/∂{z}{sub(depth)}"]
+
+        def z(q):
+            return Quantity(Kind.Z, q).symbol(column)
+
+        def a(q):
+            return Quantity(Kind.A, q).symbol(column)
+
+        parts = ["∂L/∂ŷ", f"∂ŷ/∂{z(depth)}"]
         for q in range(depth, l, -1):
-            parts += [f"∂{z}{sub(q)}/∂{a}{sub(q - 1)}", f"∂{a}{sub(q - 1)}/∂{z}{sub(q - 1)}"]
-        parts.append(f"∂{z}{sub(l)}/∂{self.label}")
+            parts += [f"∂{z(q)}/∂{a(q - 1)}", f"∂{a(q - 1)}/∂{z(q - 1)}"]
+        parts.append(f"∂{z(l)}/∂{self.label}")
         return f"∂L/∂{self.label} = " + " · ".join(parts)
 
 
@@ -127,22 +133,23 @@ def weight_chain(network: Network, iteration: Iteration, name: str, index: tuple
     depth, l = network.depth, int(name[1:])
     j = index[0]
     m = v["x"].shape[0]
-    x_name = "x" if l == 1 else f"a{l - 1}"
-    inputs = [1.0] * m if name[0] == "b" else [float(v[x_name][s, index[1]]) for s in range(m)]
-    jac = v[f"da{depth}/dz{depth}"]
+    inputs = [1.0] * m if name[0] == "b" else [float(v[Quantity.input_of(l).id][s, index[1]]) for s in range(m)]
+
+    def of(kind, q):  # the values of a quantity of layer q
+        return v[Quantity(kind, q).id]
+
+    jac = of(Kind.DA_DZ, depth)
     jacobian = jac.ndim == 3
     widths = [network.sizes[q] for q in range(l + 1, depth + 1)]
     path_count = int(np.prod(widths, dtype=np.int64)) * (network.sizes[-1] if jacobian else 1)
 
     def a(q, u):  # a₀ is the input x
-        if q == 0:
-            return f"{'x' if column else 'X'}[{u}]"
-        return f"{'a' if column else 'A'}{sub(q)}[{u}]"
+        return f"{Quantity.input_of(q + 1).symbol(column)}[{u}]"
 
     def z(q, u):
-        return f"{'z' if column else 'Z'}{sub(q)}[{u}]"
+        return f"{Quantity(Kind.Z, q).symbol(column)}[{u}]"
 
-    target = f"{name[0]}{sub(l)}[{','.join(map(str, index))}]"
+    target = f"{Quantity.parse(name).symbol(column)}[{','.join(map(str, index))}]"
     paths: list[Path] = []
     total: float | None = None
     if path_count <= MAX_PATHS:
@@ -154,14 +161,14 @@ def weight_chain(network: Network, iteration: Iteration, name: str, index: tuple
                 for out in outs:
                     u_last = units[-1][1]
                     k = u_last if out is None else out
-                    factors = [Factor(f"∂L/∂{a(depth, k)}", float(v[f"dL/da{depth}"][s, k])),
+                    factors = [Factor(f"∂L/∂{a(depth, k)}", float(of(Kind.DL_DA, depth)[s, k])),
                                Factor(f"∂{a(depth, k)}/∂{z(depth, u_last)}",
                                       float(jac[s, k, u_last] if jacobian else jac[s, u_last]))]
                     for (q_in, u_in), (q, u) in reversed(list(zip(units, units[1:]))):
-                        factors.append(Factor(f"∂{z(q, u)}/∂{a(q_in, u_in)} = W{sub(q)}[{u},{u_in}]",
-                                              float(iteration.params[f"W{q}"][u, u_in])))
+                        factors.append(Factor(f"∂{z(q, u)}/∂{a(q_in, u_in)} = {Quantity(Kind.W, q).symbol(column)}[{u},{u_in}]",
+                                              float(iteration.params[Quantity(Kind.W, q).id][u, u_in])))
                         factors.append(Factor(f"∂{a(q_in, u_in)}/∂{z(q_in, u_in)}",
-                                              float(v[f"da{q_in}/dz{q_in}"][s, u_in])))
+                                              float(of(Kind.DA_DZ, q_in)[s, u_in])))
                     edge = "1" if name[0] == "b" else a(l - 1, index[1])
                     factors.append(Factor(f"∂{z(l, j)}/∂{target} = {edge}", inputs[s]))
                     path = Path(s, tuple(units), tuple(factors))
@@ -174,10 +181,10 @@ def weight_chain(network: Network, iteration: Iteration, name: str, index: tuple
         units_on_paths[l] = [j]
         for q in range(depth, l - 1, -1):
             for u in units_on_paths[q]:
-                slope = v[f"da{q}/dz{q}"]
-                lines.append(Delta(q, u, float(v[f"dL/da{q}"][s, u]),
+                slope = of(Kind.DA_DZ, q)
+                lines.append(Delta(q, u, float(of(Kind.DL_DA, q)[s, u]),
                                    float("nan") if slope.ndim == 3 else float(slope[s, u]),
-                                   float(v[f"delta{q}"][s, u])))
+                                   float(of(Kind.DELTA, q)[s, u])))
         deltas[s] = lines
     return WeightChain(name, index, target, paths, path_count, m, total,
                        float(iteration.grads[name][index]), deltas, inputs, depth)

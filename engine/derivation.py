@@ -16,7 +16,7 @@ import numpy as np
 from . import backprop as bp
 from . import notation
 from .network import Network
-from .notation import sub
+from .quantities import Kind, Quantity, StepKind, derivative
 
 PHASES = ("forward", "loss", "backward", "update")
 LATEX_RELATIONS = {"=": "=", "←": r"\leftarrow"}
@@ -26,6 +26,7 @@ LATEX_RELATIONS = {"=": "=", "←": r"\leftarrow"}
 class Step:
     index: int
     phase: str
+    kind: StepKind  # what it computes: the shape of its formula
     layer: int | None
     symbol: str  # "z₁"
     symbol_latex: str  # "z_1"
@@ -39,13 +40,13 @@ class Step:
     template_latex: str
     operands: tuple[np.ndarray, ...]
     operand_names: tuple[str, ...]  # the id of each operand's quantity: "W1", "x", "b1"
+    roles: tuple[str, ...]  # what each operand is in the formula: "W", "x", "b"
     column: bool  # the single-sample view: one-sample rows are shown as column vectors
     # A backward step computes part of its layer's chain ∂L/∂W_l = ∂L/∂a_l · ∂a_l/∂z_l · ∂z_l/∂W_l
     # (∂L/∂b_l for the bias step): the target and the factors as (symbol, id of the value, or
     # None for the constant 1 of ∂z/∂b).
     chain_target: str = ""
     chain: tuple[tuple[str, str | None], ...] = ()
-    kind: str = ""  # "z", "a", "loss", "dL/da", "da/dz", "delta", "simplified", "dW", "db", "update"
     relation: str = "="  # "←" for an update: the new value replaces the old
     convention: str = ""  # where sources differ, which choice this step makes and what it changes
 
@@ -56,6 +57,10 @@ class Step:
     @property
     def shape(self) -> tuple[int, ...]:
         return self.value.shape
+
+    def operand(self, role: str) -> np.ndarray:
+        """The operand that plays `role` in the formula ("W", "x", "b", …), whatever its place."""
+        return self.operands[self.roles.index(role)]
 
     def value_text(self, fmt: notation.Format) -> str:
         return notation.text(self.value, fmt, self.column, per_sample=samples_first(self.writes))
@@ -74,10 +79,10 @@ class Step:
 
 
 def samples_first(quantity: str) -> bool:
-    """Whether a quantity's rows are the samples (x, z₁, δ₂, …): not the loss, a parameter
-    or a parameter's gradient, whose rows are units. In the single-sample view only the
-    sample's own rows become column vectors; a 1 × n weight matrix stays a row."""
-    return quantity != "L" and not quantity.startswith(("W", "b", "dL/dW", "dL/db"))
+    """Whether the rows of the quantity with this id are the samples (Quantity.per_sample); an
+    operand that is no quantity (each sample's Σy) has one row per sample too."""
+    named = Quantity.parse(quantity)
+    return named.per_sample if named is not None else True
 
 
 def _fill(template: str, parts: list[str]) -> str:
@@ -98,44 +103,6 @@ class Iteration:
     values: dict[str, np.ndarray] = field(default_factory=dict)  # id → final value
 
 
-class _Symbols:
-    """Names of the quantities in the single-sample (column) or batch (rows) notation."""
-
-    def __init__(self, single: bool):
-        self.single = single
-
-    def x(self, l):  # the input of layer l + 1
-        if l == 0:
-            return ("x", "x") if self.single else ("X", "X")
-        return self.a(l)
-
-    def y(self):
-        return ("y", "y") if self.single else ("Y", "Y")
-
-    def z(self, l):
-        return (f"z{sub(l)}", f"z_{{{l}}}") if self.single else (f"Z{sub(l)}", f"Z_{{{l}}}")
-
-    def a(self, l):
-        return (f"a{sub(l)}", f"a_{{{l}}}") if self.single else (f"A{sub(l)}", f"A_{{{l}}}")
-
-    @staticmethod
-    def W(l):
-        return f"W{sub(l)}", f"W_{{{l}}}"
-
-    @staticmethod
-    def b(l):
-        return f"b{sub(l)}", f"b_{{{l}}}"
-
-    @staticmethod
-    def delta(l):
-        return f"δ{sub(l)}", f"\\delta_{{{l}}}"
-
-    @staticmethod
-    def d(of, wrt):
-        """∂of/∂wrt from (unicode, latex) pairs."""
-        return f"∂{of[0]}/∂{wrt[0]}", f"\\frac{{\\partial {of[1]}}}{{\\partial {wrt[1]}}}"
-
-
 def _strip_parentheses(text: str) -> str:
     """'(a − y)' → 'a − y' when the outer pair encloses everything."""
     if not (text.startswith("(") and text.endswith(")")):
@@ -146,10 +113,6 @@ def _strip_parentheses(text: str) -> str:
         if depth == 0 and i < len(text) - 1:
             return text
     return text[1:-1]
-
-
-def _id_in(l: int) -> str:
-    return "x" if l == 0 else f"a{l}"
 
 
 def derive(network: Network, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
@@ -163,44 +126,59 @@ def derive(network: Network, params: dict[str, np.ndarray], X: np.ndarray, Y: np
         return _Derivation(network, params, X, Y, mistake).run()
 
 
+def _id(kind: Kind, layer: int | None = None) -> str:
+    return Quantity(kind, layer).id
+
+
+def _input_id(layer: int) -> str:
+    return Quantity.input_of(layer).id
+
+
 class _Derivation:
     def __init__(self, network: Network, params, X, Y, mistake=False):
         self.net, self.params, self.mistake = network, params, mistake
         self.X, self.Y = X, Y
         self.m = X.shape[0]
         self.single = self.m == 1
-        self.s = _Symbols(self.single)
         self.acts, self.loss = bp.functions_of(network)
         self.scale = bp.reduction_scale(network.reduction, self.m)
         self.steps: list[Step] = []
         self.values: dict[str, np.ndarray] = {"x": X, "y": Y, **params}
 
-    def add(self, phase, layer, kind, sym, formula, reads, writes, value, explanation,
+    def sym(self, quantity: Quantity) -> tuple[str, str]:
+        """A quantity's (Unicode, LaTeX) symbol in this iteration's notation."""
+        return quantity.symbol(self.single), quantity.symbol(self.single, latex=True)
+
+    def add(self, *, phase, layer, kind, symbol, formula, reads, writes, value, explanation,
             template, operands, relation="=", convention=""):
-        """formula: (unicode rhs, latex rhs); template: (unicode, latex) with ‹i› for the i-th
-        operand; operands: {id of the quantity: its value}, in the template's order."""
+        """symbol, formula: (Unicode, LaTeX), the formula's right-hand side; template: (Unicode,
+        LaTeX) with ‹i› for the i-th operand; operands: {role: (id of the quantity, its value)},
+        in the template's order."""
         value = np.asarray(value, dtype=np.float64)
         target, chain = self.layer_chain(layer, kind) if phase == "backward" else ("", ())
         step = Step(
-            index=len(self.steps), phase=phase, layer=layer, symbol=sym[0], symbol_latex=sym[1],
-            formula=f"{sym[0]} {relation} {formula[0]}",
-            latex=f"{sym[1]} {LATEX_RELATIONS[relation]} {formula[1]}",
+            index=len(self.steps), phase=phase, layer=layer, symbol=symbol[0], symbol_latex=symbol[1],
+            formula=f"{symbol[0]} {relation} {formula[0]}",
+            latex=f"{symbol[1]} {LATEX_RELATIONS[relation]} {formula[1]}",
             reads=tuple(reads), writes=writes, value=value, explanation=explanation,
-            template=template[0], template_latex=template[1], operands=tuple(operands.values()),
-            operand_names=tuple(operands),
-            column=self.single, chain_target=target, chain=chain, kind=kind, relation=relation,
-            convention=convention,
+            template=template[0], template_latex=template[1],
+            operands=tuple(v for _, v in operands.values()), operand_names=tuple(q for q, _ in operands.values()),
+            roles=tuple(operands), column=self.single, chain_target=target, chain=chain, kind=kind,
+            relation=relation, convention=convention,
         )
         self.steps.append(step)
         self.values[writes] = value
         return value
 
     def layer_chain(self, l, kind):
-        s = self.s
-        a, z = s.a(l), s.z(l)
-        p = s.b(l) if kind == "db" else s.W(l)
-        last = (f"∂{z[0]}/∂{p[0]}", None if kind == "db" else _id_in(l - 1))
-        return f"∂L/∂{p[0]}", ((f"∂L/∂{a[0]}", f"dL/da{l}"), (f"∂{a[0]}/∂{z[0]}", f"da{l}/dz{l}"), last)
+        """∂L/∂W_l = ∂L/∂a_l · ∂a_l/∂z_l · ∂z_l/∂W_l (∂L/∂b_l for the bias step)."""
+        c = self.single
+        bias = kind == StepKind.DB
+        p = Quantity(Kind.B if bias else Kind.W, l).symbol(c)
+        factors = ((Quantity(Kind.DL_DA, l).symbol(c), _id(Kind.DL_DA, l)),
+                   (Quantity(Kind.DA_DZ, l).symbol(c), _id(Kind.DA_DZ, l)),
+                   (derivative(Quantity(Kind.Z, l).symbol(c), p), None if bias else _input_id(l)))
+        return derivative("L", p), factors
 
     def run(self) -> Iteration:
         net, L = self.net, self.net.depth
@@ -220,16 +198,16 @@ class _Derivation:
             if l == L:
                 delta = self.output_delta(zs[L], As[L])
             else:
-                W_next = self.params[f"W{l + 1}"]
-                if self.mistake and f"W{l + 1}" not in net.frozen:
-                    W_next = bp.update(W_next, grads[f"W{l + 1}"], net.learning_rate)
+                W_next = self.params[_id(Kind.W, l + 1)]
+                if self.mistake and _id(Kind.W, l + 1) not in net.frozen:
+                    W_next = bp.update(W_next, grads[_id(Kind.W, l + 1)], net.learning_rate)
                 delta = self.hidden_delta(l, zs[l], As[l], delta, W_next)
-            grads[f"W{l}"] = self.weight_grad(l, delta, As[l - 1])
-            grads[f"b{l}"] = self.bias_grad(l, delta)
+            grads[_id(Kind.W, l)] = self.weight_grad(l, delta, As[l - 1])
+            grads[_id(Kind.B, l)] = self.bias_grad(l, delta)
         after = dict(p)
         for l in range(L, 0, -1):
-            for kind in ("W", "b"):
-                name = f"{kind}{l}"
+            for kind in (Kind.W, Kind.B):
+                name = _id(kind, l)
                 if name not in net.frozen:
                     after[name] = self.update_step(l, kind, grads[name])
         return Iteration(self.steps, loss, p, grads, after, self.values)
@@ -237,39 +215,45 @@ class _Derivation:
     # -- forward ---------------------------------------------------------------------------------
 
     def forward_z(self, l, a_prev):
-        s, p = self.s, self.params
-        W, b, x, z = s.W(l), s.b(l), s.x(l - 1), s.z(l)
-        value = bp.pre_activation(a_prev, p[f"W{l}"], p[f"b{l}"])
+        p = self.params
+        W_id, b_id, x_id = _id(Kind.W, l), _id(Kind.B, l), _input_id(l)
+        W, b, x, z = (self.sym(Quantity(Kind.W, l)), self.sym(Quantity(Kind.B, l)),
+                      self.sym(Quantity.input_of(l)), self.sym(Quantity(Kind.Z, l)))
+        value = bp.pre_activation(a_prev, p[W_id], p[b_id])
         if self.single:
             formula = (f"{W[0]}{x[0]} + {b[0]}", f"{W[1]} {x[1]} + {b[1]}")
             template = ("‹0› · ‹1› + ‹2›", r"‹0› ‹1› + ‹2›")
-            operands = {f"W{l}": p[f"W{l}"], _id_in(l - 1): a_prev, f"b{l}": p[f"b{l}"]}
+            operands = {"W": (W_id, p[W_id]), "x": (x_id, a_prev), "b": (b_id, p[b_id])}
             how = f"each unit of layer {l} adds up its inputs {x[0]} times its weights (a row of {W[0]}), plus its bias"
         else:
             formula = (f"{x[0]}{W[0]}ᵀ + {b[0]}", f"{x[1]} {W[1]}^\\top + {b[1]}")
             template = ("‹0› · ‹1›ᵀ + ‹2›", r"‹0› ‹1›^\top + ‹2›")
-            operands = {_id_in(l - 1): a_prev, f"W{l}": p[f"W{l}"], f"b{l}": p[f"b{l}"]}
+            operands = {"x": (x_id, a_prev), "W": (W_id, p[W_id]), "b": (b_id, p[b_id])}
             how = (f"for every sample (a row of {x[0]}), each unit of layer {l} adds up its inputs times "
                    f"its weights, plus its bias")
-        return self.add("forward", l, "z", z, formula, [f"W{l}", _id_in(l - 1), f"b{l}"], f"z{l}", value,
-                        f"The weighted sum before the activation: {how}.", template, operands)
+        return self.add(phase="forward", layer=l, kind=StepKind.Z, symbol=z, formula=formula,
+                        reads=[W_id, x_id, b_id], writes=_id(Kind.Z, l), value=value,
+                        explanation=f"The weighted sum before the activation: {how}.",
+                        template=template, operands=operands)
 
     def forward_a(self, l, z_value):
-        s, act = self.s, self.acts[l - 1]
-        z, a = s.z(l), s.a(l)
+        act = self.acts[l - 1]
+        z, a = self.sym(Quantity(Kind.Z, l)), self.sym(Quantity(Kind.A, l))
         value = act.f(z_value)
-        formula = (f"{act.symbol}({z[0]})", f"{act.latex}({z[1]})")
-        template = (f"{act.symbol}(‹0›)", f"{act.latex}\\left(‹0›\\right)")
         role = " This is the prediction ŷ." if l == self.net.depth else ""
-        return self.add("forward", l, "a", a, formula, [f"z{l}"], f"a{l}", value,
-                        f"The activation of layer {l}, applied to each z: {act.definition.split(', so ')[0]}.{role}",
-                        template, {f"z{l}": z_value})
+        return self.add(phase="forward", layer=l, kind=StepKind.A, symbol=a,
+                        formula=(f"{act.symbol}({z[0]})", f"{act.latex}({z[1]})"),
+                        reads=[_id(Kind.Z, l)], writes=_id(Kind.A, l), value=value,
+                        explanation=f"The activation of layer {l}, applied to each z: "
+                                    f"{act.definition.split(', so ')[0]}.{role}",
+                        template=(f"{act.symbol}(‹0›)", f"{act.latex}\\left(‹0›\\right)"),
+                        operands={"z": (_id(Kind.Z, l), z_value)})
 
     # -- loss ------------------------------------------------------------------------------------
 
     def loss_step(self, z_value, a_value):
-        s, L, loss = self.s, self.net.depth, self.loss
-        a, y = s.a(L), s.y()
+        L, loss = self.net.depth, self.loss
+        a, y = self.sym(Quantity(Kind.A, L)), self.sym(Quantity(Kind.Y))
         several = self.net.layers[-1].units > 1 and loss.name != "ce"
         if self.single:
             outer = ("Σₖ " if several else "", r"\sum_k " if several else "")
@@ -284,19 +268,17 @@ class _Derivation:
         formula = (outer[0] + loss.term(a[0], y[0]), outer[1] + loss.term_latex(a[1], y[1]))
         template = (t_outer[0] + loss.term("‹0›", "‹1›"), t_outer[1] + loss.term_latex("‹0›", "‹1›"))
         value = bp.loss_value(loss, z_value, a_value, self.Y, self.scale)
-        notes = []
-        if loss.name == "half_mse":
-            notes.append("half_mse carries a ½ so that ∂L/∂ŷ = ŷ − y; plain mse (no ½) gives 2(ŷ − y), "
-                         "so its gradients are twice as large")
-        elif loss.name == "mse":
-            notes.append("mse has no ½, so ∂L/∂ŷ = 2(ŷ − y); many worked examples use ½(ŷ − y)² (half_mse) instead")
+        notes = [loss.convention] if loss.convention else []
         if not self.single:
             notes.append(f"L is the {'mean' if self.net.reduction == 'mean' else 'sum'} over the m = {self.m} "
                          "samples" + (", so every gradient below carries a 1/m" if self.net.reduction == "mean"
                                       else "; with a mean every gradient would carry a 1/m"))
-        return float(self.add("loss", None, "loss", ("L", "L"), formula, [f"a{L}", "y"], "L", value,
-                              f"How wrong the prediction {a[0]} is: {loss.definition}; {where}.",
-                              template, {f"a{L}": a_value, "y": self.Y}, convention="; ".join(notes) + "." if notes else ""))
+        a_id = _id(Kind.A, L)
+        return float(self.add(phase="loss", layer=None, kind=StepKind.LOSS, symbol=("L", "L"), formula=formula,
+                              reads=[a_id, "y"], writes="L", value=value,
+                              explanation=f"How wrong the prediction {a[0]} is: {loss.definition}; {where}.",
+                              template=template, operands={"a": (a_id, a_value), "y": ("y", self.Y)},
+                              convention="; ".join(notes) + "." if notes else ""))
 
     # -- backward --------------------------------------------------------------------------------
 
@@ -307,35 +289,35 @@ class _Derivation:
         return ("/m", r"\frac{1}{m}", f"/{self.m}")
 
     def output_delta(self, z_value, a_value):
-        s, L, loss, act = self.s, self.net.depth, self.loss, self.acts[-1]
-        a, z, y = s.a(L), s.z(L), s.y()
-        dL_da_sym, da_dz_sym, delta = s.d(("L", "L"), a), s.d(a, z), s.delta(L)
+        L, loss, act = self.net.depth, self.loss, self.acts[-1]
+        a, z, y = self.sym(Quantity(Kind.A, L)), self.sym(Quantity(Kind.Z, L)), self.sym(Quantity(Kind.Y))
+        dL_da_sym, da_dz_sym = self.sym(Quantity(Kind.DL_DA, L)), self.sym(Quantity(Kind.DA_DZ, L))
+        a_id, dL_da_id, da_dz_id = _id(Kind.A, L), _id(Kind.DL_DA, L), _id(Kind.DA_DZ, L)
         per, per_latex, per_m = self.scale_text()
         dL_da = loss.grad(a_value, self.Y, self.scale)
         term = loss.grad_term(a[0], y[0])
-        self.add("backward", L, "dL/da", dL_da_sym,
-                 (term + per if per else _strip_parentheses(term), per_latex + loss.grad_term_latex(a[1], y[1])),
-                 [f"a{L}", "y"], f"dL/da{L}", dL_da,
-                 f"How much the loss changes if each output {a[0]} changes: the derivative of the "
-                 f"{loss.name} loss{' with the 1/m of the batch mean' if per else ''}.",
-                 (loss.grad_term("‹0›", "‹1›") + per_m,
-                  (rf"\frac{{1}}{{{self.m}}}" if per else "") + loss.grad_term_latex("‹0›", "‹1›")),
-                 {f"a{L}": a_value, "y": self.Y},
-                 convention=("We write ŷ − y, never −(y − ŷ): the same number, and with this sign the update "
-                             "subtracts, p ← p − η ∂L/∂p (the dynamic-programming view: u − y, not y − u)"
-                             + (". The 1/m of the batch mean enters here and rides along into every gradient."
-                                if per else ".")) if "mse" in loss.name else
-                 ("The 1/m of the batch mean enters here and rides along into every gradient." if per else ""))
+        notes = [note for note in (loss.grad_convention, "The 1/m of the batch mean enters here and rides along "
+                                   "into every gradient" if per else "") if note]
+        self.add(phase="backward", layer=L, kind=StepKind.DL_DA, symbol=dL_da_sym,
+                 formula=(term + per if per else _strip_parentheses(term), per_latex + loss.grad_term_latex(a[1], y[1])),
+                 reads=[a_id, "y"], writes=dL_da_id, value=dL_da,
+                 explanation=f"How much the loss changes if each output {a[0]} changes: the derivative of the "
+                             f"{loss.name} loss{' with the 1/m of the batch mean' if per else ''}.",
+                 template=(loss.grad_term("‹0›", "‹1›") + per_m,
+                           (rf"\frac{{1}}{{{self.m}}}" if per else "") + loss.grad_term_latex("‹0›", "‹1›")),
+                 operands={"a": (a_id, a_value), "y": ("y", self.Y)},
+                 convention=". ".join(notes) + "." if notes else "")
         da_dz = self.local_derivative(L, z_value, a_value)
         simplified = bp.simplifies(act.name, loss.name)
         value = bp.output_delta(act, loss, z_value, a_value, self.Y, self.scale, dL_da, da_dz)
         op = ("·", r"\cdot") if da_dz.ndim == 3 else ("⊙", r"\odot")
-        self.add("backward", L, "delta", delta, (f"{dL_da_sym[0]} {op[0]} {da_dz_sym[0]}",
-                                                 f"{dL_da_sym[1]} {op[1]} {da_dz_sym[1]}"),
-                 [f"dL/da{L}", f"da{L}/dz{L}"], f"delta{L}", value,
-                 f"How much the loss changes if {z[0]} changes (chain rule): the two factors multiplied"
-                 + (", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."),
-                 (f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"), {f"dL/da{L}": dL_da, f"da{L}/dz{L}": da_dz})
+        self.add(phase="backward", layer=L, kind=StepKind.DELTA, symbol=self.sym(Quantity(Kind.DELTA, L)),
+                 formula=(f"{dL_da_sym[0]} {op[0]} {da_dz_sym[0]}", f"{dL_da_sym[1]} {op[1]} {da_dz_sym[1]}"),
+                 reads=[dL_da_id, da_dz_id], writes=_id(Kind.DELTA, L), value=value,
+                 explanation=f"How much the loss changes if {z[0]} changes (chain rule): the two factors multiplied"
+                             + (", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."),
+                 template=(f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"),
+                 operands={"dL/da": (dL_da_id, dL_da), "da/dz": (da_dz_id, da_dz)})
         if simplified:
             self.simplified_delta(a, y, value, a_value, per, per_latex, per_m)
         return value
@@ -343,15 +325,16 @@ class _Derivation:
     def simplified_delta(self, a, y, value, a_value, per, per_latex, per_m):
         """δ_L in one line: ŷ − y, or for cross-entropy targets whose rows do not sum to exactly
         1, ŷ·Σy − y (Σy: each sample's sum of targets), the form bp.output_delta computes."""
-        L, delta = self.net.depth, self.s.delta(self.net.depth)
+        L = self.net.depth
         per_latex_m = rf"\frac{{1}}{{{self.m}}}" if per else ""
-        operands = {f"a{L}": a_value, "y": self.Y}
+        a_id = _id(Kind.A, L)
+        operands = {"a": (a_id, a_value), "y": ("y", self.Y)}
         sums = bp.target_sums(self.Y)
         convention = ("Many sources skip the two factors and write δ = (ŷ − y)/m directly (without the /m for "
                       "one sample); ")
         if self.loss.name == "ce" and not np.all(sums == 1.0):
             convention += "that holds only where each row of targets sums to exactly 1."
-            operands["sum y"] = sums
+            operands["sum y"] = ("sum y", sums)
             rhs = (f"{a[0]}·Σ{y[0]} − {y[0]}", rf"{a[1]} \sum_k {y[1]}_{{k}} - {y[1]}")
             template = ("‹0›·‹2› − ‹1›", r"‹0› ‹2› - ‹1›")
             why = ("for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ·Σy − y, "
@@ -364,74 +347,75 @@ class _Derivation:
                    "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is "
                    "ŷ·Σy − y, which is ŷ − y because each row of targets sums to 1")
             convention += "it is the same number."
-        self.add("backward", L, "simplified", delta,
-                 (f"({rhs[0]}){per}" if per else rhs[0], f"{per_latex}({rhs[1]})" if per else rhs[1]),
-                 [f"a{L}", "y"], f"delta{L}", value,
-                 f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
-                 (f"({template[0]}){per_m}" if per else template[0],
-                  f"{per_latex_m}({template[1]})" if per else template[1]),
-                 operands, convention=convention)
+        self.add(phase="backward", layer=L, kind=StepKind.SIMPLIFIED, symbol=self.sym(Quantity(Kind.DELTA, L)),
+                 formula=(f"({rhs[0]}){per}" if per else rhs[0], f"{per_latex}({rhs[1]})" if per else rhs[1]),
+                 reads=[a_id, "y"], writes=_id(Kind.DELTA, L), value=value,
+                 explanation=f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
+                 template=(f"({template[0]}){per_m}" if per else template[0],
+                           f"{per_latex_m}({template[1]})" if per else template[1]),
+                 operands=operands, convention=convention)
 
     def local_derivative(self, l, z_value, a_value):
-        s, act = self.s, self.acts[l - 1]
-        a, z = s.a(l), s.z(l)
+        act = self.acts[l - 1]
+        a, z = self.sym(Quantity(Kind.A, l)), self.sym(Quantity(Kind.Z, l))
         value = act.df(z_value, a_value)
-        used = (z_value, z) if act.df_uses == "z" else (a_value, a)
-        sym = s.d(a, z)
+        uses = Kind.Z if act.df_uses == "z" else Kind.A
+        used_id, used = _id(uses, l), (z_value if uses is Kind.Z else a_value)
         formula = (f"{act.symbol}'({z[0]}) = {act.df_formula(z[0], a[0])}",
                    f"{act.latex}'({z[1]}) = {act.df_latex(z[1], a[1])}")
-        reads = [f"z{l}"] if act.df_uses == "z" else [f"a{l}"]
         template = (act.df_formula("‹0›", "‹0›"), act.df_latex("‹0›", "‹0›"))
-        operands = {reads[0]: used[0]} if "‹0›" in template[0] else {}
-        convention = ("relu'(0) is taken as 0: at exactly z = 0 the slope is undefined, and some sources "
-                      "use 1." if act.name == "relu" else "")
-        return self.add("backward", l, "da/dz", sym, formula, reads, f"da{l}/dz{l}", value,
-                        f"How much {a[0]} changes if {z[0]} changes: {act.definition}.", template, operands,
-                        convention=convention)
+        operands = {uses.name.lower(): (used_id, used)} if "‹0›" in template[0] else {}
+        return self.add(phase="backward", layer=l, kind=StepKind.DA_DZ, symbol=self.sym(Quantity(Kind.DA_DZ, l)),
+                        formula=formula, reads=[used_id], writes=_id(Kind.DA_DZ, l), value=value,
+                        explanation=f"How much {a[0]} changes if {z[0]} changes: {act.definition}.",
+                        template=template, operands=operands, convention=act.convention)
 
     def hidden_delta(self, l, z_value, a_value, delta_next, W_value):
-        s = self.s
-        a, z = s.a(l), s.z(l)
-        W_next, d_next = s.W(l + 1), s.delta(l + 1)
-        mistaken = W_value is not self.params[f"W{l + 1}"]
+        a, z = self.sym(Quantity(Kind.A, l)), self.sym(Quantity(Kind.Z, l))
+        W_next, d_next = self.sym(Quantity(Kind.W, l + 1)), self.sym(Quantity(Kind.DELTA, l + 1))
+        W_id, d_id = _id(Kind.W, l + 1), _id(Kind.DELTA, l + 1)
+        mistaken = W_value is not self.params[W_id]
+        W_plain = W_next[0]
         if mistaken:  # W⁺: the weights already updated
             W_next = (f"{W_next[0]}⁺", f"({W_next[1]}^{{+}})")
-        dL_da_sym, da_dz_sym = s.d(("L", "L"), a), s.d(a, z)
+        dL_da_sym, da_dz_sym = self.sym(Quantity(Kind.DL_DA, l)), self.sym(Quantity(Kind.DA_DZ, l))
+        dL_da_id, da_dz_id = _id(Kind.DL_DA, l), _id(Kind.DA_DZ, l)
         dL_da = bp.sent_back(delta_next, W_value)
         if self.single:
             formula = (f"{W_next[0]}ᵀ{d_next[0]}", f"{W_next[1]}^\\top {d_next[1]}")
             template = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›")
-            operands = {f"W{l + 1}": W_value, f"delta{l + 1}": delta_next}
+            operands = {"W": (W_id, W_value), "delta": (d_id, delta_next)}
         else:
             formula = (f"{d_next[0]}{W_next[0]}", f"{d_next[1]} {W_next[1]}")
             template = ("‹0› · ‹1›", r"‹0› ‹1›")
-            operands = {f"delta{l + 1}": delta_next, f"W{l + 1}": W_value}
-        W_plain = s.W(l + 1)[0]
+            operands = {"delta": (d_id, delta_next), "W": (W_id, W_value)}
         which = (f"⚠ the common mistake, made on purpose: this uses {W_next[0]} = {W_plain} − η ∂L/∂{W_plain}, "
                  f"already updated, instead of the {W_plain} of the forward pass, so every gradient of the "
                  f"layers below is off." if mistaken else
                  "using the weights from before the update (the ones the forward pass used).")
-        self.add("backward", l, "dL/da", dL_da_sym, formula, [f"W{l + 1}", f"delta{l + 1}"], f"dL/da{l}", dL_da,
-                 f"How much the loss changes if each activation of {a[0]} changes: each unit of layer {l} feeds "
-                 f"every unit of layer {l + 1} through a weight of {W_plain}, so it adds up {d_next[0]} times "
-                 f"those weights (in the dynamic-programming view, the Σ v·w that the slope t(d) then turns "
-                 f"into v), {which}",
-                 template, operands,
+        self.add(phase="backward", layer=l, kind=StepKind.DL_DA, symbol=dL_da_sym, formula=formula,
+                 reads=[W_id, d_id], writes=dL_da_id, value=dL_da,
+                 explanation=f"How much the loss changes if each activation of {a[0]} changes: each unit of layer {l} "
+                             f"feeds every unit of layer {l + 1} through a weight of {W_plain}, so it adds up "
+                             f"{d_next[0]} times those weights (in the dynamic-programming view, the Σ v·w that the "
+                             f"slope t(d) then turns into v), {which}",
+                 template=template, operands=operands,
                  convention="Every gradient of an iteration is taken at the same weights, those of the forward "
                             "pass; updating a layer before sending δ through it is the classic slip (the app's c key shows it).")
         da_dz = self.local_derivative(l, z_value, a_value)
         value = bp.chain(dL_da, da_dz)
-        delta = s.delta(l)
-        return self.add("backward", l, "delta", delta, (f"{dL_da_sym[0]} ⊙ {da_dz_sym[0]}",
-                                                        f"{dL_da_sym[1]} \\odot {da_dz_sym[1]}"),
-                        [f"dL/da{l}", f"da{l}/dz{l}"], f"delta{l}", value,
-                        f"How much the loss changes if {z[0]} changes: ∂L/∂{a[0]} times the local slope of the "
-                        f"activation, element by element.",
-                        ("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"), {f"dL/da{l}": dL_da, f"da{l}/dz{l}": da_dz})
+        return self.add(phase="backward", layer=l, kind=StepKind.DELTA, symbol=self.sym(Quantity(Kind.DELTA, l)),
+                        formula=(f"{dL_da_sym[0]} ⊙ {da_dz_sym[0]}", f"{dL_da_sym[1]} \\odot {da_dz_sym[1]}"),
+                        reads=[dL_da_id, da_dz_id], writes=_id(Kind.DELTA, l), value=value,
+                        explanation=f"How much the loss changes if {z[0]} changes: ∂L/∂{a[0]} times the local slope of "
+                                    f"the activation, element by element.",
+                        template=("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"),
+                        operands={"dL/da": (dL_da_id, dL_da), "da/dz": (da_dz_id, da_dz)})
 
     def weight_grad(self, l, delta_value, a_prev):
-        s = self.s
-        d, x, W, z = s.delta(l), s.x(l - 1), s.W(l), s.z(l)
+        d, x = self.sym(Quantity(Kind.DELTA, l)), self.sym(Quantity.input_of(l))
+        W, z = self.sym(Quantity(Kind.W, l)), self.sym(Quantity(Kind.Z, l))
+        d_id, x_id = _id(Kind.DELTA, l), _input_id(l)
         value = bp.weight_grad(delta_value, a_prev)
         if self.single:
             formula = (f"{d[0]}{x[0]}ᵀ", f"{d[1]} {x[1]}^\\top")
@@ -441,17 +425,18 @@ class _Derivation:
             formula = (f"{d[0]}ᵀ{x[0]}", f"{d[1]}^\\top {x[1]}")
             template = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›")
             summed = ", summed over the samples"
-        return self.add("backward", l, "dW", s.d(("L", "L"), W), formula, [f"delta{l}", _id_in(l - 1)],
-                        f"dL/dW{l}", value,
-                        f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is the "
-                        f"input {x[0]}, so a weight's gradient is its unit's δ times the input on its edge{summed}.",
-                        template, {f"delta{l}": delta_value, _id_in(l - 1): a_prev},
+        return self.add(phase="backward", layer=l, kind=StepKind.DW, symbol=self.sym(Quantity(Kind.DL_DW, l)),
+                        formula=formula, reads=[d_id, x_id], writes=_id(Kind.DL_DW, l), value=value,
+                        explanation=f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is "
+                                    f"the input {x[0]}, so a weight's gradient is its unit's δ times the input on its "
+                                    f"edge{summed}.",
+                        template=template, operands={"delta": (d_id, delta_value), "x": (x_id, a_prev)},
                         convention="Summed, not averaged, over the samples: the 1/m of the mean is already "
                                    "inside δ." if summed and self.net.reduction == "mean" else "")
 
     def bias_grad(self, l, delta_value):
-        s = self.s
-        d, b, z = s.delta(l), s.b(l), s.z(l)
+        d, b, z = self.sym(Quantity(Kind.DELTA, l)), self.sym(Quantity(Kind.B, l)), self.sym(Quantity(Kind.Z, l))
+        d_id = _id(Kind.DELTA, l)
         value = bp.bias_grad(delta_value)
         if self.single:
             formula, template, summed = (d[0], d[1]), ("‹0›", "‹0›"), ""
@@ -459,27 +444,28 @@ class _Derivation:
             formula = (f"Σᵢ {d[0]}ᵢ", rf"\sum_i {d[1]}^{{(i)}}")
             template = ("Σ rows of ‹0›", r"\sum_i ‹0›")
             summed = ", summed over the samples"
-        return self.add("backward", l, "db", s.d(("L", "L"), b), formula, [f"delta{l}"], f"dL/db{l}", value,
-                        f"How much the loss changes if each bias of {b[0]} changes: a bias's input is always 1 "
-                        f"(∂{z[0]}/∂{b[0]} = 1), so its gradient is just {d[0]}{summed}.",
-                        template, {f"delta{l}": delta_value})
+        return self.add(phase="backward", layer=l, kind=StepKind.DB, symbol=self.sym(Quantity(Kind.DL_DB, l)),
+                        formula=formula, reads=[d_id], writes=_id(Kind.DL_DB, l), value=value,
+                        explanation=f"How much the loss changes if each bias of {b[0]} changes: a bias's input is "
+                                    f"always 1 (∂{z[0]}/∂{b[0]} = 1), so its gradient is just {d[0]}{summed}.",
+                        template=template, operands={"delta": (d_id, delta_value)})
 
     # -- update ----------------------------------------------------------------------------------
 
     def update_step(self, l, kind, grad):
-        s, lr = self.s, self.net.learning_rate
-        name = f"{kind}{l}"
-        sym = s.W(l) if kind == "W" else s.b(l)
-        g = s.d(("L", "L"), sym)
-        old = self.params[name]
+        lr = self.net.learning_rate
+        param = Quantity(kind, l)
+        gradient = Quantity(Kind.DL_DW if kind is Kind.W else Kind.DL_DB, l)
+        sym, g = self.sym(param), self.sym(gradient)
+        old = self.params[param.id]
         value = bp.update(old, grad, lr)
         eta = notation.shortest(lr)
-        formula = (f"{sym[0]} − η {g[0]}", f"{sym[1]} - \\eta {g[1]}")
-        return self.add("update", l, "update", sym, formula, [name, f"dL/d{name}"], name,
-                        value,
-                        f"Gradient descent: move each {'weight' if kind == 'W' else 'bias'} against its gradient, "
-                        f"by η = {eta} times it. This lowers the loss when η is small enough; too large a step "
-                        f"overshoots and can raise it.",
-                        (f"‹0› − {eta} · ‹1›", rf"‹0› - {notation.latex_number(notation.shortest)(lr)} \cdot ‹1›"),
-                        {name: old, f"dL/d{name}": grad},
+        return self.add(phase="update", layer=l, kind=StepKind.UPDATE, symbol=sym,
+                        formula=(f"{sym[0]} − η {g[0]}", f"{sym[1]} - \\eta {g[1]}"),
+                        reads=[param.id, gradient.id], writes=param.id, value=value,
+                        explanation=f"Gradient descent: move each {'weight' if kind is Kind.W else 'bias'} against its "
+                                    f"gradient, by η = {eta} times it. This lowers the loss when η is small enough; too "
+                                    f"large a step overshoots and can raise it.",
+                        template=(f"‹0› − {eta} · ‹1›", rf"‹0› - {notation.latex_number(notation.shortest)(lr)} \cdot ‹1›"),
+                        operands={"old": (param.id, old), "grad": (gradient.id, grad)},
                         relation="←")

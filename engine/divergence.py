@@ -10,6 +10,7 @@ from .backprop import simplifies
 from .derivation import Iteration, Step, derive
 from .network import Network
 from .notation import significant
+from .quantities import StepKind
 
 
 @dataclass(frozen=True)
@@ -44,16 +45,16 @@ def first_nonfinite(it: Iteration, network: Network, iteration: int = 0) -> NonF
 def explain(step: Step, network: Network) -> str:
     lr = f"η = {network.learning_rate:g}"
     last = network.layers[-1].activation
-    if step.kind == "dL/da" and step.layer == network.depth and simplifies(last, network.loss):
+    if step.kind is StepKind.DL_DA and step.layer == network.depth and simplifies(last, network.loss):
         return ("The prediction ŷ rounded to exactly 0 or 1, so the factor −y/ŷ or (1 − y)/(1 − ŷ) divides by "
                 "zero. The simplified δ = (ŷ − y)/m a step later stays finite, so training can go on.")
-    if step.kind == "update":
+    if step.kind is StepKind.UPDATE:
         return (f"The update overshot: {lr} times a huge gradient left float64's range (about ±1.8e308). "
                 f"The learning rate is too large for this network; try a smaller one.")
-    if step.kind == "z":
+    if step.kind is StepKind.Z:
         return (f"The weighted sum overflowed float64 (about ±1.8e308): the weights have grown huge, "
                 f"usually because the learning rate ({lr}) is too large and every update overshoots.")
-    if step.kind == "loss":
+    if step.kind is StepKind.LOSS:
         return (f"The loss overflowed: the predictions are astronomically far from the targets after the "
                 f"weights blew up. The learning rate ({lr}) is too large.")
     return (f"A value left float64's range (about ±1.8e308), in a product or an exp. The weights have grown "

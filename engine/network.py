@@ -101,14 +101,14 @@ class Network:
 
 def initial_params(sizes: list[int], activations: list[str], seed: int) -> dict[str, np.ndarray]:
     """The one initialisation scheme (README): for l = 1..L in order, W_l has entries drawn
-    from N(0, gain / units_(l−1)) with gain 2 after ReLU-activated layers' inputs (He) and 1
-    otherwise, b_l = 0. Every W_l is drawn whether the file gives it or not, so giving one
-    parameter never changes another's values."""
+    from N(0, gain / units_(l−1)) with the gain of the layer's activation (2 for ReLU, He; 1
+    for most others, LeCun), b_l = 0. Every W_l is drawn whether the file gives it or not, so
+    giving one parameter never changes another's values."""
     rng = np.random.default_rng(seed)
     params = {}
     for l in range(1, len(sizes)):
         fan_in = sizes[l - 1]
-        gain = 2.0 if activations[l - 1] == "relu" else 1.0
+        gain = ACTIVATIONS[activations[l - 1]].init_gain
         params[f"W{l}"] = rng.standard_normal((sizes[l], fan_in)) * math.sqrt(gain / fan_in)
         params[f"b{l}"] = np.zeros(sizes[l])
     return params

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from engine.network import Layer, Network, initial_params
 
-HIDDEN = ("identity", "relu", "sigmoid", "tanh")
+HIDDEN = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")
 PAIRS = [(act, loss) for act in HIDDEN for loss in ("mse", "half_mse")] + [
     ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"), ("softmax", "half_mse"), ("sigmoid", "half_mse")]
 
@@ -48,6 +48,8 @@ def _f(name, z):
         return z
     if name == "relu":
         return np.where(z > 0, z, 0.0)
+    if name == "leaky_relu":
+        return np.where(z > 0, z, z / 100)
     if name == "sigmoid":
         return 1 / (1 + np.exp(-z))
     if name == "tanh":
@@ -63,6 +65,8 @@ def _jacobian(name, z):
         return np.eye(len(z))
     if name == "relu":
         return np.diag((z > 0).astype(float))
+    if name == "leaky_relu":
+        return np.diag(np.where(z > 0, 1.0, 1 / 100))
     if name == "sigmoid":
         return np.diag(a * (1 - a))
     if name == "tanh":

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from engine.derivation import derive
+from engine.functions import ACTIVATIONS
 from engine.gradcheck import check
 from engine.training import evaluate, train
 
@@ -18,11 +19,12 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 def _away_from_kinks(net):
-    """ReLU has no derivative at 0: skip draws where a finite difference would straddle it."""
+    """ReLU and leaky ReLU have no derivative at 0: skip draws where a finite difference would
+    straddle it."""
     a = net.X
     for l, layer in enumerate(net.layers, start=1):
         z = a @ net.params[f"W{l}"].T + net.params[f"b{l}"]
-        if layer.activation == "relu" and np.min(np.abs(z)) < 1e-3:
+        if layer.activation in ("relu", "leaky_relu") and np.min(np.abs(z)) < 1e-3:
             return False
         a = np.maximum(z, 0) if layer.activation == "relu" else np.tanh(z)  # sign-preserving stand-in
     return True
@@ -166,6 +168,23 @@ def test_bce_loss_stays_finite_when_the_sigmoid_saturates():
     a = np.array([[1.0], [0.0]])
     y = np.array([[0.0], [1.0]])
     np.testing.assert_allclose(LOSSES["bce"].terms(z, a, y), [[800.0], [800.0]])
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_every_activation_derivative_matches_central_differences(name):
+    """∂a/∂z of each activation (softmax: each sample's Jacobian) against (f(z + h) − f(z − h))/2h,
+    at points away from any kink."""
+    act = ACTIVATIONS[name]
+    z = np.array([[-2.5, -0.7, -0.1, 0.3, 1.1, 2.9], [0.2, -1.3, 0.6, -0.05, 2.2, -3.1]])
+    h = 1e-6
+    df = act.df(z, act.f(z))
+    for j in range(z.shape[1]):
+        step = np.zeros_like(z)
+        step[:, j] = h
+        numeric = (act.f(z + step) - act.f(z - step)) / (2 * h)  # ∂a/∂z_j, each sample's
+        # element-wise: ∂a_j/∂z_j on column j, and no other a moves
+        expected = df[:, :, j] if df.ndim == 3 else np.where(np.arange(z.shape[1]) == j, df[:, [j]], 0.0)
+        np.testing.assert_allclose(expected, numeric, rtol=1e-6, atol=1e-9)
 
 
 def test_relu_derivative_at_zero_is_zero():

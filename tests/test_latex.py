@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine.export import run_trace, to_json, to_markdown
+from engine.functions import ACTIVATIONS
 from engine.network import loads
 from engine.presets import names, path as preset_path, resolve
 
@@ -59,11 +60,13 @@ def latex_of(trace) -> list[str]:
 
 def networks():
     """(network, iterations): every preset, a softmax + ce batch, targets summing to 1 only
-    nearly, tiny and huge numbers (e-notation), a learning rate of 1e-300, and a run that
-    diverges at iteration 78 (∞, NaN)."""
+    nearly, xor with each hidden activation, tiny and huge numbers (e-notation), a learning rate
+    of 1e-300, and a run that diverges at iteration 78 (∞, NaN)."""
     nets = [(net, 2) for net in [resolve(name) for name in names()]
             + [softmax_network(3), softmax_network(7), ce_nearly_one()]]
     text = preset_path("xor").read_text()
+    nets += [(loads(text.replace('activation = "sigmoid"', f'activation = "{name}"', 1), name), 1)
+             for name in ACTIVATIONS if name != "softmax"]
     nets.append((loads(re.sub("learning_rate = .*", "learning_rate = 1e-300", text), "tiny η"), 1))
     nets.append((loads(text.replace("X = [[0, 0], [0, 1], [1, 0], [1, 1]]",
                                     "X = [[1e-9, 0], [0, 3e12], [1, 0], [1, 1]]"), "wide range"), 2))

@@ -27,10 +27,12 @@ def evaluate(expression: str) -> float:
     e = re.sub(r"([\d)]) log", r"\1*log", e)
     e = re.sub(r"\(([^()]*) > 0\)", r"float(\1 > 0)", e)
     e = re.sub(r"e\^(-?[\d.e+-]+)", r"exp(\1)", e)
-    e = re.sub(r"\bid\(", "(", e).replace("σ(", "sigmoid(").replace("ReLU(", "relu(")
+    e = re.sub(r"\bid\(", "(", e).replace("σ(", "sigmoid(").replace("LReLU(", "leaky_relu(")
+    e = e.replace("ReLU(", "relu(")
     e = re.sub(r"\)\(", ")*(", e)  # a(1 − a): implicit product
     e = re.sub(r"(\d)\(", r"\1*(", e)
-    names = {"log": math.log, "exp": math.exp, "tanh": math.tanh, "sigmoid": lambda z: 1 / (1 + math.exp(-z)), "relu": lambda z: max(z, 0.0)}
+    names = {"log": math.log, "exp": math.exp, "tanh": math.tanh, "sigmoid": lambda z: 1 / (1 + math.exp(-z)), "relu": lambda z: max(z, 0.0),
+             "leaky_relu": lambda z: z if z > 0 else z / 100}
     return eval(e, names)  # noqa: S307 - our own test strings
 
 

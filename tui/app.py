@@ -20,6 +20,7 @@ from engine.files import shown, write_atomic
 from engine.notation import counted
 from engine.network import Network, NetworkError
 from engine.presets import resolve
+from engine.quantities import Kind, Quantity
 from engine.quiz import Score
 from engine.stepper import HISTORY_BYTES, Stepper
 from engine.training import train_in_chunks
@@ -385,10 +386,10 @@ class BackpropApp(App[None]):
         """The weight to offer first: one the current step touches, else the last layer's first."""
         step = self.stepper.step
         for name in ([step.writes, *step.reads] if step is not None else []):
-            for prefix in ("dL/d", ""):
-                key = name.removeprefix(prefix)
-                if key[:1] in "Wb" and key in self.network.params:
-                    return f"{key}[0,0]" if key[0] == "W" else f"{key}[0]"
+            quantity = Quantity.parse(name)
+            param = quantity.parameter if quantity is not None else None  # W₂ for W₂ and ∂L/∂W₂
+            if param is not None and param.id in self.network.params:
+                return f"{param.id}[0,0]" if param.kind is Kind.W else f"{param.id}[0]"
         return f"W{self.network.depth}[0,0]"
 
     def explain_weight(self, text: str | None) -> None:

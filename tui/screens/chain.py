@@ -16,7 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from engine.chain import Path, WeightChain, parse_name, weight_chain
-from engine.notation import indices, plus, sub
+from engine.notation import indices, plus
+from engine.quantities import Kind, Quantity
 from tui.screens.dialog import Dialog
 from tui.screens.prompts import DIALOG_CSS
 from tui.text import literal
@@ -156,17 +157,19 @@ class ChainScreen(Dialog[View]):
         x = chain.inputs[self.sample]
         out.append("\nthe δ way (the dynamic-programming view: v = Σ(v·w)·t(d), g = v·x) sums the paths once per unit:\n", label)
         for line in d:
-            delta = f"δ{sub(line.layer)}[{line.unit}]"
+            q = line.layer
+            delta, z = _symbol(Kind.DELTA, q), _symbol(Kind.Z, q)
             if np.isnan(line.slope):
-                out.append(words(f"  {delta} = Σₖ ∂L/∂ŷₖ · ∂ŷₖ/∂z{sub(line.layer)}[{line.unit}] = "
+                out.append(words(f"  {delta}[{line.unit}] = Σₖ ∂L/∂ŷₖ · ∂ŷₖ/∂{z}[{line.unit}] = "
                                  f"{fmt(line.value)}\n"))
             else:
-                head = "∂L/∂ŷ" if line.layer == s.network.depth else f"(Σₖ δ{sub(line.layer + 1)}[k]·W{sub(line.layer + 1)}[k,{line.unit}])"
-                out.append(words(f"  {delta} = {head} · f'(z{sub(line.layer)}[{line.unit}]) = {fmt(line.sent_back)} · "
+                head = "∂L/∂ŷ" if q == s.network.depth else \
+                    f"(Σₖ {_symbol(Kind.DELTA, q + 1)}[k]·{_symbol(Kind.W, q + 1)}[k,{line.unit}])"
+                out.append(words(f"  {delta}[{line.unit}] = {head} · f'({z}[{line.unit}]) = {fmt(line.sent_back)} · "
                                  f"{fmt(line.slope)} = {fmt(line.value)}\n"))
         l, j = int(self.param[1:]), self.index[0]
         parts = chain.per_sample
-        out.append(words(f"  ∂L/∂{chain.label} for this sample = δ{sub(l)}[{j}] · {chain.input_symbol} = "
+        out.append(words(f"  ∂L/∂{chain.label} for this sample = {_symbol(Kind.DELTA, l)}[{j}] · {chain.input_symbol} = "
                          f"{fmt(d[-1].value)} · {fmt(x)} = {fmt(parts[self.sample])}\n"))
         if m > 1:
             out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside ∂L/∂ŷ):\n", label)
@@ -200,11 +203,16 @@ class ChainScreen(Dialog[View]):
 def _route(chain: WeightChain, path: Path) -> str:
     """'x[0] → a₁[1] → a₂[0] → L' (a softmax output adds the ŷ the loss reads)."""
     start = chain.input_symbol
-    units = [f"a{sub(q)}[{u}]" for q, u in path.units]
+    units = [f"{_symbol(Kind.A, q)}[{u}]" for q, u in path.units]
     last = path.factors[0].symbol.split("∂")[-1]  # ∂L/∂a_L[k]: the output the loss reads
     if last != units[-1]:
         units.append(last)
     return " → ".join([start, *units, "L"])
+
+
+def _symbol(kind: Kind, layer: int) -> str:
+    """A quantity's symbol for one sample's scalars (small letters: a₁, δ₂)."""
+    return Quantity(kind, layer).symbol(column=True)
 
 
 def _lit(chain: WeightChain, paths: list[Path]) -> tuple[set, set]:

@@ -12,12 +12,10 @@ from rich.style import Style
 from rich.text import Text
 
 from engine.notation import EDGE, Format, indices
+from engine.quantities import LAYER_KINDS, Quantity
 from tui.widgets.present import View
 from tui.widgets.textview import TextView
 
-# The quantities of layer l, in the order the panel shows them (the data join the first and
-# the last layer: X is what layer 1 reads, Y what the loss compares the output with).
-QUANTITIES = ("W{l}", "b{l}", "z{l}", "a{l}", "dL/da{l}", "da{l}/dz{l}", "delta{l}", "dL/dW{l}", "dL/db{l}")
 LIMIT = 6  # rows and columns shown before eliding
 
 
@@ -25,7 +23,7 @@ def quantities(layer: int, depth: int) -> list[str]:
     """A layer panel's blocks in order: the data first (X in layer 1, Y in the last layer), where
     the panel keeps them in sight (see LayerPanel.show)."""
     data = (["x"] if layer == 1 else []) + (["y"] if layer == depth else [])
-    return data + [q.format(l=layer) for q in QUANTITIES]
+    return data + [Quantity(kind, layer).id for kind in LAYER_KINDS]
 
 
 def scroll_place(starts: list[int], heights: list[int], focus: int | None, data: int, height: int) -> tuple[int, int]:
@@ -47,7 +45,7 @@ def scroll_place(starts: list[int], heights: list[int], focus: int | None, data:
 
 def per_sample(name: str) -> bool:
     """Whether a quantity has one row per sample (a parameter and its gradient do not)."""
-    return not name.startswith(("W", "b", "dL/dW", "dL/db"))
+    return Quantity.parse(name).per_sample
 
 
 def oriented(value, column: bool, by_sample: bool, row: int) -> tuple[np.ndarray, str]:

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from engine import notation
 from engine.notation import indices
+from engine.quantities import StepKind
 from tui.textual_compat import PagedWithoutRoom
 from tui.widgets.matrices import flow, grid, oriented, per_sample, size_of
 from tui.widgets.present import View, show_text
@@ -194,9 +195,9 @@ def _led(block: list[Text], lead: str) -> list[Text]:
 
 def _computing(step) -> set[int]:
     """Which factors of the layer's chain this step computes."""
-    if step.kind in ("delta", "simplified"):
+    if step.kind in (StepKind.DELTA, StepKind.SIMPLIFIED):
         return {0, 1}
-    if step.kind in ("dW", "db"):
+    if step.kind in (StepKind.DW, StepKind.DB):
         return {2}
     return {i for i, (_, name) in enumerate(step.chain) if name == step.writes}
 

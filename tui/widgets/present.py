@@ -4,19 +4,16 @@ the values all come from the engine."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine import notation
 from engine.derivation import Step
-from engine.notation import sub
+from engine.quantities import Kind, Quantity
 from engine.stepper import Stepper
 
 DIGITS = (4, 6, 8)
-
-_LAYER_ID = re.compile(r"^(?:[zab]|delta|dL/d[ab]|dL/dW|W|da)(\d+)(?:/dz\d+)?$")
 
 
 def show_text(static, text) -> None:
@@ -31,11 +28,11 @@ def part_of(name: str) -> str | None:
     units of layer 2), "x" (the inputs), or None."""
     if name == "x":
         return "x"
-    match = _LAYER_ID.match(name)
-    if not match:
+    quantity = Quantity.parse(name)
+    if quantity is None or quantity.layer is None:
         return None
-    layer = match.group(1)
-    return f"W{layer}" if name.startswith(("W", "dL/dW")) else f"a{layer}"
+    on_edges = quantity.kind in (Kind.W, Kind.DL_DW)
+    return Quantity(Kind.W if on_edges else Kind.A, quantity.layer).id
 
 
 def lit_parts(step: Step | None) -> tuple[set[str], set[str]]:
@@ -69,14 +66,11 @@ class View:
         return 0 if self.stepper.sample is not None else self.focus
 
     def symbol(self, name: str) -> str:
-        for step in self.stepper.steps:
-            if step.writes == name and step.phase != "update":
-                return self.words(step.symbol)
-        if name[0] in "Wb":
-            return f"{name[0]}{sub(int(name[1:]))}"
-        if name in ("x", "y"):  # the data: a sample's vector, or the batch's matrix
-            return name if self.stepper.steps[0].column else name.upper()
-        return name
+        """The symbol of the quantity with id `name`, in the notation the learner chose."""
+        quantity = Quantity.parse(name)
+        if quantity is None:
+            return name
+        return quantity.symbol(self.stepper.steps[0].column, v=self.v_names)
 
     def operands(self, step: Step) -> list[tuple[str | None, str]]:
         """Which quantity each operand of a step is, and its symbol: the iteration's values
