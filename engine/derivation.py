@@ -86,8 +86,8 @@ def samples_first(quantity: str) -> bool:
 
 
 def _fill(template: str, parts: list[str]) -> str:
-    for i, part in enumerate(parts):
-        template = template.replace(f"‹{i}›", part)
+    for i, part in enumerate(parts):  # a grid is the whole matrix: an element's subscript k goes with it
+        template = template.replace(f"{{‹{i}›}}_{{k}}", part).replace(f"‹{i}›ₖ", part).replace(f"‹{i}›", part)
     return template
 
 
@@ -335,8 +335,10 @@ class _Derivation:
         if self.loss.name == "ce" and not np.all(sums == 1.0):
             convention += "that holds only where each row of targets sums to exactly 1."
             operands["sum y"] = ("sum y", sums)
-            rhs = (f"{a[0]}·Σ{y[0]} − {y[0]}", rf"{a[1]} \sum_k {y[1]}_{{k}} - {y[1]}")
-            template = ("‹0›·‹2› − ‹1›", r"‹0› ‹2› - ‹1›")
+            # diag(Σy) scales each row of ŷ by its sample's sum: a true matrix product, as the batch is
+            rhs = (f"diag(Σₖ{y[0]}ₖ) {a[0]} − {y[0]}",
+                   rf"\mathrm{{diag}}\left(\sum_k {{{y[1]}}}_{{k}}\right) {a[1]} - {y[1]}")
+            template = ("diag(‹2›) ‹0› − ‹1›", r"\mathrm{diag}\left(‹2›\right) ‹0› - ‹1›")
             why = ("for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ·Σy − y, "
                    "Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)")
         else:
@@ -361,9 +363,15 @@ class _Derivation:
         value = act.df(z_value, a_value)
         uses = Kind.Z if act.df_uses == "z" else Kind.A
         used_id, used = _id(uses, l), (z_value if uses is Kind.Z else a_value)
-        formula = (f"{act.symbol}'({z[0]}) = {act.df_formula(z[0], a[0])}",
-                   f"{act.latex}'({z[1]}) = {act.df_latex(z[1], a[1])}")
-        template = (act.df_formula("‹0›", "‹0›"), act.df_latex("‹0›", "‹0›"))
+        if value.ndim == 3 and not self.single:  # a Jacobian per sample: of each row a of A, not of A
+            formula = (f"{act.symbol}'({z[0]}) = {act.df_formula('z', 'a')} for each row a of {a[0]}",
+                       rf"{act.latex}'({z[1]}) = {act.df_latex('z', 'a')} \text{{ for each row }} a \text{{ of }} {a[1]}")
+            template = (f"{act.df_formula('z', 'a')} for each row a of ‹0›",
+                        rf"{act.df_latex('z', 'a')} \text{{ for each row }} a \text{{ of }} ‹0›")
+        else:
+            formula = (f"{act.symbol}'({z[0]}) = {act.df_formula(z[0], a[0])}",
+                       f"{act.latex}'({z[1]}) = {act.df_latex(z[1], a[1])}")
+            template = (act.df_formula("‹0›", "‹0›"), act.df_latex("‹0›", "‹0›"))
         operands = {uses.name.lower(): (used_id, used)} if "‹0›" in template[0] else {}
         return self.add(phase="backward", layer=l, kind=StepKind.DA_DZ, symbol=self.sym(Quantity(Kind.DA_DZ, l)),
                         formula=formula, reads=[used_id], writes=_id(Kind.DA_DZ, l), value=value,

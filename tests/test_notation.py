@@ -152,3 +152,46 @@ def test_a_bias_is_a_column_with_one_sample_and_a_row_in_a_batch():
     assert one.substitution_latex(fmt).endswith(r"+ \begin{bmatrix}0 \\ 0\end{bmatrix} = "
                                                 + notation.latex(one.value, fmt, True))
     assert r"+ \begin{bmatrix}0 & 0\end{bmatrix} = " in batch.substitution_latex(fmt)
+
+
+def _steps(net, sample=None):
+    from engine.stepper import Stepper
+
+    stepper = Stepper(net)
+    if sample is not None:
+        stepper.set_sample(sample)
+    return stepper.derived.steps
+
+
+def test_a_batch_of_softmax_jacobians_is_written_per_row():
+    """diag(A) − AAᵀ of the batch matrix is not what is computed: one Jacobian per row a of A."""
+    fmt = notation.significant(6)
+    for step in _steps(softmax_network(3)):
+        if step.writes == "da1/dz1":
+            assert "for each row a of A₁" in step.formula and "A₁A₁ᵀ" not in step.formula
+            assert "for each row a of [[" in step.substitution(fmt)
+            assert r"\text{ for each row } a \text{ of }" in step.substitution_latex(fmt)
+    for step in _steps(softmax_network(3), sample=0):  # one sample: its own column vector
+        if step.writes == "da1/dz1":
+            assert step.formula.endswith("diag(a₁) − a₁a₁ᵀ")
+
+
+def test_a_grid_carries_no_elements_subscript():
+    """−Σₖ Y ln A with the matrices put in: never a dangling ₖ after a grid."""
+    fmt = notation.significant(6)
+    loss, = [s for s in _steps(softmax_network(3)) if s.writes == "L"]
+    assert "Yₖ ln A₁ₖ" in loss.formula
+    assert "]ₖ" not in loss.substitution(fmt) and "ln [[" in loss.substitution(fmt)
+
+
+def test_targets_summing_near_1_are_scaled_by_a_true_product():
+    """ŷ·Σy − y between an m×k and an m×1 grid is no product: diag(Σy) ŷ − y is."""
+    net = softmax_network(3)
+    Y = net.Y.copy()
+    Y[2] *= 1 - 1e-9
+    from dataclasses import replace
+
+    fmt = notation.significant(6)
+    delta, = [s for s in _steps(replace(net, Y=Y)) if s.writes == "delta1" and s.kind == "simplified"]
+    assert delta.formula == "δ₁ = (diag(ΣₖYₖ) A₁ − Y)/m"
+    assert "diag([[" in delta.substitution(fmt) and "·[[" not in delta.substitution(fmt)

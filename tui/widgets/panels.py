@@ -180,7 +180,7 @@ class StepPanel(TextView, can_focus=True):
         return blocks
 
 
-_SLOT = re.compile(r"‹(\d+)›(ᵀ?)")
+_SLOT = re.compile(r"‹(\d+)›(ᵀ?)ₖ?")  # a grid is the whole matrix: an element's subscript k goes with it
 
 
 def _led(block: list[Text], lead: str) -> list[Text]:

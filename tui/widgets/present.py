@@ -82,9 +82,11 @@ class View:
         names = [known.get(id(o)) for o in step.operands]
         rest = [r for r in step.reads if r not in names]
         out = []
-        for name in names:
+        for name, given in zip(names, step.operand_names):
             if name is not None:
                 out.append((name, self.symbol(name)))
+            elif given == "sum y":  # each sample's sum of targets: no quantity of its own
+                out.append((None, f"Σₖ{self.symbol('y')}ₖ"))
             elif rest:
                 name = rest.pop(0)
                 out.append((name, self.symbol(name) + "⁺"))
