@@ -1,7 +1,7 @@
 """The floors: backprop written by hand in plain NumPy, no engine.
 
-    python benchmarks/handwritten.py xor N        2-2-1 sigmoid, half squared error, batch of 4
-    python benchmarks/handwritten.py large N CSV  784-128-64-10 ReLU ReLU softmax + CE, 64 samples
+python benchmarks/handwritten.py xor N        2-2-1 sigmoid, half squared error, batch of 4
+python benchmarks/handwritten.py large N CSV  784-128-64-10 ReLU ReLU softmax + CE, 64 samples
 """
 
 import sys

@@ -25,8 +25,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data" / "refusals"
-CLI = [shutil.which("backprop-tui") or sys.executable] + ([] if shutil.which("backprop-tui") else
-                                                          ["-c", "from tui.cli import entry; entry()"])
+CLI = [shutil.which("backprop-tui") or sys.executable] + (
+    [] if shutil.which("backprop-tui") else ["-c", "from tui.cli import entry; entry()"]
+)
 HEADER = """\
 name = "hostile"
 inputs = {inputs}
@@ -70,15 +71,29 @@ def write_cases(folder: Path) -> dict[str, Path]:
     case("toml-30M-values-60MiB", network(2, "Y = [[0]]\nX = [[" + "0," * 30_000_000 + "]]\n"))
     case("toml-1M-keys-16MiB", "".join(f"k{i} = 1\n" for i in range(1_000_000)))
     row = "[" + ", ".join(["0.123456"] * 1000) + "],"
-    case("toml-floats-then-a-bad-key-60MiB",
-         network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "]\n").replace('name = "hostile"', 'nmae = "hostile"'))
-    case("csv-100000-inputs-256MiB", network(100_000, 'file = "wide.csv"\n'),
-         "wide.csv", ("0," * 100_000 + "0\n").encode() * 1_340)
+    case(
+        "toml-floats-then-a-bad-key-60MiB",
+        network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "]\n").replace('name = "hostile"', 'nmae = "hostile"'),
+    )
+    case(
+        "csv-100000-inputs-256MiB",
+        network(100_000, 'file = "wide.csv"\n'),
+        "wide.csv",
+        ("0," * 100_000 + "0\n").encode() * 1_340,
+    )
     case("csv-40M-rows-240MiB", network(2, 'file = "long.csv"\n'), "long.csv", b"0,0,0\n" * 40_000_000)
-    case("csv-valid-then-bad-cell-250MiB", network(999, 'file = "late.csv"\n'),
-         "late.csv", ("0.1234567890," * 999 + "0\n").encode() * 20_000 + b"0,x\n")
-    case("csv-carriage-returns-then-bad-cell-250MiB", network(999, 'file = "cr.csv"\n'),
-         "cr.csv", ("0.123456789\r," * 999 + "0\n").encode() * 20_000 + b"0,x\n")
+    case(
+        "csv-valid-then-bad-cell-250MiB",
+        network(999, 'file = "late.csv"\n'),
+        "late.csv",
+        ("0.1234567890," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
+    )
+    case(
+        "csv-carriage-returns-then-bad-cell-250MiB",
+        network(999, 'file = "cr.csv"\n'),
+        "cr.csv",
+        ("0.123456789\r," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
+    )
     case("toml-large-array-then-a-bad-number-60MiB", network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "[1.2.3]]\n"))
     case("toml-512KiB-of-small-arrays", network(1, "".join(f"k{i} = [{'[0],' * 200}]\n" for i in range(600))))
     buffer = io.BytesIO()
@@ -120,8 +135,13 @@ def limit_memory():
 
 def measure(path: Path) -> tuple[str, float, float, str]:
     start = time.perf_counter()
-    proc = subprocess.Popen(CLI + ["trace", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=limit_memory, env={**os.environ, "XDG_DATA_HOME": str(DATA / "home")})
+    proc = subprocess.Popen(
+        CLI + ["trace", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=limit_memory,
+        env={**os.environ, "XDG_DATA_HOME": str(DATA / "home")},
+    )
     try:
         err = proc.communicate(timeout=120)[1]
         status = str(proc.returncode)

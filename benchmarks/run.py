@@ -26,8 +26,10 @@ DATA = HERE / ".data"
 PY = sys.executable
 PROBE = [PY, str(HERE / "probe.py")]
 HAND = [PY, str(HERE / "handwritten.py")]
-CLI = [shutil.which("backprop-tui") or PY] + ([] if shutil.which("backprop-tui") else
-                                               ["-c", "from tui.cli import entry; entry()"])
+CLI = [shutil.which("backprop-tui") or PY] + (
+    [] if shutil.which("backprop-tui") else ["-c", "from tui.cli import entry; entry()"]
+)
+
 
 def wall(cmd: list[str]) -> float:
     start = time.perf_counter()
@@ -65,44 +67,80 @@ def main() -> None:
         x, y = side_by_side(a, b, rounds)
         rows.append((name, f"{x:.1f} ms", f"{y:.1f} ms", f"{x - y:+.1f} ms", f"≤ +{budget} ms", x - y <= budget))
 
-    ratio("1. train xor, 20,000 iterations (whole process) vs hand-written NumPy",
-          lambda: wall(CLI + ["train", "xor", "--iterations", "20000"]),
-          lambda: wall(HAND + ["xor", "20000"]), 1.3, "s")
-    ratio("2. start-up to first idle frame, xor vs bare app",
-          lambda: printed(PROBE + ["startup", "ours", "xor"]),
-          lambda: printed(PROBE + ["startup", "bare", "-"]), 1.5, "ms")
-    diff("3. step key (n, pause), xor vs bare app",
-         lambda: printed(PROBE + ["keys", "ours", "xor", "20"]),
-         lambda: printed(PROBE + ["keys", "bare", "-", "20"]), 25)
-    diff("3′. step key to its last painted frame (App._display), xor vs bare app",
-         lambda: printed(PROBE + ["frames", "ours", "xor", "20"]),
-         lambda: printed(PROBE + ["frames", "bare", "-", "20"]), 25)
-    ratio("4a. start-up, 784-128-64-10 vs bare app",
-          lambda: printed(PROBE + ["startup", "ours", large]),
-          lambda: printed(PROBE + ["startup", "bare", "-"]), 3, "ms")
-    diff("4b. step key, 784-128-64-10 vs bare app",
-         lambda: printed(PROBE + ["keys", "ours", large, "20"]),
-         lambda: printed(PROBE + ["keys", "bare", "-", "20"]), 50)
-    diff("4b′. step key to its last painted frame, 784-128-64-10 vs bare app",
-         lambda: printed(PROBE + ["frames", "ours", large, "20"]),
-         lambda: printed(PROBE + ["frames", "bare", "-", "20"]), 50)
-    seconds = statistics.median(wall(CLI + ["trace", large, "--format", "json", "--output", str(DATA / "trace.json")])
-                                for _ in range(rounds))
-    rows.append(("4c. trace one iteration of 784-128-64-10 (whole process)", f"{seconds:.2f} s", "", "",
-                 "< 2 s", seconds < 2))
-    ratio("4d. peak RSS: the app vs train, 784-128-64-10",
-          lambda: printed(PROBE + ["rss", "ours", large]) / 1024,
-          lambda: printed(PROBE + ["child-rss", *CLI, "train", large, "-n", "20"]) / 1024, 3, "MiB")
-    ratio("5. peak RSS: train vs hand-written NumPy, 784-128-64-10",
-          lambda: printed(PROBE + ["child-rss", *CLI, "train", large, "-n", "20"]) / 1024,
-          lambda: printed(PROBE + ["child-rss", *HAND, "large", "20", csv]) / 1024, 1.5, "MiB")
+    ratio(
+        "1. train xor, 20,000 iterations (whole process) vs hand-written NumPy",
+        lambda: wall(CLI + ["train", "xor", "--iterations", "20000"]),
+        lambda: wall(HAND + ["xor", "20000"]),
+        1.3,
+        "s",
+    )
+    ratio(
+        "2. start-up to first idle frame, xor vs bare app",
+        lambda: printed(PROBE + ["startup", "ours", "xor"]),
+        lambda: printed(PROBE + ["startup", "bare", "-"]),
+        1.5,
+        "ms",
+    )
+    diff(
+        "3. step key (n, pause), xor vs bare app",
+        lambda: printed(PROBE + ["keys", "ours", "xor", "20"]),
+        lambda: printed(PROBE + ["keys", "bare", "-", "20"]),
+        25,
+    )
+    diff(
+        "3′. step key to its last painted frame (App._display), xor vs bare app",
+        lambda: printed(PROBE + ["frames", "ours", "xor", "20"]),
+        lambda: printed(PROBE + ["frames", "bare", "-", "20"]),
+        25,
+    )
+    ratio(
+        "4a. start-up, 784-128-64-10 vs bare app",
+        lambda: printed(PROBE + ["startup", "ours", large]),
+        lambda: printed(PROBE + ["startup", "bare", "-"]),
+        3,
+        "ms",
+    )
+    diff(
+        "4b. step key, 784-128-64-10 vs bare app",
+        lambda: printed(PROBE + ["keys", "ours", large, "20"]),
+        lambda: printed(PROBE + ["keys", "bare", "-", "20"]),
+        50,
+    )
+    diff(
+        "4b′. step key to its last painted frame, 784-128-64-10 vs bare app",
+        lambda: printed(PROBE + ["frames", "ours", large, "20"]),
+        lambda: printed(PROBE + ["frames", "bare", "-", "20"]),
+        50,
+    )
+    seconds = statistics.median(
+        wall(CLI + ["trace", large, "--format", "json", "--output", str(DATA / "trace.json")]) for _ in range(rounds)
+    )
+    rows.append(
+        ("4c. trace one iteration of 784-128-64-10 (whole process)", f"{seconds:.2f} s", "", "", "< 2 s", seconds < 2)
+    )
+    ratio(
+        "4d. peak RSS: the app vs train, 784-128-64-10",
+        lambda: printed(PROBE + ["rss", "ours", large]) / 1024,
+        lambda: printed(PROBE + ["child-rss", *CLI, "train", large, "-n", "20"]) / 1024,
+        3,
+        "MiB",
+    )
+    ratio(
+        "5. peak RSS: train vs hand-written NumPy, 784-128-64-10",
+        lambda: printed(PROBE + ["child-rss", *CLI, "train", large, "-n", "20"]) / 1024,
+        lambda: printed(PROBE + ["child-rss", *HAND, "large", "20", csv]) / 1024,
+        1.5,
+        "MiB",
+    )
 
     print("| measure | backprop-tui | baseline | result | budget | within |")
     print("|---|---|---|---|---|---|")
     for name, ours, base, result, budget, ok in rows:
         print(f"| {name} | {ours} | {base} | {result} | {budget} | {'yes' if ok else '**no**'} |")
-    print(f"\nMachine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}; {rounds} rounds each, medians.")
+    print(
+        f"\nMachine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}; {rounds} rounds each, medians."
+    )
 
 
 if __name__ == "__main__":

@@ -125,8 +125,14 @@ def parse_name(text: str, network: Network) -> tuple[str, tuple[int, ...]]:
     return name, index
 
 
-def weight_chain(network: Network, iteration: Iteration, name: str, index: tuple[int, ...],
-                 column: bool, samples: list[int] | None = None) -> WeightChain:
+def weight_chain(
+    network: Network,
+    iteration: Iteration,
+    name: str,
+    index: tuple[int, ...],
+    column: bool,
+    samples: list[int] | None = None,
+) -> WeightChain:
     """The chain of ∂L/∂name[index] in an iteration, from the factors it computed; the paths of
     `samples` (default: all) are enumerated, and path_total sums those samples' paths."""
     v = iteration.values
@@ -161,14 +167,23 @@ def weight_chain(network: Network, iteration: Iteration, name: str, index: tuple
                 for out in outs:
                     u_last = units[-1][1]
                     k = u_last if out is None else out
-                    factors = [Factor(f"∂L/∂{a(depth, k)}", float(of(Kind.DL_DA, depth)[s, k])),
-                               Factor(f"∂{a(depth, k)}/∂{z(depth, u_last)}",
-                                      float(jac[s, k, u_last] if jacobian else jac[s, u_last]))]
+                    factors = [
+                        Factor(f"∂L/∂{a(depth, k)}", float(of(Kind.DL_DA, depth)[s, k])),
+                        Factor(
+                            f"∂{a(depth, k)}/∂{z(depth, u_last)}",
+                            float(jac[s, k, u_last] if jacobian else jac[s, u_last]),
+                        ),
+                    ]
                     for (q_in, u_in), (q, u) in reversed(list(zip(units, units[1:]))):
-                        factors.append(Factor(f"∂{z(q, u)}/∂{a(q_in, u_in)} = {Quantity(Kind.W, q).symbol(column)}[{u},{u_in}]",
-                                              float(iteration.params[Quantity(Kind.W, q).id][u, u_in])))
-                        factors.append(Factor(f"∂{a(q_in, u_in)}/∂{z(q_in, u_in)}",
-                                              float(of(Kind.DA_DZ, q_in)[s, u_in])))
+                        factors.append(
+                            Factor(
+                                f"∂{z(q, u)}/∂{a(q_in, u_in)} = {Quantity(Kind.W, q).symbol(column)}[{u},{u_in}]",
+                                float(iteration.params[Quantity(Kind.W, q).id][u, u_in]),
+                            )
+                        )
+                        factors.append(
+                            Factor(f"∂{a(q_in, u_in)}/∂{z(q_in, u_in)}", float(of(Kind.DA_DZ, q_in)[s, u_in]))
+                        )
                     edge = "1" if name[0] == "b" else a(l - 1, index[1])
                     factors.append(Factor(f"∂{z(l, j)}/∂{target} = {edge}", inputs[s]))
                     path = Path(s, tuple(units), tuple(factors))
@@ -182,9 +197,16 @@ def weight_chain(network: Network, iteration: Iteration, name: str, index: tuple
         for q in range(depth, l - 1, -1):
             for u in units_on_paths[q]:
                 slope = of(Kind.DA_DZ, q)
-                lines.append(Delta(q, u, float(of(Kind.DL_DA, q)[s, u]),
-                                   float("nan") if slope.ndim == 3 else float(slope[s, u]),
-                                   float(of(Kind.DELTA, q)[s, u])))
+                lines.append(
+                    Delta(
+                        q,
+                        u,
+                        float(of(Kind.DL_DA, q)[s, u]),
+                        float("nan") if slope.ndim == 3 else float(slope[s, u]),
+                        float(of(Kind.DELTA, q)[s, u]),
+                    )
+                )
         deltas[s] = lines
-    return WeightChain(name, index, target, paths, path_count, m, total,
-                       float(iteration.grads[name][index]), deltas, inputs, depth)
+    return WeightChain(
+        name, index, target, paths, path_count, m, total, float(iteration.grads[name][index]), deltas, inputs, depth
+    )

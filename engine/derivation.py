@@ -67,13 +67,23 @@ class Step:
 
     def substitution(self, fmt: notation.Format = notation.significant(6)) -> str:
         """The formula with the numbers put in, and the result: 'z₁ = […] · […] + […] = […]'."""
-        filled = _fill(self.template, [notation.text(o, fmt, self.column, per_sample=samples_first(q))
-                                       for o, q in zip(self.operands, self.operand_names)])
+        filled = _fill(
+            self.template,
+            [
+                notation.text(o, fmt, self.column, per_sample=samples_first(q))
+                for o, q in zip(self.operands, self.operand_names)
+            ],
+        )
         return f"{self.symbol} {self.relation} {filled} = {self.value_text(fmt)}"
 
     def substitution_latex(self, fmt: notation.Format = notation.significant(6)) -> str:
-        filled = _fill(self.template_latex, [notation.latex(o, fmt, self.column, per_sample=samples_first(q))
-                                             for o, q in zip(self.operands, self.operand_names)])
+        filled = _fill(
+            self.template_latex,
+            [
+                notation.latex(o, fmt, self.column, per_sample=samples_first(q))
+                for o, q in zip(self.operands, self.operand_names)
+            ],
+        )
         value = notation.latex(self.value, fmt, self.column, per_sample=samples_first(self.writes))
         return f"{self.symbol_latex} {self.relation_latex} {filled} = {value}"
 
@@ -115,8 +125,9 @@ def _strip_parentheses(text: str) -> str:
     return text[1:-1]
 
 
-def derive(network: Network, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
-           mistake: bool = False) -> Iteration:
+def derive(
+    network: Network, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, mistake: bool = False
+) -> Iteration:
     """All the Steps of one iteration on the batch (X, Y) from `params`.
 
     mistake: make the classic slip of hand-worked examples on purpose, to show its effect: the
@@ -149,22 +160,51 @@ class _Derivation:
         """A quantity's (Unicode, LaTeX) symbol in this iteration's notation."""
         return quantity.symbol(self.single), quantity.symbol(self.single, latex=True)
 
-    def add(self, *, phase, layer, kind, symbol, formula, reads, writes, value, explanation,
-            template, operands, relation="=", convention=""):
+    def add(
+        self,
+        *,
+        phase,
+        layer,
+        kind,
+        symbol,
+        formula,
+        reads,
+        writes,
+        value,
+        explanation,
+        template,
+        operands,
+        relation="=",
+        convention="",
+    ):
         """symbol, formula: (Unicode, LaTeX), the formula's right-hand side; template: (Unicode,
         LaTeX) with ‹i› for the i-th operand; operands: {role: (id of the quantity, its value)},
         in the template's order."""
         value = np.asarray(value, dtype=np.float64)
         target, chain = self.layer_chain(layer, kind) if phase == "backward" else ("", ())
         step = Step(
-            index=len(self.steps), phase=phase, layer=layer, symbol=symbol[0], symbol_latex=symbol[1],
+            index=len(self.steps),
+            phase=phase,
+            layer=layer,
+            symbol=symbol[0],
+            symbol_latex=symbol[1],
             formula=f"{symbol[0]} {relation} {formula[0]}",
             latex=f"{symbol[1]} {LATEX_RELATIONS[relation]} {formula[1]}",
-            reads=tuple(reads), writes=writes, value=value, explanation=explanation,
-            template=template[0], template_latex=template[1],
-            operands=tuple(v for _, v in operands.values()), operand_names=tuple(q for q, _ in operands.values()),
-            roles=tuple(operands), column=self.single, chain_target=target, chain=chain, kind=kind,
-            relation=relation, convention=convention,
+            reads=tuple(reads),
+            writes=writes,
+            value=value,
+            explanation=explanation,
+            template=template[0],
+            template_latex=template[1],
+            operands=tuple(v for _, v in operands.values()),
+            operand_names=tuple(q for q, _ in operands.values()),
+            roles=tuple(operands),
+            column=self.single,
+            chain_target=target,
+            chain=chain,
+            kind=kind,
+            relation=relation,
+            convention=convention,
         )
         self.steps.append(step)
         self.values[writes] = value
@@ -175,9 +215,11 @@ class _Derivation:
         c = self.single
         bias = kind == StepKind.DB
         p = Quantity(Kind.B if bias else Kind.W, l).symbol(c)
-        factors = ((Quantity(Kind.DL_DA, l).symbol(c), _id(Kind.DL_DA, l)),
-                   (Quantity(Kind.DA_DZ, l).symbol(c), _id(Kind.DA_DZ, l)),
-                   (derivative(Quantity(Kind.Z, l).symbol(c), p), None if bias else _input_id(l)))
+        factors = (
+            (Quantity(Kind.DL_DA, l).symbol(c), _id(Kind.DL_DA, l)),
+            (Quantity(Kind.DA_DZ, l).symbol(c), _id(Kind.DA_DZ, l)),
+            (derivative(Quantity(Kind.Z, l).symbol(c), p), None if bias else _input_id(l)),
+        )
         return derivative("L", p), factors
 
     def run(self) -> Iteration:
@@ -217,8 +259,12 @@ class _Derivation:
     def forward_z(self, l, a_prev):
         p = self.params
         W_id, b_id, x_id = _id(Kind.W, l), _id(Kind.B, l), _input_id(l)
-        W, b, x, z = (self.sym(Quantity(Kind.W, l)), self.sym(Quantity(Kind.B, l)),
-                      self.sym(Quantity.input_of(l)), self.sym(Quantity(Kind.Z, l)))
+        W, b, x, z = (
+            self.sym(Quantity(Kind.W, l)),
+            self.sym(Quantity(Kind.B, l)),
+            self.sym(Quantity.input_of(l)),
+            self.sym(Quantity(Kind.Z, l)),
+        )
         value = bp.pre_activation(a_prev, p[W_id], p[b_id])
         if self.single:
             formula = (f"{W[0]}{x[0]} + {b[0]}", f"{W[1]} {x[1]} + {b[1]}")
@@ -229,25 +275,42 @@ class _Derivation:
             formula = (f"{x[0]}{W[0]}ᵀ + {b[0]}", f"{x[1]} {W[1]}^\\top + {b[1]}")
             template = ("‹0› · ‹1›ᵀ + ‹2›", r"‹0› ‹1›^\top + ‹2›")
             operands = {"x": (x_id, a_prev), "W": (W_id, p[W_id]), "b": (b_id, p[b_id])}
-            how = (f"for every sample (a row of {x[0]}), each unit of layer {l} adds up its inputs times "
-                   f"its weights, plus its bias")
-        return self.add(phase="forward", layer=l, kind=StepKind.Z, symbol=z, formula=formula,
-                        reads=[W_id, x_id, b_id], writes=_id(Kind.Z, l), value=value,
-                        explanation=f"The weighted sum before the activation: {how}.",
-                        template=template, operands=operands)
+            how = (
+                f"for every sample (a row of {x[0]}), each unit of layer {l} adds up its inputs times "
+                f"its weights, plus its bias"
+            )
+        return self.add(
+            phase="forward",
+            layer=l,
+            kind=StepKind.Z,
+            symbol=z,
+            formula=formula,
+            reads=[W_id, x_id, b_id],
+            writes=_id(Kind.Z, l),
+            value=value,
+            explanation=f"The weighted sum before the activation: {how}.",
+            template=template,
+            operands=operands,
+        )
 
     def forward_a(self, l, z_value):
         act = self.acts[l - 1]
         z, a = self.sym(Quantity(Kind.Z, l)), self.sym(Quantity(Kind.A, l))
         value = act.f(z_value)
         role = " This is the prediction ŷ." if l == self.net.depth else ""
-        return self.add(phase="forward", layer=l, kind=StepKind.A, symbol=a,
-                        formula=(f"{act.symbol}({z[0]})", f"{act.latex}({z[1]})"),
-                        reads=[_id(Kind.Z, l)], writes=_id(Kind.A, l), value=value,
-                        explanation=f"The activation of layer {l}, applied to each z: "
-                                    f"{act.definition.split(', so ')[0]}.{role}",
-                        template=(f"{act.symbol}(‹0›)", f"{act.latex}\\left(‹0›\\right)"),
-                        operands={"z": (_id(Kind.Z, l), z_value)})
+        return self.add(
+            phase="forward",
+            layer=l,
+            kind=StepKind.A,
+            symbol=a,
+            formula=(f"{act.symbol}({z[0]})", f"{act.latex}({z[1]})"),
+            reads=[_id(Kind.Z, l)],
+            writes=_id(Kind.A, l),
+            value=value,
+            explanation=f"The activation of layer {l}, applied to each z: {act.definition.split(', so ')[0]}.{role}",
+            template=(f"{act.symbol}(‹0›)", f"{act.latex}\\left(‹0›\\right)"),
+            operands={"z": (_id(Kind.Z, l), z_value)},
+        )
 
     # -- loss ------------------------------------------------------------------------------------
 
@@ -261,24 +324,46 @@ class _Derivation:
             where = "summed over the output units" if several else "for the one output"
         else:
             mean = self.net.reduction == "mean"
-            outer = (("(1/m) " if mean else "") + "Σᵢ " + ("Σₖ " if several else ""),
-                     (r"\frac{1}{m} " if mean else "") + r"\sum_i " + (r"\sum_k " if several else ""))
-            t_outer = ((f"(1/{self.m}) " if mean else "") + "Σ ", (rf"\frac{{1}}{{{self.m}}} " if mean else "") + r"\sum ")
-            where = (f"averaged over the m = {self.m} samples" if mean else f"summed over the m = {self.m} samples")
+            outer = (
+                ("(1/m) " if mean else "") + "Σᵢ " + ("Σₖ " if several else ""),
+                (r"\frac{1}{m} " if mean else "") + r"\sum_i " + (r"\sum_k " if several else ""),
+            )
+            t_outer = (
+                (f"(1/{self.m}) " if mean else "") + "Σ ",
+                (rf"\frac{{1}}{{{self.m}}} " if mean else "") + r"\sum ",
+            )
+            where = f"averaged over the m = {self.m} samples" if mean else f"summed over the m = {self.m} samples"
         formula = (outer[0] + loss.term(a[0], y[0]), outer[1] + loss.term_latex(a[1], y[1]))
         template = (t_outer[0] + loss.term("‹0›", "‹1›"), t_outer[1] + loss.term_latex("‹0›", "‹1›"))
         value = bp.loss_value(loss, z_value, a_value, self.Y, self.scale)
         notes = [loss.convention] if loss.convention else []
         if not self.single:
-            notes.append(f"L is the {'mean' if self.net.reduction == 'mean' else 'sum'} over the m = {self.m} "
-                         "samples" + (", so every gradient below carries a 1/m" if self.net.reduction == "mean"
-                                      else "; with a mean every gradient would carry a 1/m"))
+            notes.append(
+                f"L is the {'mean' if self.net.reduction == 'mean' else 'sum'} over the m = {self.m} "
+                "samples"
+                + (
+                    ", so every gradient below carries a 1/m"
+                    if self.net.reduction == "mean"
+                    else "; with a mean every gradient would carry a 1/m"
+                )
+            )
         a_id = _id(Kind.A, L)
-        return float(self.add(phase="loss", layer=None, kind=StepKind.LOSS, symbol=("L", "L"), formula=formula,
-                              reads=[a_id, "y"], writes="L", value=value,
-                              explanation=f"How wrong the prediction {a[0]} is: {loss.definition}; {where}.",
-                              template=template, operands={"a": (a_id, a_value), "y": ("y", self.Y)},
-                              convention="; ".join(notes) + "." if notes else ""))
+        return float(
+            self.add(
+                phase="loss",
+                layer=None,
+                kind=StepKind.LOSS,
+                symbol=("L", "L"),
+                formula=formula,
+                reads=[a_id, "y"],
+                writes="L",
+                value=value,
+                explanation=f"How wrong the prediction {a[0]} is: {loss.definition}; {where}.",
+                template=template,
+                operands={"a": (a_id, a_value), "y": ("y", self.Y)},
+                convention="; ".join(notes) + "." if notes else "",
+            )
+        )
 
     # -- backward --------------------------------------------------------------------------------
 
@@ -296,28 +381,50 @@ class _Derivation:
         per, per_latex, per_m = self.scale_text()
         dL_da = loss.grad(a_value, self.Y, self.scale)
         term = loss.grad_term(a[0], y[0])
-        notes = [note for note in (loss.grad_convention, "The 1/m of the batch mean enters here and rides along "
-                                   "into every gradient" if per else "") if note]
-        self.add(phase="backward", layer=L, kind=StepKind.DL_DA, symbol=dL_da_sym,
-                 formula=(term + per if per else _strip_parentheses(term), per_latex + loss.grad_term_latex(a[1], y[1])),
-                 reads=[a_id, "y"], writes=dL_da_id, value=dL_da,
-                 explanation=f"How much the loss changes if each output {a[0]} changes: the derivative of the "
-                             f"{loss.name} loss{' with the 1/m of the batch mean' if per else ''}.",
-                 template=(loss.grad_term("‹0›", "‹1›") + per_m,
-                           (rf"\frac{{1}}{{{self.m}}}" if per else "") + loss.grad_term_latex("‹0›", "‹1›")),
-                 operands={"a": (a_id, a_value), "y": ("y", self.Y)},
-                 convention=". ".join(notes) + "." if notes else "")
+        notes = [
+            note
+            for note in (
+                loss.grad_convention,
+                "The 1/m of the batch mean enters here and rides along into every gradient" if per else "",
+            )
+            if note
+        ]
+        self.add(
+            phase="backward",
+            layer=L,
+            kind=StepKind.DL_DA,
+            symbol=dL_da_sym,
+            formula=(term + per if per else _strip_parentheses(term), per_latex + loss.grad_term_latex(a[1], y[1])),
+            reads=[a_id, "y"],
+            writes=dL_da_id,
+            value=dL_da,
+            explanation=f"How much the loss changes if each output {a[0]} changes: the derivative of the "
+            f"{loss.name} loss{' with the 1/m of the batch mean' if per else ''}.",
+            template=(
+                loss.grad_term("‹0›", "‹1›") + per_m,
+                (rf"\frac{{1}}{{{self.m}}}" if per else "") + loss.grad_term_latex("‹0›", "‹1›"),
+            ),
+            operands={"a": (a_id, a_value), "y": ("y", self.Y)},
+            convention=". ".join(notes) + "." if notes else "",
+        )
         da_dz = self.local_derivative(L, z_value, a_value)
         simplified = bp.simplifies(act.name, loss.name)
         value = bp.output_delta(act, loss, z_value, a_value, self.Y, self.scale, dL_da, da_dz)
         op = ("·", r"\cdot") if da_dz.ndim == 3 else ("⊙", r"\odot")
-        self.add(phase="backward", layer=L, kind=StepKind.DELTA, symbol=self.sym(Quantity(Kind.DELTA, L)),
-                 formula=(f"{dL_da_sym[0]} {op[0]} {da_dz_sym[0]}", f"{dL_da_sym[1]} {op[1]} {da_dz_sym[1]}"),
-                 reads=[dL_da_id, da_dz_id], writes=_id(Kind.DELTA, L), value=value,
-                 explanation=f"How much the loss changes if {z[0]} changes (chain rule): the two factors multiplied"
-                             + (", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."),
-                 template=(f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"),
-                 operands={"dL/da": (dL_da_id, dL_da), "da/dz": (da_dz_id, da_dz)})
+        self.add(
+            phase="backward",
+            layer=L,
+            kind=StepKind.DELTA,
+            symbol=self.sym(Quantity(Kind.DELTA, L)),
+            formula=(f"{dL_da_sym[0]} {op[0]} {da_dz_sym[0]}", f"{dL_da_sym[1]} {op[1]} {da_dz_sym[1]}"),
+            reads=[dL_da_id, da_dz_id],
+            writes=_id(Kind.DELTA, L),
+            value=value,
+            explanation=f"How much the loss changes if {z[0]} changes (chain rule): the two factors multiplied"
+            + (", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."),
+            template=(f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"),
+            operands={"dL/da": (dL_da_id, dL_da), "da/dz": (da_dz_id, da_dz)},
+        )
         if simplified:
             self.simplified_delta(a, y, value, a_value, per, per_latex, per_m)
         return value
@@ -330,32 +437,49 @@ class _Derivation:
         a_id = _id(Kind.A, L)
         operands = {"a": (a_id, a_value), "y": ("y", self.Y)}
         sums = bp.target_sums(self.Y)
-        convention = ("Many sources skip the two factors and write δ = (ŷ − y)/m directly (without the /m for "
-                      "one sample); ")
+        convention = (
+            "Many sources skip the two factors and write δ = (ŷ − y)/m directly (without the /m for one sample); "
+        )
         if self.loss.name == "ce" and not np.all(sums == 1.0):
             convention += "that holds only where each row of targets sums to exactly 1."
             operands["sum y"] = ("sum y", sums)
             # diag(Σy) scales each row of ŷ by its sample's sum: a true matrix product, as the batch is
-            rhs = (f"diag(Σₖ{y[0]}ₖ) {a[0]} − {y[0]}",
-                   rf"\mathrm{{diag}}\left(\sum_k {{{y[1]}}}_{{k}}\right) {a[1]} - {y[1]}")
+            rhs = (
+                f"diag(Σₖ{y[0]}ₖ) {a[0]} − {y[0]}",
+                rf"\mathrm{{diag}}\left(\sum_k {{{y[1]}}}_{{k}}\right) {a[1]} - {y[1]}",
+            )
             template = ("diag(‹2›) ‹0› − ‹1›", r"\mathrm{diag}\left(‹2›\right) ‹0› - ‹1›")
-            why = ("for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ·Σy − y, "
-                   "Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)")
+            why = (
+                "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ·Σy − y, "
+                "Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)"
+            )
         else:
             rhs = (f"{a[0]} − {y[0]}", f"{a[1]} - {y[1]}")
             template = ("‹0› − ‹1›", "‹0› - ‹1›")
-            why = ("for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y"
-                   if self.loss.name == "bce" else
-                   "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is "
-                   "ŷ·Σy − y, which is ŷ − y because each row of targets sums to 1")
+            why = (
+                "for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y"
+                if self.loss.name == "bce"
+                else "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is "
+                "ŷ·Σy − y, which is ŷ − y because each row of targets sums to 1"
+            )
             convention += "it is the same number."
-        self.add(phase="backward", layer=L, kind=StepKind.SIMPLIFIED, symbol=self.sym(Quantity(Kind.DELTA, L)),
-                 formula=(f"({rhs[0]}){per}" if per else rhs[0], f"{per_latex}({rhs[1]})" if per else rhs[1]),
-                 reads=[a_id, "y"], writes=_id(Kind.DELTA, L), value=value,
-                 explanation=f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
-                 template=(f"({template[0]}){per_m}" if per else template[0],
-                           f"{per_latex_m}({template[1]})" if per else template[1]),
-                 operands=operands, convention=convention)
+        self.add(
+            phase="backward",
+            layer=L,
+            kind=StepKind.SIMPLIFIED,
+            symbol=self.sym(Quantity(Kind.DELTA, L)),
+            formula=(f"({rhs[0]}){per}" if per else rhs[0], f"{per_latex}({rhs[1]})" if per else rhs[1]),
+            reads=[a_id, "y"],
+            writes=_id(Kind.DELTA, L),
+            value=value,
+            explanation=f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
+            template=(
+                f"({template[0]}){per_m}" if per else template[0],
+                f"{per_latex_m}({template[1]})" if per else template[1],
+            ),
+            operands=operands,
+            convention=convention,
+        )
 
     def local_derivative(self, l, z_value, a_value):
         act = self.acts[l - 1]
@@ -364,19 +488,35 @@ class _Derivation:
         uses = Kind.Z if act.df_uses == "z" else Kind.A
         used_id, used = _id(uses, l), (z_value if uses is Kind.Z else a_value)
         if value.ndim == 3 and not self.single:  # a Jacobian per sample: of each row a of A, not of A
-            formula = (f"{act.symbol}'({z[0]}) = {act.df_formula('z', 'a')} for each row a of {a[0]}",
-                       rf"{act.latex}'({z[1]}) = {act.df_latex('z', 'a')} \text{{ for each row }} a \text{{ of }} {a[1]}")
-            template = (f"{act.df_formula('z', 'a')} for each row a of ‹0›",
-                        rf"{act.df_latex('z', 'a')} \text{{ for each row }} a \text{{ of }} ‹0›")
+            formula = (
+                f"{act.symbol}'({z[0]}) = {act.df_formula('z', 'a')} for each row a of {a[0]}",
+                rf"{act.latex}'({z[1]}) = {act.df_latex('z', 'a')} \text{{ for each row }} a \text{{ of }} {a[1]}",
+            )
+            template = (
+                f"{act.df_formula('z', 'a')} for each row a of ‹0›",
+                rf"{act.df_latex('z', 'a')} \text{{ for each row }} a \text{{ of }} ‹0›",
+            )
         else:
-            formula = (f"{act.symbol}'({z[0]}) = {act.df_formula(z[0], a[0])}",
-                       f"{act.latex}'({z[1]}) = {act.df_latex(z[1], a[1])}")
+            formula = (
+                f"{act.symbol}'({z[0]}) = {act.df_formula(z[0], a[0])}",
+                f"{act.latex}'({z[1]}) = {act.df_latex(z[1], a[1])}",
+            )
             template = (act.df_formula("‹0›", "‹0›"), act.df_latex("‹0›", "‹0›"))
         operands = {uses.name.lower(): (used_id, used)} if "‹0›" in template[0] else {}
-        return self.add(phase="backward", layer=l, kind=StepKind.DA_DZ, symbol=self.sym(Quantity(Kind.DA_DZ, l)),
-                        formula=formula, reads=[used_id], writes=_id(Kind.DA_DZ, l), value=value,
-                        explanation=f"How much {a[0]} changes if {z[0]} changes: {act.definition}.",
-                        template=template, operands=operands, convention=act.convention)
+        return self.add(
+            phase="backward",
+            layer=l,
+            kind=StepKind.DA_DZ,
+            symbol=self.sym(Quantity(Kind.DA_DZ, l)),
+            formula=formula,
+            reads=[used_id],
+            writes=_id(Kind.DA_DZ, l),
+            value=value,
+            explanation=f"How much {a[0]} changes if {z[0]} changes: {act.definition}.",
+            template=template,
+            operands=operands,
+            convention=act.convention,
+        )
 
     def hidden_delta(self, l, z_value, a_value, delta_next, W_value):
         a, z = self.sym(Quantity(Kind.A, l)), self.sym(Quantity(Kind.Z, l))
@@ -397,28 +537,47 @@ class _Derivation:
             formula = (f"{d_next[0]}{W_next[0]}", f"{d_next[1]} {W_next[1]}")
             template = ("‹0› · ‹1›", r"‹0› ‹1›")
             operands = {"delta": (d_id, delta_next), "W": (W_id, W_value)}
-        which = (f"⚠ the common mistake, made on purpose: this uses {W_next[0]} = {W_plain} − η ∂L/∂{W_plain}, "
-                 f"already updated, instead of the {W_plain} of the forward pass, so every gradient of the "
-                 f"layers below is off." if mistaken else
-                 "using the weights from before the update (the ones the forward pass used).")
-        self.add(phase="backward", layer=l, kind=StepKind.DL_DA, symbol=dL_da_sym, formula=formula,
-                 reads=[W_id, d_id], writes=dL_da_id, value=dL_da,
-                 explanation=f"How much the loss changes if each activation of {a[0]} changes: each unit of layer {l} "
-                             f"feeds every unit of layer {l + 1} through a weight of {W_plain}, so it adds up "
-                             f"{d_next[0]} times those weights (in the dynamic-programming view, the Σ v·w that the "
-                             f"slope t(d) then turns into v), {which}",
-                 template=template, operands=operands,
-                 convention="Every gradient of an iteration is taken at the same weights, those of the forward "
-                            "pass; updating a layer before sending δ through it is the classic slip (the app's c key shows it).")
+        which = (
+            f"⚠ the common mistake, made on purpose: this uses {W_next[0]} = {W_plain} − η ∂L/∂{W_plain}, "
+            f"already updated, instead of the {W_plain} of the forward pass, so every gradient of the "
+            f"layers below is off."
+            if mistaken
+            else "using the weights from before the update (the ones the forward pass used)."
+        )
+        self.add(
+            phase="backward",
+            layer=l,
+            kind=StepKind.DL_DA,
+            symbol=dL_da_sym,
+            formula=formula,
+            reads=[W_id, d_id],
+            writes=dL_da_id,
+            value=dL_da,
+            explanation=f"How much the loss changes if each activation of {a[0]} changes: each unit of layer {l} "
+            f"feeds every unit of layer {l + 1} through a weight of {W_plain}, so it adds up "
+            f"{d_next[0]} times those weights (in the dynamic-programming view, the Σ v·w that the "
+            f"slope t(d) then turns into v), {which}",
+            template=template,
+            operands=operands,
+            convention="Every gradient of an iteration is taken at the same weights, those of the forward "
+            "pass; updating a layer before sending δ through it is the classic slip (the app's c key shows it).",
+        )
         da_dz = self.local_derivative(l, z_value, a_value)
         value = bp.chain(dL_da, da_dz)
-        return self.add(phase="backward", layer=l, kind=StepKind.DELTA, symbol=self.sym(Quantity(Kind.DELTA, l)),
-                        formula=(f"{dL_da_sym[0]} ⊙ {da_dz_sym[0]}", f"{dL_da_sym[1]} \\odot {da_dz_sym[1]}"),
-                        reads=[dL_da_id, da_dz_id], writes=_id(Kind.DELTA, l), value=value,
-                        explanation=f"How much the loss changes if {z[0]} changes: ∂L/∂{a[0]} times the local slope of "
-                                    f"the activation, element by element.",
-                        template=("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"),
-                        operands={"dL/da": (dL_da_id, dL_da), "da/dz": (da_dz_id, da_dz)})
+        return self.add(
+            phase="backward",
+            layer=l,
+            kind=StepKind.DELTA,
+            symbol=self.sym(Quantity(Kind.DELTA, l)),
+            formula=(f"{dL_da_sym[0]} ⊙ {da_dz_sym[0]}", f"{dL_da_sym[1]} \\odot {da_dz_sym[1]}"),
+            reads=[dL_da_id, da_dz_id],
+            writes=_id(Kind.DELTA, l),
+            value=value,
+            explanation=f"How much the loss changes if {z[0]} changes: ∂L/∂{a[0]} times the local slope of "
+            f"the activation, element by element.",
+            template=("‹0› ⊙ ‹1›", r"‹0› \odot ‹1›"),
+            operands={"dL/da": (dL_da_id, dL_da), "da/dz": (da_dz_id, da_dz)},
+        )
 
     def weight_grad(self, l, delta_value, a_prev):
         d, x = self.sym(Quantity(Kind.DELTA, l)), self.sym(Quantity.input_of(l))
@@ -433,14 +592,24 @@ class _Derivation:
             formula = (f"{d[0]}ᵀ{x[0]}", f"{d[1]}^\\top {x[1]}")
             template = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›")
             summed = ", summed over the samples"
-        return self.add(phase="backward", layer=l, kind=StepKind.DW, symbol=self.sym(Quantity(Kind.DL_DW, l)),
-                        formula=formula, reads=[d_id, x_id], writes=_id(Kind.DL_DW, l), value=value,
-                        explanation=f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is "
-                                    f"the input {x[0]}, so a weight's gradient is its unit's δ times the input on its "
-                                    f"edge{summed}.",
-                        template=template, operands={"delta": (d_id, delta_value), "x": (x_id, a_prev)},
-                        convention="Summed, not averaged, over the samples: the 1/m of the mean is already "
-                                   "inside δ." if summed and self.net.reduction == "mean" else "")
+        return self.add(
+            phase="backward",
+            layer=l,
+            kind=StepKind.DW,
+            symbol=self.sym(Quantity(Kind.DL_DW, l)),
+            formula=formula,
+            reads=[d_id, x_id],
+            writes=_id(Kind.DL_DW, l),
+            value=value,
+            explanation=f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is "
+            f"the input {x[0]}, so a weight's gradient is its unit's δ times the input on its "
+            f"edge{summed}.",
+            template=template,
+            operands={"delta": (d_id, delta_value), "x": (x_id, a_prev)},
+            convention="Summed, not averaged, over the samples: the 1/m of the mean is already inside δ."
+            if summed and self.net.reduction == "mean"
+            else "",
+        )
 
     def bias_grad(self, l, delta_value):
         d, b, z = self.sym(Quantity(Kind.DELTA, l)), self.sym(Quantity(Kind.B, l)), self.sym(Quantity(Kind.Z, l))
@@ -452,11 +621,20 @@ class _Derivation:
             formula = (f"Σᵢ {d[0]}ᵢ", rf"\sum_i {d[1]}^{{(i)}}")
             template = ("Σ rows of ‹0›", r"\sum_i ‹0›")
             summed = ", summed over the samples"
-        return self.add(phase="backward", layer=l, kind=StepKind.DB, symbol=self.sym(Quantity(Kind.DL_DB, l)),
-                        formula=formula, reads=[d_id], writes=_id(Kind.DL_DB, l), value=value,
-                        explanation=f"How much the loss changes if each bias of {b[0]} changes: a bias's input is "
-                                    f"always 1 (∂{z[0]}/∂{b[0]} = 1), so its gradient is just {d[0]}{summed}.",
-                        template=template, operands={"delta": (d_id, delta_value)})
+        return self.add(
+            phase="backward",
+            layer=l,
+            kind=StepKind.DB,
+            symbol=self.sym(Quantity(Kind.DL_DB, l)),
+            formula=formula,
+            reads=[d_id],
+            writes=_id(Kind.DL_DB, l),
+            value=value,
+            explanation=f"How much the loss changes if each bias of {b[0]} changes: a bias's input is "
+            f"always 1 (∂{z[0]}/∂{b[0]} = 1), so its gradient is just {d[0]}{summed}.",
+            template=template,
+            operands={"delta": (d_id, delta_value)},
+        )
 
     # -- update ----------------------------------------------------------------------------------
 
@@ -468,12 +646,19 @@ class _Derivation:
         old = self.params[param.id]
         value = bp.update(old, grad, lr)
         eta = notation.shortest(lr)
-        return self.add(phase="update", layer=l, kind=StepKind.UPDATE, symbol=sym,
-                        formula=(f"{sym[0]} − η {g[0]}", f"{sym[1]} - \\eta {g[1]}"),
-                        reads=[param.id, gradient.id], writes=param.id, value=value,
-                        explanation=f"Gradient descent: move each {'weight' if kind is Kind.W else 'bias'} against its "
-                                    f"gradient, by η = {eta} times it. This lowers the loss when η is small enough; too "
-                                    f"large a step overshoots and can raise it.",
-                        template=(f"‹0› − {eta} · ‹1›", rf"‹0› - {notation.latex_number(notation.shortest)(lr)} \cdot ‹1›"),
-                        operands={"old": (param.id, old), "grad": (gradient.id, grad)},
-                        relation="←")
+        return self.add(
+            phase="update",
+            layer=l,
+            kind=StepKind.UPDATE,
+            symbol=sym,
+            formula=(f"{sym[0]} − η {g[0]}", f"{sym[1]} - \\eta {g[1]}"),
+            reads=[param.id, gradient.id],
+            writes=param.id,
+            value=value,
+            explanation=f"Gradient descent: move each {'weight' if kind is Kind.W else 'bias'} against its "
+            f"gradient, by η = {eta} times it. This lowers the loss when η is small enough; too "
+            f"large a step overshoots and can raise it.",
+            template=(f"‹0› − {eta} · ‹1›", rf"‹0› - {notation.latex_number(notation.shortest)(lr)} \cdot ‹1›"),
+            operands={"old": (param.id, old), "grad": (gradient.id, grad)},
+            relation="←",
+        )

@@ -23,8 +23,10 @@ class NonFinite:
 
     def describe(self) -> str:
         where = f"[{', '.join(str(i) for i in self.cell)}]" if self.cell else ""
-        return (f"iteration {self.iteration + 1}, step {self.step.index + 1} ({self.step.formula}): "
-                f"{self.step.symbol}{where} = {significant()(self.value)}. {self.explanation}")
+        return (
+            f"iteration {self.iteration + 1}, step {self.step.index + 1} ({self.step.formula}): "
+            f"{self.step.symbol}{where} = {significant()(self.value)}. {self.explanation}"
+        )
 
 
 def diverged(it: Iteration) -> bool:
@@ -46,19 +48,29 @@ def explain(step: Step, network: Network) -> str:
     lr = f"η = {network.learning_rate:g}"
     last = network.layers[-1].activation
     if step.kind is StepKind.DL_DA and step.layer == network.depth and simplifies(last, network.loss):
-        return ("The prediction ŷ rounded to exactly 0 or 1, so the factor −y/ŷ or (1 − y)/(1 − ŷ) divides by "
-                "zero. The simplified δ = (ŷ − y)/m a step later stays finite, so training can go on.")
+        return (
+            "The prediction ŷ rounded to exactly 0 or 1, so the factor −y/ŷ or (1 − y)/(1 − ŷ) divides by "
+            "zero. The simplified δ = (ŷ − y)/m a step later stays finite, so training can go on."
+        )
     if step.kind is StepKind.UPDATE:
-        return (f"The update overshot: {lr} times a huge gradient left float64's range (about ±1.8e308). "
-                f"The learning rate is too large for this network; try a smaller one.")
+        return (
+            f"The update overshot: {lr} times a huge gradient left float64's range (about ±1.8e308). "
+            f"The learning rate is too large for this network; try a smaller one."
+        )
     if step.kind is StepKind.Z:
-        return (f"The weighted sum overflowed float64 (about ±1.8e308): the weights have grown huge, "
-                f"usually because the learning rate ({lr}) is too large and every update overshoots.")
+        return (
+            f"The weighted sum overflowed float64 (about ±1.8e308): the weights have grown huge, "
+            f"usually because the learning rate ({lr}) is too large and every update overshoots."
+        )
     if step.kind is StepKind.LOSS:
-        return (f"The loss overflowed: the predictions are astronomically far from the targets after the "
-                f"weights blew up. The learning rate ({lr}) is too large.")
-    return (f"A value left float64's range (about ±1.8e308), in a product or an exp. The weights have grown "
-            f"huge; the learning rate ({lr}) is most likely too large.")
+        return (
+            f"The loss overflowed: the predictions are astronomically far from the targets after the "
+            f"weights blew up. The learning rate ({lr}) is too large."
+        )
+    return (
+        f"A value left float64's range (about ±1.8e308), in a product or an exp. The weights have grown "
+        f"huge; the learning rate ({lr}) is most likely too large."
+    )
 
 
 def locate(network: Network, previous: dict | None, current: dict, X, Y, iteration: int) -> NonFinite | None:

@@ -35,13 +35,18 @@ class Trace:
         return 1 if self.sample is not None else self.network.samples
 
 
-def run_trace(network: Network, iterations: int = 1, sample: int | None = None,
-              params: dict[str, np.ndarray] | None = None, first: int = 1) -> Trace:
+def run_trace(
+    network: Network,
+    iterations: int = 1,
+    sample: int | None = None,
+    params: dict[str, np.ndarray] | None = None,
+    first: int = 1,
+) -> Trace:
     """Derive `iterations` iterations from `params` (default: the network's), each starting
     from the parameters the one before left; `first` numbers the first one."""
     X, Y = network.X, network.Y
     if sample is not None:
-        X, Y = X[sample:sample + 1], Y[sample:sample + 1]
+        X, Y = X[sample : sample + 1], Y[sample : sample + 1]
     start = dict(network.params if params is None else params)
     current, done = start, []
     for k in range(iterations):
@@ -67,8 +72,11 @@ def _plain(value):
 
 def network_summary(network: Network) -> dict:
     return {
-        "name": network.name, "inputs": network.inputs, "loss": network.loss,
-        "reduction": network.reduction, "learning_rate": network.learning_rate,
+        "name": network.name,
+        "inputs": network.inputs,
+        "loss": network.loss,
+        "reduction": network.reduction,
+        "learning_rate": network.learning_rate,
         "frozen": list(network.frozen),
         "layers": [{"units": layer.units, "activation": layer.activation} for layer in network.layers],
     }
@@ -86,15 +94,22 @@ def write_json(trace: Trace, out: TextIO, ensure_ascii: bool = False) -> None:
     ensure_ascii: \\u escapes, the same JSON for an output that cannot encode Unicode."""
     dumps = partial(json.dumps, ensure_ascii=ensure_ascii, allow_nan=False)
     w = out.write
-    w(f'{{"network": {dumps(network_summary(trace.network))}, "sample": {dumps(trace.sample)}, '
-      f'"initial_params": ')
+    w(f'{{"network": {dumps(network_summary(trace.network))}, "sample": {dumps(trace.sample)}, "initial_params": ')
     _write_params(w, dumps, trace.initial_params)
     w(', "iterations": [')
     for k, it in enumerate(trace.iterations):
         w(f'{", " if k else ""}{{"loss": {dumps(_plain(float(it.loss)))}, "steps": [')
         for i, s in enumerate(it.steps):
-            head = {"index": s.index, "phase": s.phase, "layer": s.layer, "symbol": s.symbol, "formula": s.formula,
-                    "latex": s.latex, "reads": list(s.reads), "writes": s.writes}
+            head = {
+                "index": s.index,
+                "phase": s.phase,
+                "layer": s.layer,
+                "symbol": s.symbol,
+                "formula": s.formula,
+                "latex": s.latex,
+                "reads": list(s.reads),
+                "writes": s.writes,
+            }
             tail = {"shape": list(s.shape), "substitution": s.substitution(EXPORT_FORMAT), "explanation": s.explanation}
             w(f'{", " if i else ""}{dumps(head)[:-1]}, "value": ')
             _write_array(w, dumps, s.value)
@@ -110,7 +125,7 @@ def write_json(trace: Trace, out: TextIO, ensure_ascii: bool = False) -> None:
 def _write_params(w, dumps, params: dict[str, np.ndarray]) -> None:
     w("{")
     for i, (name, value) in enumerate(params.items()):
-        w(f'{", " if i else ""}{dumps(name)}: ')
+        w(f"{', ' if i else ''}{dumps(name)}: ")
         _write_array(w, dumps, value)
     w("}")
 
@@ -137,8 +152,10 @@ def describe(network: Network) -> str:
     shape = "-".join(str(n) for n in network.sizes)
     acts = ", ".join(layer.activation for layer in network.layers)
     frozen = f", frozen: {', '.join(network.frozen)}" if network.frozen else ""
-    return (f"{shape} ({acts}), loss {network.loss} ({network.reduction}), "
-            f"learning rate η = {notation.shortest(network.learning_rate)}{frozen}")
+    return (
+        f"{shape} ({acts}), loss {network.loss} ({network.reduction}), "
+        f"learning rate η = {notation.shortest(network.learning_rate)}{frozen}"
+    )
 
 
 def _walks(trace: Trace) -> str:
@@ -173,9 +190,18 @@ _PHASE_TITLES = {"forward": "Forward pass", "loss": "Loss", "backward": "Backwar
 def to_markdown(trace: Trace) -> str:
     fmt = EXPORT_FORMAT
     net = trace.network
-    out = [f"# {net.name}: backpropagation, worked", "", f"Network: {describe(net)}.", "",
-           f"Walking {_walks(trace)}. Every number below is written to 6 significant digits.", ""]
-    out += ["## Starting parameters" if trace.first == 1 else f"## Parameters at the start of iteration {trace.first}", ""]
+    out = [
+        f"# {net.name}: backpropagation, worked",
+        "",
+        f"Network: {describe(net)}.",
+        "",
+        f"Walking {_walks(trace)}. Every number below is written to 6 significant digits.",
+        "",
+    ]
+    out += [
+        "## Starting parameters" if trace.first == 1 else f"## Parameters at the start of iteration {trace.first}",
+        "",
+    ]
     for name, value in trace.initial_params.items():
         value = notation.latex(value, fmt, trace.batch_size == 1, per_sample=False)
         out.append(f"$${name[0]}_{{{name[1:]}}} = {value}$$")
@@ -188,8 +214,14 @@ def to_markdown(trace: Trace) -> str:
                 continue
             out += [f"### {_PHASE_TITLES[phase]}", ""]
             for s in steps:
-                out += [f"**Step {s.index + 1}.** {s.explanation}", "",
-                        f"$${s.latex}$$", "", f"$${s.substitution_latex(fmt)}$$", ""]
+                out += [
+                    f"**Step {s.index + 1}.** {s.explanation}",
+                    "",
+                    f"$${s.latex}$$",
+                    "",
+                    f"$${s.substitution_latex(fmt)}$$",
+                    "",
+                ]
                 if s.convention:
                     out += [f"*Convention:* {s.convention}", ""]
         out += [f"Loss of this iteration's forward pass: $L = {notation.latex(np.float64(it.loss), fmt)}$.", ""]

@@ -8,8 +8,9 @@ import io
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 
 def _mode_to_keep(target: Path) -> int | None:
@@ -22,8 +23,13 @@ def _mode_to_keep(target: Path) -> int | None:
     if stat.S_ISDIR(info.st_mode):
         raise IsADirectoryError(errno.EISDIR, "it is a folder")
     if not stat.S_ISREG(info.st_mode):  # never opened: a FIFO would block, a device take the bytes
-        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(info.st_mode) else
-                "a socket" if stat.S_ISSOCK(info.st_mode) else "a device")
+        kind = (
+            "a named pipe (FIFO)"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(info.st_mode)
+            else "a device"
+        )
         raise OSError(errno.EINVAL, f"it is {kind}, not a regular file")
     # no write bit at all: read-only on purpose, also for root (whom os.access always lets write)
     if not os.access(target, os.W_OK) or not info.st_mode & 0o222:
@@ -107,8 +113,13 @@ class FileRefused(OSError):
     "is a FIFO (named pipe), not a regular file", "is larger than the limit of 1,024 bytes"."""
 
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 class _Limited(io.RawIOBase):
@@ -195,7 +206,7 @@ def printable(text: str, limit: int | None = None) -> str:
     value is shown whole."""
     if limit is not None and len(text) > limit:
         head = (limit - 1) // 2
-        text = text[:head] + "…" + text[len(text) - (limit - 1 - head):]
+        text = text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
     return text.translate(_CONTROLS)
 
 

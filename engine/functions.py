@@ -8,8 +8,8 @@ non-finite value the caller can report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -45,52 +45,74 @@ def _softmax(z):
 
 
 IDENTITY = Activation(
-    name="identity", symbol="id", latex=r"\mathrm{id}",
+    name="identity",
+    symbol="id",
+    latex=r"\mathrm{id}",
     f=lambda z: z.copy(),
     df=lambda z, a: np.ones_like(z),
-    df_uses="z", df_formula=lambda z, a: "1", df_latex=lambda z, a: "1",
+    df_uses="z",
+    df_formula=lambda z, a: "1",
+    df_latex=lambda z, a: "1",
     definition="identity: a = z, so ∂a/∂z = 1",
 )
 RELU = Activation(
-    name="relu", symbol="ReLU", latex=r"\mathrm{ReLU}",
+    name="relu",
+    symbol="ReLU",
+    latex=r"\mathrm{ReLU}",
     f=lambda z: np.maximum(z, 0.0),
     df=lambda z, a: (z > 0).astype(np.float64),  # relu'(0) = 0 by convention
-    df_uses="z", df_formula=lambda z, a: f"({z} > 0)", df_latex=lambda z, a: f"\\mathbb{{1}}[{z} > 0]",
+    df_uses="z",
+    df_formula=lambda z, a: f"({z} > 0)",
+    df_latex=lambda z, a: f"\\mathbb{{1}}[{z} > 0]",
     definition="ReLU: a = max(0, z), so ∂a/∂z is 1 where z > 0 and 0 elsewhere (relu'(0) = 0)",
     convention="relu'(0) is taken as 0: at exactly z = 0 the slope is undefined, and some sources use 1.",
     init_gain=2.0,
 )
 LEAKY_RELU = Activation(
-    name="leaky_relu", symbol="LReLU", latex=r"\mathrm{LReLU}",
+    name="leaky_relu",
+    symbol="LReLU",
+    latex=r"\mathrm{LReLU}",
     f=lambda z: np.where(z > 0, z, 0.01 * z),
     df=lambda z, a: np.where(z > 0, 1.0, 0.01),  # the slope at exactly 0 taken as 0.01, as relu'(0) = 0
-    df_uses="z", df_formula=lambda z, a: f"(1 if {z} > 0 else 0.01)",
+    df_uses="z",
+    df_formula=lambda z, a: f"(1 if {z} > 0 else 0.01)",
     df_latex=lambda z, a: f"\\begin{{cases}} 1 & {z} > 0 \\\\ 0.01 & \\text{{else}} \\end{{cases}}",
     definition="leaky ReLU: a = z where z > 0, else 0.01·z, so ∂a/∂z is 1 where z > 0 and 0.01 elsewhere",
     convention="leaky_relu'(0) is taken as 0.01, the slope of the negative side; the 0.01 is the common "
-               "default, some sources use 0.1 or learn it.",
+    "default, some sources use 0.1 or learn it.",
     init_gain=2.0 / (1.0 + 0.01**2),  # He for a negative slope of 0.01
 )
 SIGMOID = Activation(
-    name="sigmoid", symbol="σ", latex=r"\sigma",
+    name="sigmoid",
+    symbol="σ",
+    latex=r"\sigma",
     f=_sigmoid,
     df=lambda z, a: a * (1.0 - a),
-    df_uses="a", df_formula=lambda z, a: f"{a} ⊙ (1 − {a})", df_latex=lambda z, a: f"{a} \\odot (1 - {a})",
+    df_uses="a",
+    df_formula=lambda z, a: f"{a} ⊙ (1 − {a})",
+    df_latex=lambda z, a: f"{a} \\odot (1 - {a})",
     definition="sigmoid: a = 1/(1 + e^(−z)), so ∂a/∂z = σ(z)(1 − σ(z)) = a(1 − a)",
 )
 TANH = Activation(
-    name="tanh", symbol="tanh", latex=r"\tanh",
+    name="tanh",
+    symbol="tanh",
+    latex=r"\tanh",
     f=np.tanh,
     df=lambda z, a: 1.0 - a * a,
-    df_uses="a", df_formula=lambda z, a: f"1 − {a}²", df_latex=lambda z, a: f"1 - {a}^2",
+    df_uses="a",
+    df_formula=lambda z, a: f"1 − {a}²",
+    df_latex=lambda z, a: f"1 - {a}^2",
     definition="tanh: a = tanh(z), so ∂a/∂z = 1 − tanh²(z) = 1 − a²",
 )
 SOFTMAX = Activation(
-    name="softmax", symbol="softmax", latex=r"\mathrm{softmax}",
+    name="softmax",
+    symbol="softmax",
+    latex=r"\mathrm{softmax}",
     f=_softmax,
     # One Jacobian per sample: J[i] = diag(a_i) − a_i a_iᵀ.
     df=lambda z, a: a[:, :, None] * np.eye(a.shape[1]) - a[:, :, None] * a[:, None, :],
-    df_uses="a", df_formula=lambda z, a: f"diag({a}) − {a}{a}ᵀ",
+    df_uses="a",
+    df_formula=lambda z, a: f"diag({a}) − {a}{a}ᵀ",
     df_latex=lambda z, a: f"\\mathrm{{diag}}({a}) - {a}{a}^\\top",
     definition="softmax: a_k = e^(z_k) / Σ_j e^(z_j), so ∂a_k/∂z_j = a_k([k = j] − a_j), a Jacobian per sample",
 )
@@ -123,8 +145,10 @@ class Loss:
 
 
 # The sign of the squared errors' gradient, as their ∂L/∂ŷ step says it.
-_Y_HAT_MINUS_Y = ("We write ŷ − y, never −(y − ŷ): the same number, and with this sign the update subtracts, "
-                  "p ← p − η ∂L/∂p (the dynamic-programming view: u − y, not y − u)")
+_Y_HAT_MINUS_Y = (
+    "We write ŷ − y, never −(y − ŷ): the same number, and with this sign the update subtracts, "
+    "p ← p − η ∂L/∂p (the dynamic-programming view: u − y, not y − u)"
+)
 
 
 def _bce_grad(a, y, scale):
@@ -151,8 +175,10 @@ MSE = Loss(
     name="mse",
     terms=lambda z, a, y: (a - y) ** 2,
     grad=lambda a, y, scale: (2.0 * scale) * (a - y),
-    term=lambda p, t: f"({p} − {t})²", term_latex=lambda p, t: f"({p} - {t})^2",
-    grad_term=lambda p, t: f"2({p} − {t})", grad_term_latex=lambda p, t: f"2({p} - {t})",
+    term=lambda p, t: f"({p} − {t})²",
+    term_latex=lambda p, t: f"({p} - {t})^2",
+    grad_term=lambda p, t: f"2({p} − {t})",
+    grad_term_latex=lambda p, t: f"2({p} - {t})",
     definition="mean squared error: ℓ = Σₖ (ŷₖ − yₖ)², so ∂ℓ/∂ŷ = 2(ŷ − y)",
     convention="mse has no ½, so ∂L/∂ŷ = 2(ŷ − y); many worked examples use ½(ŷ − y)² (half_mse) instead",
     grad_convention=_Y_HAT_MINUS_Y,
@@ -161,11 +187,13 @@ HALF_MSE = Loss(
     name="half_mse",
     terms=lambda z, a, y: 0.5 * (a - y) ** 2,
     grad=lambda a, y, scale: scale * (a - y),
-    term=lambda p, t: f"½({p} − {t})²", term_latex=lambda p, t: rf"\tfrac{{1}}{{2}}({p} - {t})^2",
-    grad_term=lambda p, t: f"({p} − {t})", grad_term_latex=lambda p, t: f"({p} - {t})",
+    term=lambda p, t: f"½({p} − {t})²",
+    term_latex=lambda p, t: rf"\tfrac{{1}}{{2}}({p} - {t})^2",
+    grad_term=lambda p, t: f"({p} − {t})",
+    grad_term_latex=lambda p, t: f"({p} - {t})",
     definition="half squared error: ℓ = Σₖ ½(ŷₖ − yₖ)²; the ½ cancels the 2 of the square, so ∂ℓ/∂ŷ = ŷ − y",
     convention="half_mse carries a ½ so that ∂L/∂ŷ = ŷ − y; plain mse (no ½) gives 2(ŷ − y), so its gradients "
-               "are twice as large",
+    "are twice as large",
     grad_convention=_Y_HAT_MINUS_Y,
 )
 BCE = Loss(
@@ -185,8 +213,10 @@ CE = Loss(
     terms=_ce,
     grad=_ce_grad,
     # {p}_{k} in braces: p may carry a subscript already (A_{1}), and A_{1}_k is no LaTeX
-    term=lambda p, t: f"−Σₖ {t}ₖ ln {p}ₖ", term_latex=lambda p, t: rf"-\sum_k {{{t}}}_{{k}} \ln {{{p}}}_{{k}}",
-    grad_term=lambda p, t: f"(−{t}/{p})", grad_term_latex=lambda p, t: rf"\left(-\frac{{{t}}}{{{p}}}\right)",
+    term=lambda p, t: f"−Σₖ {t}ₖ ln {p}ₖ",
+    term_latex=lambda p, t: rf"-\sum_k {{{t}}}_{{k}} \ln {{{p}}}_{{k}}",
+    grad_term=lambda p, t: f"(−{t}/{p})",
+    grad_term_latex=lambda p, t: rf"\left(-\frac{{{t}}}{{{p}}}\right)",
     needs="softmax",
     definition="cross-entropy: ℓ = −Σₖ yₖ ln ŷₖ, so ∂ℓ/∂ŷₖ = −yₖ/ŷₖ",
 )

@@ -12,8 +12,8 @@ below the loss's scale (an input of 1e-7) passes, a wrong one larger than that f
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -30,13 +30,15 @@ ROUNDING = 16
 
 
 # The rule in words, for `check --help` and the app's gradient check (ASCII: any terminal).
-RULE = (f"Each entry p is moved by h = {STEP:g} * max(1, |p|) both ways; its gradient a is compared with "
-        f"b = (L(p + h) - L(p - h)) / 2h. It passes when |a - b| < {TOLERANCE:g} * max(|a|, |b|), or when "
-        f"|a - b| is below what rounding alone can do to b, {ROUNDING} * eps * S / h (eps = 2.2e-16; "
-        "S = |L| + the sum over layers of |delta| * (|input| |W|^T + |b|) + |dL/dy * y|, how far the loss "
-        "moves if every number of the forward pass is off by one rounding). So a right gradient far "
-        "below the loss's scale passes, and a wrong one fails unless its error is beneath rounding. "
-        f"The error shown is |a - b| / max(|a|, |b|, that bound / {TOLERANCE:g}): below {TOLERANCE:g} passes.")
+RULE = (
+    f"Each entry p is moved by h = {STEP:g} * max(1, |p|) both ways; its gradient a is compared with "
+    f"b = (L(p + h) - L(p - h)) / 2h. It passes when |a - b| < {TOLERANCE:g} * max(|a|, |b|), or when "
+    f"|a - b| is below what rounding alone can do to b, {ROUNDING} * eps * S / h (eps = 2.2e-16; "
+    "S = |L| + the sum over layers of |delta| * (|input| |W|^T + |b|) + |dL/dy * y|, how far the loss "
+    "moves if every number of the forward pass is off by one rounding). So a right gradient far "
+    "below the loss's scale passes, and a wrong one fails unless its error is beneath rounding. "
+    f"The error shown is |a - b| / max(|a|, |b|, that bound / {TOLERANCE:g}): below {TOLERANCE:g} passes."
+)
 
 # A full check estimated to take longer is not started: a sample of entries is checked instead
 # (a 10 M-parameter network's full check takes hours: two loss evaluations per entry).
@@ -109,9 +111,13 @@ def pick(grad: np.ndarray, entries: int) -> list[tuple[int, ...]]:
     return [tuple(int(k) for k in np.unravel_index(i, grad.shape)) for i in flat]
 
 
-def check(network: Network, params: dict[str, np.ndarray] | None = None,
-          on_progress: Callable[[int, int], None] | None = None,
-          rows: tuple[np.ndarray, np.ndarray] | None = None, entries: int | None = None) -> list[ParamCheck]:
+def check(
+    network: Network,
+    params: dict[str, np.ndarray] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    rows: tuple[np.ndarray, np.ndarray] | None = None,
+    entries: int | None = None,
+) -> list[ParamCheck]:
     """One ParamCheck per parameter, in file order, over every entry or `entries` of each
     (see pick); on_progress(done, total) per entry. rows: the (X, Y) of the loss (default:
     the network's whole batch)."""
@@ -121,8 +127,10 @@ def check(network: Network, params: dict[str, np.ndarray] | None = None,
         iteration = derive(network, params, X, Y)
         scale = rounding_scale(network, iteration)
     grads = iteration.grads
-    chosen = {name: pick(grads[name], entries) if entries is not None else np.ndindex(params[name].shape)
-              for name in network.param_names}
+    chosen = {
+        name: pick(grads[name], entries) if entries is not None else np.ndindex(params[name].shape)
+        for name in network.param_names
+    }
     total = entry_count(network, entries)
     done = 0
     results = []

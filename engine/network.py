@@ -11,9 +11,7 @@ import json
 import math
 import os
 import re
-import stat
 import struct
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,8 +38,19 @@ MAX_CSV_VALUE = 100  # characters in a value of a .csv data file
 MAX_NPZ_MEMBERS = 1000  # arrays in an .npz data file (X and Y are read)
 NPZ_DTYPES = "bool, int8 to int64, uint8 to uint64, or float16 to float64 (what float64 holds exactly)"
 
-TOP_KEYS = ("name", "description", "inputs", "loss", "reduction", "learning_rate", "seed",
-            "frozen", "layers", "params", "data")
+TOP_KEYS = (
+    "name",
+    "description",
+    "inputs",
+    "loss",
+    "reduction",
+    "learning_rate",
+    "seed",
+    "frozen",
+    "layers",
+    "params",
+    "data",
+)
 LAYER_KEYS = ("units", "activation")
 DATA_KEYS = ("X", "Y", "file")
 
@@ -95,7 +104,7 @@ class Network:
     def samples(self) -> int:
         return self.X.shape[0]
 
-    def with_params(self, params: dict[str, np.ndarray]) -> "Network":
+    def with_params(self, params: dict[str, np.ndarray]) -> Network:
         return replace(self, params={k: np.array(v, dtype=np.float64) for k, v in params.items()})
 
 
@@ -217,7 +226,7 @@ def _zip_members(handle) -> int | None:
     tail = handle.read()
     handle.seek(0)
     at = tail.rfind(b"PK\x05\x06")
-    return int.from_bytes(tail[at + 10:at + 12], "little") if 0 <= at <= len(tail) - 22 else None
+    return int.from_bytes(tail[at + 10 : at + 12], "little") if 0 <= at <= len(tail) - 22 else None
 
 
 def _is_number(value) -> bool:
@@ -281,7 +290,7 @@ class _Parser:
                     self.fail(f"{label}[{k}]", f"found {_describe(row)}, expected a row of {cols} numbers")
                 if len(row) != cols:
                     self.fail(f"{label}[{k}]", f"found {len(row)} numbers, expected {cols} ({what})")
-            out[i:i + len(rows)] = self.floats(rows, label, i, isinstance(value, list))
+            out[i : i + len(rows)] = self.floats(rows, label, i, isinstance(value, list))
             i += len(rows)
         return out
 
@@ -356,9 +365,20 @@ class _Parser:
         X, Y, data_file = self.data(doc, inputs, layers)
         self.check_targets(loss, layers, Y, data_file)
         return Network(
-            name=name, description=description, inputs=inputs, layers=tuple(layers), loss=loss,
-            learning_rate=float(lr), params=params, X=X, Y=Y, reduction=reduction, seed=seed,
-            frozen=frozen, source=self.source, data_file=data_file,
+            name=name,
+            description=description,
+            inputs=inputs,
+            layers=tuple(layers),
+            loss=loss,
+            learning_rate=float(lr),
+            params=params,
+            X=X,
+            Y=Y,
+            reduction=reduction,
+            seed=seed,
+            frozen=frozen,
+            source=self.source,
+            data_file=data_file,
         )
 
     def layers(self, doc, loss) -> list[Layer]:
@@ -383,8 +403,10 @@ class _Parser:
         needs = LOSSES[loss].needs
         last = layers[-1].activation
         if needs and last != needs:
-            self.fail(f"layers[{len(layers)}].activation",
-                      f"found {last} with loss {loss}, expected {needs} (loss {loss} needs a {needs} last layer)")
+            self.fail(
+                f"layers[{len(layers)}].activation",
+                f"found {last} with loss {loss}, expected {needs} (loss {loss} needs a {needs} last layer)",
+            )
         return layers
 
     def params(self, table, sizes, activations, seed) -> dict[str, np.ndarray]:
@@ -408,11 +430,16 @@ class _Parser:
         for l in range(1, depth + 1):
             if f"W{l}" in table:
                 params[f"W{l}"] = self.matrix(
-                    table[f"W{l}"], f"params.W{l}", sizes[l], sizes[l - 1],
-                    f"{sizes[l]} rows of {sizes[l - 1]} numbers (units of layer {l} × units of layer {l - 1})")
+                    table[f"W{l}"],
+                    f"params.W{l}",
+                    sizes[l],
+                    sizes[l - 1],
+                    f"{sizes[l]} rows of {sizes[l - 1]} numbers (units of layer {l} × units of layer {l - 1})",
+                )
             if f"b{l}" in table:
-                params[f"b{l}"] = self.vector(table[f"b{l}"], f"params.b{l}", sizes[l],
-                                              f"{sizes[l]} numbers (one per unit of layer {l})")
+                params[f"b{l}"] = self.vector(
+                    table[f"b{l}"], f"params.b{l}", sizes[l], f"{sizes[l]} numbers (one per unit of layer {l})"
+                )
         return params
 
     def params_file(self, name, shapes) -> dict[str, np.ndarray]:
@@ -461,13 +488,16 @@ class _Parser:
                     self.fail(f"data.{key}", "missing, expected a list of rows (or data.file)")
             for key in ("X", "Y"):
                 if isinstance(table[key], (list, tomldoc.Numbers)) and len(table[key]) > most:
-                    self.fail(f"data.{key}", f"found {len(table[key]):,} rows, more than the limit of {most:,} samples{why}")
+                    self.fail(
+                        f"data.{key}", f"found {len(table[key]):,} rows, more than the limit of {most:,} samples{why}"
+                    )
             if table["X"] == [] or table["Y"] == []:
                 key = "X" if table["X"] == [] else "Y"
                 self.fail(f"data.{key}", "found an empty list, expected at least one sample")
             X = self.matrix(table["X"], "data.X", None, inputs, f"rows of {inputs} numbers (the inputs)")
-            Y = self.matrix(table["Y"], "data.Y", None, outputs,
-                            f"rows of {outputs} numbers (the units of the last layer)")
+            Y = self.matrix(
+                table["Y"], "data.Y", None, outputs, f"rows of {outputs} numbers (the units of the last layer)"
+            )
             if len(X) != len(Y):
                 self.fail("data.Y", f"found {len(Y)} rows, expected {len(X)} (one per row of data.X)")
             data_file = None
@@ -520,7 +550,7 @@ class _Parser:
             rows = self.csv_block(label, block, line, inputs, outputs)
             if m + len(rows) > most:
                 self.fail(label, f"has more than the limit of {most:,} samples{why}")
-            X[m:m + len(rows)], Y[m:m + len(rows)] = rows[:, :inputs], rows[:, inputs:]
+            X[m : m + len(rows)], Y[m : m + len(rows)] = rows[:, :inputs], rows[:, inputs:]
             m += len(rows)
             line += block.count(b"\n")
         if m == 0:
@@ -533,7 +563,11 @@ class _Parser:
         """Refuses a line longer than any row can be from its start, never held whole."""
         width = inputs + outputs
         if start.count(b",") >= width:
-            self.fail(label, f"line {line} has more than {width:,} values ({counted(inputs, 'input')} then {counted(outputs, 'target')})")
+            self.fail(
+                label,
+                f"line {line} has more than {width:,} values "
+                f"({counted(inputs, 'input')} then {counted(outputs, 'target')})",
+            )
         self.fail(label, f"line {line}: found a value of more than {MAX_CSV_VALUE} characters, expected a number")
 
     def csv_block(self, label, block, line, inputs, outputs):
@@ -547,7 +581,9 @@ class _Parser:
         end = len(block) - 1  # its last newline: each half keeps at least one line
         half = block.find(b"\n", len(block) // 2, end) + 1 or block.rfind(b"\n", 0, end) + 1
         first = self.csv_block(label, block[:half], line, inputs, outputs)
-        return np.vstack([first, self.csv_block(label, block[half:], line + block.count(b"\n", 0, half), inputs, outputs)])
+        return np.vstack(
+            [first, self.csv_block(label, block[half:], line + block.count(b"\n", 0, half), inputs, outputs)]
+        )
 
     def csv_lines(self, label, block, line, inputs, outputs):
         """The rows of `block`, read line by line: fails at the first line that is not `inputs`
@@ -563,20 +599,28 @@ class _Parser:
             if all(not cell.strip(" \t\r") for cell in cells):
                 continue  # a blank line, or one of empty cells
             if len(cells) != width:
-                self.fail(label, f"line {line_no} has {len(cells):,} values, expected {width:,} "
-                                 f"({counted(inputs, 'input')} then {counted(outputs, 'target')})")
+                self.fail(
+                    label,
+                    f"line {line_no} has {len(cells):,} values, expected {width:,} "
+                    f"({counted(inputs, 'input')} then {counted(outputs, 'target')})",
+                )
             values = []
             for cell in cells:
                 if len(cell) > MAX_CSV_VALUE:
-                    self.fail(label, f"line {line_no}: found a value of {len(cell):,} characters, "
-                                     f"expected a number of at most {MAX_CSV_VALUE}")
+                    self.fail(
+                        label,
+                        f"line {line_no}: found a value of {len(cell):,} characters, "
+                        f"expected a number of at most {MAX_CSV_VALUE}",
+                    )
                 cell = cell.strip(" \t\r")
                 if _NON_FINITE.fullmatch(cell):
                     values.append(math.inf)
                 elif _DECIMAL.fullmatch(cell):
                     values.append(float(cell))
                 else:
-                    self.fail(label, f"line {line_no}: found {quoted(cell, 30)}, expected a number (plain decimal notation)")
+                    self.fail(
+                        label, f"line {line_no}: found {quoted(cell, 30)}, expected a number (plain decimal notation)"
+                    )
                 if not math.isfinite(values[-1]):
                     self.fail(label, f"line {line_no}: found a non-finite number, expected finite numbers")
             rows.append(values)
@@ -588,8 +632,11 @@ class _Parser:
 
         count = _zip_members(handle)
         if count is not None and count > MAX_NPZ_MEMBERS:
-            self.fail(label, f"holds {count:,} members, more than the limit of {MAX_NPZ_MEMBERS:,} "
-                             "(an .npz data file needs X and Y)")
+            self.fail(
+                label,
+                f"holds {count:,} members, more than the limit of {MAX_NPZ_MEMBERS:,} "
+                "(an .npz data file needs X and Y)",
+            )
         try:
             archive = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OverflowError) as err:
@@ -620,8 +667,11 @@ class _Parser:
         if info.flag_bits & 0x1:
             self.fail(label, "is encrypted, expected a plain .npz file")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            self.fail(label, f"uses compression method {info.compress_type}, expected none or deflate "
-                             "(what numpy.savez and savez_compressed write)")
+            self.fail(
+                label,
+                f"uses compression method {info.compress_type}, expected none or deflate "
+                "(what numpy.savez and savez_compressed write)",
+            )
         fmt = np.lib.format
         with archive.open(info) as member:
             try:
@@ -644,7 +694,7 @@ class _Parser:
                 self.fail(label, f"is truncated: its header declares {shape[0]:,} × {cols:,} {dtype.name} values")
         with archive.open(info) as member:
             a = fmt.read_array(member, allow_pickle=False)
-        if dtype.kind in "iu" and a.size and (a.min() < -2**53 or a.max() > 2**53):
+        if dtype.kind in "iu" and a.size and (a.min() < -(2**53) or a.max() > 2**53):
             self.fail(label, "holds whole numbers beyond ±2**53, which float64 does not hold exactly")
         a = np.asarray(a, dtype=np.float64)
         if not np.all(np.isfinite(a)):
@@ -667,7 +717,9 @@ class _Parser:
             wrong = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
             if len(wrong):
                 i = wrong[0]
-                self.fail(f"{label}[{i}]", f"sums to {float(sums[i])!r}, expected each row of targets to sum to 1 for loss ce")
+                self.fail(
+                    f"{label}[{i}]", f"sums to {float(sums[i])!r}, expected each row of targets to sum to 1 for loss ce"
+                )
 
 
 class ArrayFileError(Exception):
@@ -695,8 +747,15 @@ def read_arrays(path: str | os.PathLike, shapes: dict[str, tuple[int, ...]]) -> 
             _check_zip_directory(handle, size, shapes)
             with zipfile.ZipFile(handle) as archive:
                 return _read_members(archive, size, shapes)
-        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError, NotImplementedError,
-                RuntimeError) as err:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            ValueError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+        ) as err:
             raise ArrayFileError(f"is not a valid .npz file ({str(err)[:80]})") from None
 
 
@@ -710,7 +769,7 @@ def _check_zip_directory(handle, size: int, shapes: dict) -> None:
     if at < 0 or len(data) - at < 22:
         raise ArrayFileError("is not a valid .npz file (no zip end record)")
     members, directory = struct.unpack_from("<HI", data, at + 10)
-    if members > len(shapes) or directory > 256 * len(shapes) or data[max(at - 20, 0):at].startswith(b"PK\x06\x07"):
+    if members > len(shapes) or directory > 256 * len(shapes) or data[max(at - 20, 0) : at].startswith(b"PK\x06\x07"):
         raise ArrayFileError(f"holds more members than {', '.join(shapes)}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -99,8 +99,9 @@ def text(a, fmt: Format, column: bool = False, limit: int = 8, per_sample: bool 
     if a.ndim == 3:
         if column and a.shape[0] == 1:
             return text(a[0], fmt, False, limit)
-        return "[" + ", ".join("…" if i is None else text(a[i], fmt, False, limit)
-                               for i in indices(a.shape[0], 2)) + "]"
+        return (
+            "[" + ", ".join("…" if i is None else text(a[i], fmt, False, limit) for i in indices(a.shape[0], 2)) + "]"
+        )
     vec = as_vector(a, column, per_sample)
     if vec is not None:
         return "[" + ", ".join("…" if i is None else fmt(vec[i]) for i in indices(len(vec), limit)) + "]"
@@ -109,8 +110,7 @@ def text(a, fmt: Format, column: bool = False, limit: int = 8, per_sample: bool 
         if i is None:
             rows.append("…")
         else:
-            rows.append("[" + ", ".join("…" if j is None else fmt(a[i, j])
-                                        for j in indices(a.shape[1], limit)) + "]")
+            rows.append("[" + ", ".join("…" if j is None else fmt(a[i, j]) for j in indices(a.shape[1], limit)) + "]")
     return "[" + ", ".join(rows) + "]"
 
 
@@ -136,12 +136,14 @@ def latex(a, fmt: Format, column: bool = False, limit: int = 8, per_sample: bool
     if a.ndim == 3:
         if column and a.shape[0] == 1:
             return latex(a[0], fmt, False, limit)
-        return r"\left(" + ",\\ ".join(r"\dots" if i is None else latex(a[i], fmt, False, limit)
-                                       for i in indices(a.shape[0], 2)) + r"\right)"
+        return (
+            r"\left("
+            + ",\\ ".join(r"\dots" if i is None else latex(a[i], fmt, False, limit) for i in indices(a.shape[0], 2))
+            + r"\right)"
+        )
     vec = as_vector(a, column, per_sample)
     if vec is not None:
-        cells = [(r"\vdots" if column else r"\cdots") if i is None else lfmt(vec[i])
-                 for i in indices(len(vec), limit)]
+        cells = [(r"\vdots" if column else r"\cdots") if i is None else lfmt(vec[i]) for i in indices(len(vec), limit)]
         sep = r" \\ " if column else " & "
         return r"\begin{bmatrix}" + sep.join(cells) + r"\end{bmatrix}"
     rows = []
@@ -156,12 +158,43 @@ def latex(a, fmt: Format, column: bool = False, limit: int = 8, per_sample: bool
 
 # -- ASCII, for a terminal that cannot show Unicode ------------------------------------------------
 
-_ASCII = str.maketrans({
-    **{chr(0x2080 + d): str(d) for d in range(10)}, "ₖ": "k", "ᵢ": "i", "ᵀ": "^T ", "⁺": "^+", "²": "^2", "ℓ": "l",
-    "∂": "d", "δ": "delta", "Σ": "sum ", "η": "eta", "σ": "sigma", "ε": "eps", "ŷ": "y^", "½": "1/2",
-    "−": "-", "·": "*", "⊙": "(.)", "×": "x", "←": "<-", "→": "->", "…": "...", "⋯": "...", "⋮": ":",
-    "⋱": "...", "≤": "<=", "≥": ">=", "≈": "~", "∞": "inf", "⚠": "!", "✓": "ok", "✗": "x", "′": "'",
-})
+_ASCII = str.maketrans(
+    {
+        **{chr(0x2080 + d): str(d) for d in range(10)},
+        "ₖ": "k",
+        "ᵢ": "i",
+        "ᵀ": "^T ",
+        "⁺": "^+",
+        "²": "^2",
+        "ℓ": "l",
+        "∂": "d",
+        "δ": "delta",
+        "Σ": "sum ",
+        "η": "eta",
+        "σ": "sigma",
+        "ε": "eps",
+        "ŷ": "y^",
+        "½": "1/2",
+        "−": "-",
+        "·": "*",
+        "⊙": "(.)",
+        "×": "x",
+        "←": "<-",
+        "→": "->",
+        "…": "...",
+        "⋯": "...",
+        "⋮": ":",
+        "⋱": "...",
+        "≤": "<=",
+        "≥": ">=",
+        "≈": "~",
+        "∞": "inf",
+        "⚠": "!",
+        "✓": "ok",
+        "✗": "x",
+        "′": "'",
+    }
+)
 
 
 def to_ascii(text: str) -> str:
@@ -176,8 +209,10 @@ _SUBS = "₀₁₂₃₄₅₆₇₈₉"
 _CELL = r"(?:\[[^\]]*\])?"
 _V_RULES = [
     # ∂aₗ/∂zₗ (a cell or a whole layer) → t(dₗ): that view calls the activation's derivative t
-    (re.compile(rf"∂([aA])([{_SUBS}]+)({_CELL})/∂([zZ])([{_SUBS}]+)({_CELL})"),
-     lambda m: f"t({'d' if m[4] == 'z' else 'D'}{m[5]}{m[6]})"),
+    (
+        re.compile(rf"∂([aA])([{_SUBS}]+)({_CELL})/∂([zZ])([{_SUBS}]+)({_CELL})"),
+        lambda m: f"t({'d' if m[4] == 'z' else 'D'}{m[5]}{m[6]})",
+    ),
     (re.compile(rf"∂L/∂([Wb])([{_SUBS}]+)"), lambda m: f"g{m[1]}{m[2]}"),  # g = v·x
     (re.compile(rf"(?<![A-Za-z])([zZ])(?=[{_SUBS}])"), lambda m: "d" if m[1] == "z" else "D"),  # the dot product
     (re.compile("δ"), lambda m: "v"),

@@ -77,7 +77,7 @@ class Quantity:
         return cls(Kind.X) if layer == 1 else cls(Kind.A, layer - 1)
 
     @property
-    @cache
+    @cache  # noqa: B019 (a few dozen quantities in all: the cache holds them for good, on purpose)
     def id(self) -> str:
         return self.kind.value.format(l=self.layer)
 
@@ -97,7 +97,7 @@ class Quantity:
             return Quantity(Kind.B, self.layer)
         return None
 
-    @cache  # a derivation names a few dozen quantities hundreds of times
+    @cache  # noqa: B019 (a derivation names a few dozen quantities hundreds of times)
     def symbol(self, column: bool, latex: bool = False, v: bool = False) -> str:
         """Its name: column for the one-sample notation (small letters), else a batch's
         (capitals for what has a row per sample); v for the dynamic-programming view's names
@@ -106,8 +106,7 @@ class Quantity:
         if k in (Kind.X, Kind.Y, Kind.LOSS):
             return k.value if column or k is Kind.LOSS else k.value.upper()
         if k in (Kind.W, Kind.B, Kind.Z, Kind.A, Kind.DELTA):
-            letter = {Kind.W: "W", Kind.B: "b", Kind.Z: "z", Kind.A: "a",
-                      Kind.DELTA: r"\delta" if latex else "δ"}[k]
+            letter = {Kind.W: "W", Kind.B: "b", Kind.Z: "z", Kind.A: "a", Kind.DELTA: r"\delta" if latex else "δ"}[k]
             if v and k is Kind.Z:
                 letter = "d"  # d = Σxw + b, the dot product
             elif v and k is Kind.DELTA:
@@ -120,8 +119,11 @@ class Quantity:
             return f"t({z})" if v else derivative(a, z, latex)
         if v and k in (Kind.DL_DW, Kind.DL_DB):
             return f"g{'W' if k is Kind.DL_DW else 'b'}{sub(l)}"  # g = v·x
-        wrt = {Kind.DL_DA: a, Kind.DL_DW: Quantity(Kind.W, l).symbol(column, latex),
-               Kind.DL_DB: Quantity(Kind.B, l).symbol(column, latex)}[k]
+        wrt = {
+            Kind.DL_DA: a,
+            Kind.DL_DW: Quantity(Kind.W, l).symbol(column, latex),
+            Kind.DL_DB: Quantity(Kind.B, l).symbol(column, latex),
+        }[k]
         return derivative("L", wrt, latex)
 
 

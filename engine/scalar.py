@@ -77,10 +77,18 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
     layer = step.layer
     l = layer or network.depth
     sym = {  # the quantity of each role in layer l's scalar formulas
-        "x": Quantity.input_of(l), "z": Quantity(Kind.Z, l), "a": Quantity(Kind.A, l), "y": Quantity(Kind.Y),
-        "W": Quantity(Kind.W, l), "b": Quantity(Kind.B, l), "W+": Quantity(Kind.W, l + 1),
-        "d+": Quantity(Kind.DELTA, l + 1), "delta": Quantity(Kind.DELTA, l), "dL/da": Quantity(Kind.DL_DA, l),
-        "da/dz": Quantity(Kind.DA_DZ, l)}
+        "x": Quantity.input_of(l),
+        "z": Quantity(Kind.Z, l),
+        "a": Quantity(Kind.A, l),
+        "y": Quantity(Kind.Y),
+        "W": Quantity(Kind.W, l),
+        "b": Quantity(Kind.B, l),
+        "W+": Quantity(Kind.W, l + 1),
+        "d+": Quantity(Kind.DELTA, l + 1),
+        "delta": Quantity(Kind.DELTA, l),
+        "dL/da": Quantity(Kind.DL_DA, l),
+        "da/dz": Quantity(Kind.DA_DZ, l),
+    }
 
     def name(role, idx):
         """The cell idx of the quantity that plays `role`: "W₁[0,1]"."""
@@ -89,8 +97,9 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
     if k == StepKind.Z:
         s, j = index
         x_val, W, b = op("x"), op("W"), op("b")
-        terms = [(f"{name('W', (j, i))}·{name('x', (s, i))}", _times(f(W[j, i]), f(x_val[s, i])))
-                 for i in range(W.shape[1])]
+        terms = [
+            (f"{name('W', (j, i))}·{name('x', (s, i))}", _times(f(W[j, i]), f(x_val[s, i]))) for i in range(W.shape[1])
+        ]
         formula, sub = _sum(terms)
         return Cell(step, index, me, f"{formula} + {name('b', (j,))}", notation.plus([sub, f(b[j])]))
     if k == StepKind.A:
@@ -99,16 +108,25 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         z = op("z")
         if act.name == "softmax":
             terms = " + ".join(f"e^{f(v)}" for v in z[s][:TERMS]) + (" + …" if z.shape[1] > TERMS else "")
-            return Cell(step, index, me, f"e^{name('z', index)} / Σₖ e^{sym['z'].symbol(c)}[k]",
-                        f"e^{f(z[s, j])} / ({terms})")
+            return Cell(
+                step, index, me, f"e^{name('z', index)} / Σₖ e^{sym['z'].symbol(c)}[k]", f"e^{f(z[s, j])} / ({terms})"
+            )
         return Cell(step, index, me, f"{act.symbol}({name('z', index)})", f"{act.symbol}({f(z[s, j])})")
     if k == StepKind.LOSS:
         a, y = op("a"), op("y")
         loss = LOSSES[network.loss]
-        terms = [(loss.term(name('a', ix), name('y', ix)), loss.term(f(a[ix]), _paren(f(y[ix]))))
-                 for ix in np.ndindex(a.shape)] if loss.name != "ce" else \
-            [(f"−{name('y', ix)} ln {name('a', ix)}", f"−{f(y[ix])} ln {f(a[ix])}")
-             for ix in np.ndindex(a.shape) if y[ix] != 0]
+        terms = (
+            [
+                (loss.term(name("a", ix), name("y", ix)), loss.term(f(a[ix]), _paren(f(y[ix]))))
+                for ix in np.ndindex(a.shape)
+            ]
+            if loss.name != "ce"
+            else [
+                (f"−{name('y', ix)} ln {name('a', ix)}", f"−{f(y[ix])} ln {f(a[ix])}")
+                for ix in np.ndindex(a.shape)
+                if y[ix] != 0
+            ]
+        )
         formula, sub = _sum(terms)
         m = a.shape[0]
         if m > 1 and network.reduction == "mean":
@@ -119,20 +137,26 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         loss = LOSSES[network.loss]
         m = a.shape[0]
         per = f"/{m}" if m > 1 and network.reduction == "mean" else ""
-        return Cell(step, index, me, loss.grad_term(name('a', index), name('y', index)) + per,
-                    loss.grad_term(f(a[index]), _paren(f(y[index]))) + per)
+        return Cell(
+            step,
+            index,
+            me,
+            loss.grad_term(name("a", index), name("y", index)) + per,
+            loss.grad_term(f(a[index]), _paren(f(y[index]))) + per,
+        )
     if k == StepKind.DL_DA:  # a hidden layer: the next layer's δ sent back, Σ over its units
         s, j = index
         W, d = op("W"), op("delta")
-        terms = [(f"{name('d+', (s, u))}·{name('W+', (u, j))}", _times(f(d[s, u]), f(W[u, j])))
-                 for u in range(W.shape[0])]
+        terms = [
+            (f"{name('d+', (s, u))}·{name('W+', (u, j))}", _times(f(d[s, u]), f(W[u, j]))) for u in range(W.shape[0])
+        ]
         return Cell(step, index, me, *_sum(terms))
     if k == StepKind.DA_DZ:
         act = ACTIVATIONS[network.layers[layer - 1].activation]
         if act.name == "softmax":
             s, kk, j = index
             a = op("a")
-            ak, aj = name('a', (s, kk)), name('a', (s, j))
+            ak, aj = name("a", (s, kk)), name("a", (s, j))
             if kk == j:
                 return Cell(step, index, me, f"{ak}(1 − {aj})", f"{f(a[s, kk])}(1 − {f(a[s, j])})")
             return Cell(step, index, me, f"−{ak}·{aj}", f"−{_times(f(a[s, kk]), f(a[s, j]))}")
@@ -140,17 +164,29 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
             return Cell(step, index, me, "1", "1")
         used = step.roles[0]  # "z" or "a", whichever the derivative is written in
         v = _paren(f(op(used)[index])) if used == "a" else f(op(used)[index])  # 1 − (-0.1065)²
-        return Cell(step, index, me, act.df_formula(name(used, index), name(used, index)).replace("⊙", "·"),
-                    act.df_formula(v, v).replace("⊙", "·"))
+        return Cell(
+            step,
+            index,
+            me,
+            act.df_formula(name(used, index), name(used, index)).replace("⊙", "·"),
+            act.df_formula(v, v).replace("⊙", "·"),
+        )
     if k == StepKind.DELTA:
         dL_da, da_dz = op("dL/da"), op("da/dz")
         if da_dz.ndim == 3:
             s, j = index
-            terms = [(f"{name('dL/da', (s, u))}·{name('da/dz', (s, u, j))}",
-                      _times(f(dL_da[s, u]), f(da_dz[s, u, j]))) for u in range(dL_da.shape[1])]
+            terms = [
+                (f"{name('dL/da', (s, u))}·{name('da/dz', (s, u, j))}", _times(f(dL_da[s, u]), f(da_dz[s, u, j])))
+                for u in range(dL_da.shape[1])
+            ]
             return Cell(step, index, me, *_sum(terms))
-        return Cell(step, index, me, f"{name('dL/da', index)} · {name('da/dz', index)}",
-                    _times(f(dL_da[index]), f(da_dz[index])).replace("·", " · "))
+        return Cell(
+            step,
+            index,
+            me,
+            f"{name('dL/da', index)} · {name('da/dz', index)}",
+            _times(f(dL_da[index]), f(da_dz[index])).replace("·", " · "),
+        )
     if k == StepKind.SIMPLIFIED:
         a, y = op("a"), op("y")
         m = a.shape[0]
@@ -165,20 +201,25 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
     if k == StepKind.DW:
         j, i = index
         d, x_val = op("delta"), op("x")
-        terms = [(f"{name('delta', (s, j))}·{name('x', (s, i))}", _times(f(d[s, j]), f(x_val[s, i])))
-                 for s in range(d.shape[0])]
+        terms = [
+            (f"{name('delta', (s, j))}·{name('x', (s, i))}", _times(f(d[s, j]), f(x_val[s, i])))
+            for s in range(d.shape[0])
+        ]
         return Cell(step, index, me, *_sum(terms))
     if k == StepKind.DB:
         (j,) = index
         d = op("delta")
-        terms = [(name('delta', (s, j)), f(d[s, j])) for s in range(d.shape[0])]
+        terms = [(name("delta", (s, j)), f(d[s, j])) for s in range(d.shape[0])]
         return Cell(step, index, me, *_sum(terms))
     if k == StepKind.UPDATE:
         old, grad = op("old"), op("grad")
         param = Quantity.parse(step.writes)
         gradient = Quantity(Kind.DL_DW if param.kind is Kind.W else Kind.DL_DB, param.layer)
-        return Cell(step, index, me,
-                    f"{label(step.symbol, index, c, False)} − η·{label(gradient.symbol(c), index, c, False)}",
-                    f"{f(old[index])} − {_times(notation.shortest(network.learning_rate), f(grad[index]))}")
+        return Cell(
+            step,
+            index,
+            me,
+            f"{label(step.symbol, index, c, False)} − η·{label(gradient.symbol(c), index, c, False)}",
+            f"{f(old[index])} − {_times(notation.shortest(network.learning_rate), f(grad[index]))}",
+        )
     raise ValueError(f"no scalar form for a step of kind {k!r}")
-

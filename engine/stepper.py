@@ -16,8 +16,8 @@ iterations; xor keeps every one). Reset always works: the initial parameters are
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -38,6 +38,7 @@ class Checkpoint:
 @dataclass
 class Walk:
     """Where a reset was pressed: the place and the checkpoints that lead there."""
+
     iteration: int
     cursor: int
     sample: int | None
@@ -76,8 +77,9 @@ class Stepper:
         self._remember(0, Checkpoint(self._initial, self.sample))
         self._derived: Iteration | None = None
 
-    def restore(self, iteration: int, params: dict[str, np.ndarray], losses: list[float],
-                sample: int | None, cursor: int) -> None:
+    def restore(
+        self, iteration: int, params: dict[str, np.ndarray], losses: list[float], sample: int | None, cursor: int
+    ) -> None:
         """Continue a saved session: iteration k from its starting parameters P_k. Undo reaches
         back to the start of that iteration (earlier checkpoints are not saved)."""
         self._reset_from.clear()
@@ -109,7 +111,7 @@ class Stepper:
     def batch(self, sample: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The rows an iteration walks: the whole batch, or one sample as a batch of one."""
         X, Y = self.network.X, self.network.Y
-        return (X, Y) if sample is None else (X[sample:sample + 1], Y[sample:sample + 1])
+        return (X, Y) if sample is None else (X[sample : sample + 1], Y[sample : sample + 1])
 
     @property
     def start_params(self) -> dict[str, np.ndarray]:

@@ -23,8 +23,12 @@ MAX_KEY_PARTS = 32  # a valid network file's longest key has 2 (data.X)
 LARGE = 1024  # bytes: an array of plain numbers this long or longer is read apart
 PIECE = 2**20  # bytes of a large array read at a time
 
-_STRING = (rb'"""(?:[^"\\]|\\.|"(?!""))*+"{3,5}|' rb"'''.*?'{3,5}|"  # multi-line strings first; possessive:
-           rb'"(?:[^"\\\n]|\\.)*+"|' rb"'[^'\n]*+'")  # a string that does not end costs one scan
+_STRING = (
+    rb'"""(?:[^"\\]|\\.|"(?!""))*+"{3,5}|'
+    rb"'''.*?'{3,5}|"  # multi-line strings first; possessive:
+    rb'"(?:[^"\\\n]|\\.)*+"|'
+    rb"'[^'\n]*+'"
+)  # a string that does not end costs one scan
 _LEXEME = re.compile(_STRING + rb"|\#[^\n]*|=[ \t]*\[", re.S)  # strings, comments, the start of an array value
 _PART = rb"""(?>[A-Za-z0-9_-]++|"(?:[^"\\\n]|\\.)*+"|'[^'\n]*+')"""  # atomic: no backtracking
 _LONG_KEY = re.compile(rb"(?<![A-Za-z0-9_-])%s(?:[ \t]*+\.[ \t]*+%s){%d}" % (_PART, _PART, MAX_KEY_PARTS), re.S)
@@ -64,8 +68,8 @@ class Numbers:
             return raw.count(b"[", start, end) - 1
         comma = raw.rfind(b",", start, end)
         if comma < 0:
-            return 1 if raw[start + 1:end - 1].strip() else 0
-        return raw.count(b",", start, end) + (1 if raw[comma + 1:end - 1].strip() else 0)
+            return 1 if raw[start + 1 : end - 1].strip() else 0
+        return raw.count(b",", start, end) + (1 if raw[comma + 1 : end - 1].strip() else 0)
 
     def pieces(self, width: int | None = None):
         """The array's elements as lists (rows, or numbers) of at most about PIECE bytes of text
@@ -112,7 +116,7 @@ class Numbers:
         while (opening := raw.find(b"[", pos, cut)) >= 0:
             pos = raw.find(b"]", opening, cut)  # the brackets were checked: every row is closed
             comma = raw.rfind(b",", opening, pos)
-            count = raw.count(b",", opening, pos) + (1 if raw[comma + 1:pos].strip() else 0)
+            count = raw.count(b",", opening, pos) + (1 if raw[comma + 1 : pos].strip() else 0)
             if count > width:
                 raise LongRow(row, count)
             row += 1
@@ -146,7 +150,7 @@ class Numbers:
             if not (digit[i] and digit[i + 2]):
                 raise self.error(at + int(i), "an underscore not between two digits")
         for i in np.flatnonzero(codes == ord("+")):
-            if (i > 0 and codes[i - 1] not in _SIGNED) or not (digit[i + 2] or text[i + 1:i + 2] in (b"i", b"n")):
+            if (i > 0 and codes[i - 1] not in _SIGNED) or not (digit[i + 2] or text[i + 1 : i + 2] in (b"i", b"n")):
                 raise self.error(at + int(i), "a + sign out of place")
         text = text.translate(None, b"+_")
         return text.replace(b"-nan", b"nan").replace(b"nan", b"NaN").replace(b"inf", b"Infinity")
@@ -180,8 +184,9 @@ def parse(raw: bytes) -> dict:
     while match := _LEXEME.search(raw, pos):
         lexemes += 1
         if lexemes > MAX_LEXEMES:
-            raise TomlError(f"has more than {MAX_LEXEMES:,} strings, comments and array values, "
-                            "more than a network file needs")
+            raise TomlError(
+                f"has more than {MAX_LEXEMES:,} strings, comments and array values, more than a network file needs"
+            )
         pos = match.end()
         if match.group()[:1] != b"=":
             continue
@@ -197,8 +202,10 @@ def parse(raw: bytes) -> dict:
     rest.append(raw[copied:])
     text = b"".join(rest)
     if len(text) > MAX_REST_BYTES:
-        raise TomlError(f"has {len(text):,} bytes besides its large arrays of plain numbers, more than the limit "
-                        f"of {MAX_REST_BYTES:,} (write large data as plain numbers, or in a data file)")
+        raise TomlError(
+            f"has {len(text):,} bytes besides its large arrays of plain numbers, more than the limit "
+            f"of {MAX_REST_BYTES:,} (write large data as plain numbers, or in a data file)"
+        )
     _check_keys(text)
     try:
         doc = tomllib.loads(text.decode("utf-8"))
@@ -222,8 +229,9 @@ def _check_keys(text: bytes) -> None:
     for match in _KEY_SCAN.finditer(text):
         if _LONG_KEY.fullmatch(match.group()):
             line = text.count(b"\n", 0, match.start()) + 1
-            raise TomlError(f"line {line}: a key of more than {MAX_KEY_PARTS} parts (a.b.c...), "
-                            "more than a network file needs")
+            raise TomlError(
+                f"line {line}: a key of more than {MAX_KEY_PARTS} parts (a.b.c...), more than a network file needs"
+            )
 
 
 def _put_back(value, arrays: dict):

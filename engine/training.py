@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -33,9 +33,14 @@ class TrainResult:
     previous: dict[str, np.ndarray] | None = None
 
 
-def train(network: Network, iterations: int, params: dict[str, np.ndarray] | None = None,
-          X: np.ndarray | None = None, Y: np.ndarray | None = None,
-          on_iteration: Callback | None = None) -> TrainResult:
+def train(
+    network: Network,
+    iterations: int,
+    params: dict[str, np.ndarray] | None = None,
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
+    on_iteration: Callback | None = None,
+) -> TrainResult:
     params = dict(network.params if params is None else params)
     X = network.X if X is None else X
     Y = network.Y if Y is None else Y
@@ -78,13 +83,21 @@ def train(network: Network, iterations: int, params: dict[str, np.ndarray] | Non
                     bs[l] = bp.update(bs[l], db, lr)
             if on_iteration is not None and on_iteration(done, value, _as_dict(Ws, bs)) is False:
                 break
-    return TrainResult(_as_dict(Ws, bs), losses, done, diverged,
-                       _as_dict(*previous) if diverged and previous is not None else None)
+    return TrainResult(
+        _as_dict(Ws, bs), losses, done, diverged, _as_dict(*previous) if diverged and previous is not None else None
+    )
 
 
-def train_in_chunks(network: Network, iterations: int, params: dict[str, np.ndarray], X: np.ndarray,
-                    Y: np.ndarray, hand_over: Callable[[list[tuple[float, dict[str, np.ndarray]]]], None],
-                    stop: Callable[[], bool], seconds: float = 0.05) -> int:
+def train_in_chunks(
+    network: Network,
+    iterations: int,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    hand_over: Callable[[list[tuple[float, dict[str, np.ndarray]]]], None],
+    stop: Callable[[], bool],
+    seconds: float = 0.05,
+) -> int:
     """train() for a thread that owns `params`, X and Y: every `seconds`, and at the end, it hands
     over the iterations done since the last time (each one's loss and the parameters after its
     update) for their owner to apply; stop() true ends the run after the iteration under way.
@@ -109,12 +122,12 @@ def train_in_chunks(network: Network, iterations: int, params: dict[str, np.ndar
 
 def _as_dict(Ws: list, bs: list) -> dict[str, np.ndarray]:
     """Per-layer lists (index 0 unused) as the parameter dict W1, b1, W2, …"""
-    return {name: value for l in range(1, len(Ws))
-            for name, value in ((f"W{l}", Ws[l]), (f"b{l}", bs[l]))}
+    return {name: value for l in range(1, len(Ws)) for name, value in ((f"W{l}", Ws[l]), (f"b{l}", bs[l]))}
 
 
-def evaluate(network: Network, params: dict[str, np.ndarray], X: np.ndarray | None = None,
-             Y: np.ndarray | None = None) -> float:
+def evaluate(
+    network: Network, params: dict[str, np.ndarray], X: np.ndarray | None = None, Y: np.ndarray | None = None
+) -> float:
     """The loss of a forward pass with these parameters."""
     X = network.X if X is None else X
     Y = network.Y if Y is None else Y

@@ -16,6 +16,7 @@ from tui.app import BackpropApp
 
 FOLDER = Path(__file__).resolve().parent.parent / "screenshots"
 
+
 async def _chain(pilot) -> None:
     pilot.app.open_chain("W1", (0, 1))
 

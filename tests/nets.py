@@ -7,7 +7,12 @@ from engine.network import Layer, Network, initial_params
 
 HIDDEN = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")
 PAIRS = [(act, loss) for act in HIDDEN for loss in ("mse", "half_mse")] + [
-    ("sigmoid", "bce"), ("softmax", "ce"), ("softmax", "mse"), ("softmax", "half_mse"), ("sigmoid", "half_mse")]
+    ("sigmoid", "bce"),
+    ("softmax", "ce"),
+    ("softmax", "mse"),
+    ("softmax", "half_mse"),
+    ("sigmoid", "half_mse"),
+]
 
 
 @st.composite
@@ -34,9 +39,17 @@ def networks(draw, max_depth=3, max_width=4, max_samples=5):
         Y = rng.standard_normal((m, outputs))
     frozen = tuple(sorted(k for k in params if draw(st.booleans()) and draw(st.booleans())))
     return Network(
-        name="random", inputs=inputs, layers=tuple(Layer(u, a) for u, a in zip(sizes[1:], activations)),
-        loss=loss, learning_rate=draw(st.sampled_from([0.01, 0.1, 0.5, 1.0])), params=params, X=X, Y=Y,
-        reduction=draw(st.sampled_from(["mean", "sum"])), seed=seed, frozen=frozen,
+        name="random",
+        inputs=inputs,
+        layers=tuple(Layer(u, a) for u, a in zip(sizes[1:], activations)),
+        loss=loss,
+        learning_rate=draw(st.sampled_from([0.01, 0.1, 0.5, 1.0])),
+        params=params,
+        X=X,
+        Y=Y,
+        reduction=draw(st.sampled_from(["mean", "sum"])),
+        seed=seed,
+        frozen=frozen,
     )
 
 

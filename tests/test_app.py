@@ -10,11 +10,11 @@ from textual.widgets import Static
 from engine import notation
 from engine.presets import names, resolve
 from engine.training import train
+from tests.test_screen import grid_in_sight, shown_grid
 from tui.app import BackpropApp
 from tui.cli import main
 from tui.screens.help import HelpScreen
 from tui.screens.prompts import OpenPrompt, TrainPrompt
-from tests.test_screen import grid_in_sight, shown_grid
 from tui.widgets.matrices import LayerPanel, per_sample
 from tui.widgets.panels import StepList, StepPanel
 
@@ -202,8 +202,10 @@ async def test_digits_cycle():
 
         def column(*cells):
             lines = step_text(app).split("\n")
-            return any(lines[i].split()[:1] == [cells[0]] and lines[i + 1].split()[:1] == [cells[1]]
-                       for i in range(len(lines) - 1))
+            return any(
+                lines[i].split()[:1] == [cells[0]] and lines[i + 1].split()[:1] == [cells[1]]
+                for i in range(len(lines) - 1)
+            )
 
         assert column("0.3775", "0.3925")
         await pilot.press("d")
@@ -377,9 +379,30 @@ async def test_a_new_theme_recolours_every_panel_at_once():
     assert screens[0] == screens[1]
 
 
-KEYS = ["n", "right", "p", "left", "f", "i", "z", "escape", "d", "m", "right_square_bracket",
-        "left_square_bracket", "question_mark", "escape", "f1", "escape", "t", "escape", "o", "escape",
-        "r", "n"]
+KEYS = [
+    "n",
+    "right",
+    "p",
+    "left",
+    "f",
+    "i",
+    "z",
+    "escape",
+    "d",
+    "m",
+    "right_square_bracket",
+    "left_square_bracket",
+    "question_mark",
+    "escape",
+    "f1",
+    "escape",
+    "t",
+    "escape",
+    "o",
+    "escape",
+    "r",
+    "n",
+]
 
 
 @pytest.mark.parametrize("preset", names())

@@ -32,12 +32,18 @@ def test_a_hidden_weight_of_the_xor_seed_has_one_path_per_sample():
     chain = weight_chain(network, it, "W1", (1, 0), column=True)
     assert chain.path_count == 1 and len(chain.paths) == 1
     assert [f.symbol for f in chain.paths[0].factors] == [
-        "∂L/∂a₂[0]", "∂a₂[0]/∂z₂[0]", "∂z₂[0]/∂a₁[1] = W₂[0,1]", "∂a₁[1]/∂z₁[1]", "∂z₁[1]/∂W₁[1,0] = x[0]"]
+        "∂L/∂a₂[0]",
+        "∂a₂[0]/∂z₂[0]",
+        "∂z₂[0]/∂a₁[1] = W₂[0,1]",
+        "∂a₁[1]/∂z₁[1]",
+        "∂z₁[1]/∂W₁[1,0] = x[0]",
+    ]
     assert chain.symbolic() == "∂L/∂W₁[1,0] = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁[1,0]"
 
 
 def test_one_sample_s_paths_sum_to_its_delta_times_input(large_network):
     from engine.network import load
+
     network = load(large_network)
     it = derive(network, network.params, network.X, network.Y)
     chain = weight_chain(network, it, "W1", (3, 100), column=False, samples=[5])
@@ -53,10 +59,15 @@ def test_too_many_paths_leave_only_the_delta_view(monkeypatch):
     assert chain.paths == [] and chain.path_total is None and chain.path_count == 2
 
 
-@pytest.mark.parametrize("text, message", [
-    ("W9[0,0]", "W9 is not a parameter"), ("W1[0]", "W1 needs [row, column]"),
-    ("b1[7]", "outside b1"), ("weights", "expected a parameter entry such as W3[0,0]"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("W9[0,0]", "W9 is not a parameter"),
+        ("W1[0]", "W1 needs [row, column]"),
+        ("b1[7]", "outside b1"),
+        ("weights", "expected a parameter entry such as W3[0,0]"),
+    ],
+)
 def test_bad_parameter_names_say_what_is_wrong(text, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[")):
         parse_name(text, resolve("regression"))

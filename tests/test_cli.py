@@ -29,8 +29,9 @@ def test_presets(capsys):
 
 def test_version_and_help():
     for flag, words in (("--version", f"backprop-tui {__version__}"), ("--help", "examples:")):
-        proc = subprocess.run([sys.executable, "-c", "from tui.cli import entry; entry()", flag],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", "from tui.cli import entry; entry()", flag], capture_output=True, text=True
+        )
         assert proc.returncode == 0 and words in proc.stdout
 
 
@@ -41,9 +42,14 @@ def test_trace_json_follows_the_format(capsys, preset):
     doc = json.loads(out)
     net = resolve(preset)
     assert doc["network"] == {
-        "name": net.name, "inputs": net.inputs, "loss": net.loss, "reduction": net.reduction,
-        "learning_rate": net.learning_rate, "frozen": list(net.frozen),
-        "layers": [{"units": l.units, "activation": l.activation} for l in net.layers]}
+        "name": net.name,
+        "inputs": net.inputs,
+        "loss": net.loss,
+        "reduction": net.reduction,
+        "learning_rate": net.learning_rate,
+        "frozen": list(net.frozen),
+        "layers": [{"units": l.units, "activation": l.activation} for l in net.layers],
+    }
     assert set(doc["initial_params"]) == set(net.params)
     assert len(doc["iterations"]) == 2
     first = doc["iterations"][0]
@@ -122,11 +128,20 @@ def test_check_exit_status(capsys, monkeypatch):
     assert status == 1 and "FAIL" in out
 
 
-@pytest.mark.parametrize("argv", [["trace"], ["trace", "xor", "--format", "pdf"], ["train", "xor", "-n", "x"],
-                                  ["trace", "xor", "--sample", "-1"], ["--bogus"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["trace"],
+        ["trace", "xor", "--format", "pdf"],
+        ["train", "xor", "-n", "x"],
+        ["trace", "xor", "--sample", "-1"],
+        ["--bogus"],
+    ],
+)
 def test_usage_errors_exit_2_without_a_traceback(argv):
-    proc = subprocess.run([sys.executable, "-c", "from tui.cli import entry; entry()", *argv],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", "from tui.cli import entry; entry()", *argv], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "error:" in proc.stderr
 
 
@@ -138,13 +153,20 @@ def test_the_installed_command_runs():
 def test_a_terminal_without_unicode_gets_ascii_never_a_traceback():
     """PYTHONUTF8=0 LC_ALL=C: standard output encodes ASCII only. Text and Markdown fall back to
     ASCII names (∂ → d, δ → delta, subscripts → digits); JSON escapes, so it reads back the same."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONIOENCODING", "LANG", "LANGUAGE")
-           and not k.startswith("LC_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONIOENCODING", "LANG", "LANGUAGE") and not k.startswith("LC_")
+    }
     env.update(PYTHONUTF8="0", LC_ALL="C", PYTHONCOERCECLOCALE="0")
 
     def run_ascii(*argv):
-        proc = subprocess.run([sys.executable, "-c", "from tui.cli import entry; entry()", *argv],
-                              capture_output=True, env=env, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-c", "from tui.cli import entry; entry()", *argv],
+            capture_output=True,
+            env=env,
+            timeout=120,
+        )
         assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
         return proc.stdout.decode("ascii")  # every byte is ASCII
 
@@ -154,8 +176,14 @@ def test_a_terminal_without_unicode_gets_ascii_never_a_traceback():
     markdown = run_ascii("trace", "two-outputs", "--format", "markdown", "--sample", "0")
     assert "$$\\delta_{2} = " in markdown
     doc = json.loads(run_ascii("trace", "two-outputs", "--format", "json"))
-    utf8 = json.loads(subprocess.run(["backprop-tui", "trace", "two-outputs", "--format", "json"],
-                                            capture_output=True, text=True, encoding="utf-8").stdout)
+    utf8 = json.loads(
+        subprocess.run(
+            ["backprop-tui", "trace", "two-outputs", "--format", "json"],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+        ).stdout
+    )
     assert doc == utf8 and doc["iterations"][0]["steps"][0]["formula"] == "z₁ = W₁x + b₁"
     for argv in (["presets"], ["check", "xor"], ["--help"], ["check", "--help"], ["trace", "--help"]):
         run_ascii(*argv)

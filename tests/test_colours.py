@@ -116,8 +116,10 @@ async def test_every_text_is_readable(theme, state):
 
 def styles(app):
     diagram = app.query_one(NetworkDiagram)
-    return {kind: diagram.get_component_rich_style(f"diagram--{kind}") for kind in
-            ("positive", "negative", "written", "read", "node")}
+    return {
+        kind: diagram.get_component_rich_style(f"diagram--{kind}")
+        for kind in ("positive", "negative", "written", "read", "node")
+    }
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -145,7 +147,8 @@ async def test_the_sign_of_an_edge_is_seen_without_colour(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
 
     def row(weight: float) -> str:
-        return loads(textwrap.dedent(f"""
+        return loads(
+            textwrap.dedent(f"""
             inputs = 1
             loss = "half_mse"
             learning_rate = 0.1
@@ -157,7 +160,8 @@ async def test_the_sign_of_an_edge_is_seen_without_colour(monkeypatch):
             [data]
             X = [[1.0]]
             Y = [[0.0]]
-            """))
+            """)
+        )
 
     drawn = {}
     for weight in (0.5, -0.5):
@@ -167,7 +171,7 @@ async def test_the_sign_of_an_edge_is_seen_without_colour(monkeypatch):
             diagram = app.query_one(NetworkDiagram)
             lines = ["".join(s.text for s in diagram.render_line(y)) for y in range(diagram.size.height)]
             edge = next(line for line in lines if "●" in line)
-            braille = edge[edge.index("●") + 8: edge.rindex("●")].strip()
+            braille = edge[edge.index("●") + 8 : edge.rindex("●")].strip()
             drawn[weight] = braille
     assert drawn[0.5] and " " not in drawn[0.5], drawn  # solid
     assert drawn[-0.5].count(" ") >= 2 and drawn[-0.5].replace(" ", ""), drawn  # dashed

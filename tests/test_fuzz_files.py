@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from engine.presets import names, path as preset_path
+from engine.presets import names
+from engine.presets import path as preset_path
 
 from .test_hostile_files import NUMBERS, cli
 
@@ -21,14 +22,72 @@ SEED = 20261123
 CASES = 60  # of each kind: network files, CSV data, NPZ data
 
 JUNK = [
-    "9" * 5000, "0x" + "f" * 20_000, "1" + "0" * 400, "-" + "9" * 30, "1e999", "nan", "-inf", "1_000", "0b102",
-    "[" * 900 + "]" * 900, "{a = " * 300 + "1" + "}" * 300, "a" + ".a" * 3000 + " = 1", '"\x1b[2J\x07"',
-    '"\\u001b]0;owned\\u0007"', '"\\u009b31m"', "'''", '"""', "[[layers]]", "[data]", "[params]", "= [",
-    "true", '"a"', "[]", "[[]]", "{}", "inputs = 2", "learning_rate = 1e308", 'loss = "ce"', 'activation = "softmax"',
-    "units = 100000", 'file = "/dev/zero"', 'file = "' + "n" * 300 + '.csv"', "\x00", "\xff", "#", "\r", "\t",
+    "9" * 5000,
+    "0x" + "f" * 20_000,
+    "1" + "0" * 400,
+    "-" + "9" * 30,
+    "1e999",
+    "nan",
+    "-inf",
+    "1_000",
+    "0b102",
+    "[" * 900 + "]" * 900,
+    "{a = " * 300 + "1" + "}" * 300,
+    "a" + ".a" * 3000 + " = 1",
+    '"\x1b[2J\x07"',
+    '"\\u001b]0;owned\\u0007"',
+    '"\\u009b31m"',
+    "'''",
+    '"""',
+    "[[layers]]",
+    "[data]",
+    "[params]",
+    "= [",
+    "true",
+    '"a"',
+    "[]",
+    "[[]]",
+    "{}",
+    "inputs = 2",
+    "learning_rate = 1e308",
+    'loss = "ce"',
+    'activation = "softmax"',
+    "units = 100000",
+    'file = "/dev/zero"',
+    'file = "' + "n" * 300 + '.csv"',
+    "\x00",
+    "\xff",
+    "#",
+    "\r",
+    "\t",
 ]
-CELLS = ["0", "1", "-1", "1e5", "1_000", "\u0661", "\uff11", "nan", "inf", "1e999", "0x1", " ", "", '"1"', "\x1b[2J",
-         "1" * 200, ".", "-", "+.5", "5.", "\xa0", "\u2028", "\x00", "1,2", "9" * 400]
+CELLS = [
+    "0",
+    "1",
+    "-1",
+    "1e5",
+    "1_000",
+    "\u0661",
+    "\uff11",
+    "nan",
+    "inf",
+    "1e999",
+    "0x1",
+    " ",
+    "",
+    '"1"',
+    "\x1b[2J",
+    "1" * 200,
+    ".",
+    "-",
+    "+.5",
+    "5.",
+    "\xa0",
+    "\u2028",
+    "\x00",
+    "1,2",
+    "9" * 400,
+]
 
 
 def _mutate_text(rnd, text: str) -> str:
@@ -43,14 +102,19 @@ def _mutate_text(rnd, text: str) -> str:
         elif op < 0.5:
             text = text[:at] + rnd.choice(JUNK) + text[at:]
         elif op < 0.6:
-            text = text[:at] + text[at + length:]
+            text = text[:at] + text[at + length :]
         elif op < 0.75:
-            text = text[:at] + text[at:at + length] * rnd.randint(2, 50) + text[at + length:]
+            text = text[:at] + text[at : at + length] * rnd.randint(2, 50) + text[at + length :]
         elif op < 0.85:
             text = text[:at]
         else:
-            text = text[:at] + "".join(chr(rnd.randrange(0x110000 if rnd.random() < 0.3 else 0x80))
-                                       for _ in range(length)).replace("\ud800", "") + text[at:]
+            text = (
+                text[:at]
+                + "".join(chr(rnd.randrange(0x110000 if rnd.random() < 0.3 else 0x80)) for _ in range(length)).replace(
+                    "\ud800", ""
+                )
+                + text[at:]
+            )
     return text
 
 
@@ -59,8 +123,14 @@ def network_cases(rnd, folder):
     for i in range(CASES):
         text = preset_path(rnd.choice(names())).read_text(encoding="utf-8")
         if rnd.random() < 0.4:  # arrays large enough to be read apart (engine/tomldoc.py)
-            text = preset_path("xor").read_text(encoding="utf-8").split("[data]")[0] + "[data]\nX = [" + ", ".join(
-                f"[{rnd.random()}, {rnd.choice(NUMBERS)}]" for _ in range(300)) + "]\nY = " + repr([[0.5]] * 300) + "\n"
+            text = (
+                preset_path("xor").read_text(encoding="utf-8").split("[data]")[0]
+                + "[data]\nX = ["
+                + ", ".join(f"[{rnd.random()}, {rnd.choice(NUMBERS)}]" for _ in range(300))
+                + "]\nY = "
+                + repr([[0.5]] * 300)
+                + "\n"
+            )
         data = _mutate_text(rnd, text).encode("utf-8", "surrogatepass")
         if rnd.random() < 0.1:
             data = bytes(b ^ rnd.randrange(256) if rnd.random() < 0.01 else b for b in data)
@@ -90,7 +160,7 @@ def csv_cases(rnd, folder):
                 rows.insert(rnd.randrange(len(rows)), [rnd.choice(CELLS) for _ in range(rnd.randint(0, 5))])
         data = "\n".join(",".join(row) for row in rows).encode("utf-8", "surrogatepass")
         if rnd.random() < 0.15:
-            data = data[:rnd.randrange(len(data) + 1)] + bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 64)))
+            data = data[: rnd.randrange(len(data) + 1)] + bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 64)))
         if rnd.random() < 0.05:
             data = b"0,0,0\n" * rnd.choice([1_000_001, 300_000]) + data  # past, and within, the sample limit
         (folder / f"d{i}.csv").write_bytes(data)
@@ -117,15 +187,25 @@ def npz_cases(rnd, folder):
         data = bytearray(_npz_bytes(rnd))
         op = rnd.random()
         if op < 0.3:
-            data = data[:rnd.randrange(len(data))]
+            data = data[: rnd.randrange(len(data))]
         elif op < 0.6:
             for _ in range(rnd.randint(1, 8)):
                 data[rnd.randrange(len(data))] = rnd.randrange(256)
         elif op < 0.85:  # the .npy header: its shape, its dtype
             raw = bytes(data)
-            for old, new in rnd.sample([(b"(4, 2)", b"(1000000000000, 2)"), (b"(4, 2)", b"(4, 2, 1)"),
-                                        (b"(4, 2)", b"(4,)"), (b"'<f8'", b"'O'"), (b"'<f8'", b"'<c16'"),
-                                        (b"'<f8'", b"'<f16'"), (b"(4, 1)", b"(2, 1)"), (b"False", b"True")], 2):
+            for old, new in rnd.sample(
+                [
+                    (b"(4, 2)", b"(1000000000000, 2)"),
+                    (b"(4, 2)", b"(4, 2, 1)"),
+                    (b"(4, 2)", b"(4,)"),
+                    (b"'<f8'", b"'O'"),
+                    (b"'<f8'", b"'<c16'"),
+                    (b"'<f8'", b"'<f16'"),
+                    (b"(4, 1)", b"(2, 1)"),
+                    (b"False", b"True"),
+                ],
+                2,
+            ):
                 raw = raw.replace(old, new, 1)
             data = bytearray(raw)
         else:

@@ -65,7 +65,8 @@ def test_update_is_gradient_descent_on_the_unfrozen_parameters(net):
         expected = p if name in net.frozen else p - net.learning_rate * it.grads[name]
         np.testing.assert_array_equal(it.params_after[name], expected)
     assert [s.writes for s in it.steps if s.phase == "update"] == [
-        n for l in range(net.depth, 0, -1) for n in (f"W{l}", f"b{l}") if n not in net.frozen]
+        n for l in range(net.depth, 0, -1) for n in (f"W{l}", f"b{l}") if n not in net.frozen
+    ]
 
 
 @settings(max_examples=60, deadline=None)
@@ -157,8 +158,7 @@ def test_sigmoid_is_stable_for_large_inputs():
 
     with np.errstate(over="ignore", invalid="raise", divide="raise"):  # exp(1000) → inf → the limit 0
         a = ACTIVATIONS["sigmoid"].f(np.array([-1000.0, -40.0, -10.0, 0.0, 40.0, 1000.0]))
-    np.testing.assert_allclose(a, [0.0, 4.248354255291589e-18, 4.5397868702434395e-05, 0.5, 1.0, 1.0],
-                               rtol=1e-15)
+    np.testing.assert_allclose(a, [0.0, 4.248354255291589e-18, 4.5397868702434395e-05, 0.5, 1.0, 1.0], rtol=1e-15)
 
 
 def test_bce_loss_stays_finite_when_the_sigmoid_saturates():
@@ -226,7 +226,7 @@ def test_ce_gradients_are_those_of_the_printed_loss_when_targets_sum_to_nearly_o
     net = ce_nearly_one(reduction)
     if sample is not None:
         net = net.with_params(net.params)
-        net = dataclasses.replace(net, X=net.X[sample:sample + 1], Y=net.Y[sample:sample + 1])
+        net = dataclasses.replace(net, X=net.X[sample : sample + 1], Y=net.Y[sample : sample + 1])
     assert not np.any(net.Y.sum(axis=1) == 1.0)
     it = derive(net, net.params, net.X, net.Y)
     loss, grads = reference(net, net.params)  # −y/ŷ times the full Jacobian: the exact gradient

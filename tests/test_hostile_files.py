@@ -35,8 +35,15 @@ def _limit_memory():
 def cli(*argv, timeout=60, cwd=None):
     """`backprop-tui ARGV` in a fresh process with a memory cap and a timeout (a hang fails)."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-c", "from tui.cli import entry; entry()", *argv], capture_output=True,
-                          text=True, timeout=timeout, preexec_fn=_limit_memory, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-c", "from tui.cli import entry; entry()", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=_limit_memory,
+        env=env,
+        cwd=cwd,
+    )
 
 
 def assert_one_clean_line(err: str, status: int, expected_status: int = 2):
@@ -139,8 +146,11 @@ HOSTILE_TOML = [
     ("int-5000-digits", _with("seed = 1", "seed = " + "9" * 5000), "digits"),
     ("int-4000-digits", _with("seed = 1", "seed = " + "9" * 4000), "a whole number of 4,000 digits"),
     ("hex-int-100000-digits", _with("seed = 1", "seed = 0x" + "f" * 100_000), "digits"),
-    ("rate-400-digits", _with("learning_rate = 0.5", "learning_rate = 1" + "0" * 400),
-     "a whole number of 401 digits, expected a finite number > 0"),
+    (
+        "rate-400-digits",
+        _with("learning_rate = 0.5", "learning_rate = 1" + "0" * 400),
+        "a whole number of 401 digits, expected a finite number > 0",
+    ),
     ("X-400-digits", _with("[0, 1], [1, 0]", "[0, 1" + "0" * 400 + "], [1, 0]"), "data.X[1][1]: found a whole number"),
     ("nested-900", _with("seed = 1", "seed = " + "[" * 900 + "]" * 900), "nested"),
     ("nested-tables-900", _with("seed = 1", "seed = " + "{a = " * 900 + "1" + "}" * 900), "nested"),
@@ -149,9 +159,12 @@ HOSTILE_TOML = [
     ("data-file-100000", XOR_FILE.split("[data]")[0] + '[data]\nfile = "' + "d" * 100_000 + '.csv"\n', "data.file"),
     ("data-file-too-long", DATA_NET.format(name=TOO_LONG + ".csv"), "File name too long"),
     ("data-file-nul", DATA_NET.format(name="a\\u0000b.csv"), "a\\x00b.csv is not a file name"),
-    ("name-escape", _with('name = "tiny"', 'name = "ti\\u001b[2Jny"'), 'name: found a control character'),
-    ("description-bell", _with('name = "tiny"', 'name = "tiny"\ndescription = "ring\\u0007"'),
-     "description: found a control character"),
+    ("name-escape", _with('name = "tiny"', 'name = "ti\\u001b[2Jny"'), "name: found a control character"),
+    (
+        "description-bell",
+        _with('name = "tiny"', 'name = "tiny"\ndescription = "ring\\u0007"'),
+        "description: found a control character",
+    ),
     ("name-c1", _with('name = "tiny"', 'name = "csi\\u009b31m"'), "name: found a control character"),
     ("key-escape", _with("seed = 1", 'seed = 1\n"bad\\u001b]0;title\\u0007key" = 1'), "unknown key"),
     ("string-escape", _with('loss = "half_mse"', 'loss = "\\u001b[31mred"'), "expected one of"),
@@ -329,19 +342,28 @@ def test_npz_with_an_unknown_compression(tmp_path):
     assert "compression method 99" in refused(npz_net(tmp_path))
 
 
-@pytest.mark.parametrize("members,words", [
-    ({"X.npy": npy((10**12, 2), payload=bytes(16)), "Y.npy": npy((10**12, 1), payload=bytes(8))},
-     "found 1,000,000,000,000 samples"),
-    ({"X.npy": b"hello world", "Y.npy": npy((1, 1), payload=bytes(8))}, "X: is not a NumPy array"),
-    ({"X": b"hello world", "Y.npy": npy((1, 1), payload=bytes(8))}, "X: is not a NumPy array"),
-    ({"X.npy": npy((2, 2), payload=bytes(8)), "Y.npy": npy((2, 1), payload=bytes(16))}, "X: is truncated"),
-    ({"X.npy": npy((2, 2), "|O"), "Y.npy": npy((2, 1), payload=bytes(16))}, "found object values"),
-    ({"X.npy": npy((1, 2), "<c16", bytes(32)), "Y.npy": npy((1, 1), payload=bytes(8))}, "found complex128 values"),
-    ({"X.npy": npy((1, 2), "<f16", bytes(32)), "Y.npy": npy((1, 1), payload=bytes(8))},
-     "found float128 values, expected"),
-    ({"X.npy": npy((1, 2), "<i8", np.array([2**53 + 1, 0]).tobytes()), "Y.npy": npy((1, 1), payload=bytes(8))},
-     "which float64 does not hold exactly"),
-])
+@pytest.mark.parametrize(
+    "members,words",
+    [
+        (
+            {"X.npy": npy((10**12, 2), payload=bytes(16)), "Y.npy": npy((10**12, 1), payload=bytes(8))},
+            "found 1,000,000,000,000 samples",
+        ),
+        ({"X.npy": b"hello world", "Y.npy": npy((1, 1), payload=bytes(8))}, "X: is not a NumPy array"),
+        ({"X": b"hello world", "Y.npy": npy((1, 1), payload=bytes(8))}, "X: is not a NumPy array"),
+        ({"X.npy": npy((2, 2), payload=bytes(8)), "Y.npy": npy((2, 1), payload=bytes(16))}, "X: is truncated"),
+        ({"X.npy": npy((2, 2), "|O"), "Y.npy": npy((2, 1), payload=bytes(16))}, "found object values"),
+        ({"X.npy": npy((1, 2), "<c16", bytes(32)), "Y.npy": npy((1, 1), payload=bytes(8))}, "found complex128 values"),
+        (
+            {"X.npy": npy((1, 2), "<f16", bytes(32)), "Y.npy": npy((1, 1), payload=bytes(8))},
+            "found float128 values, expected",
+        ),
+        (
+            {"X.npy": npy((1, 2), "<i8", np.array([2**53 + 1, 0]).tobytes()), "Y.npy": npy((1, 1), payload=bytes(8))},
+            "which float64 does not hold exactly",
+        ),
+    ],
+)
 def test_hostile_npz_members(tmp_path, capsys, members, words):
     write_npz(tmp_path / "d.npz", members)
     path = npz_net(tmp_path)
@@ -433,14 +455,79 @@ def _same(a, b):
     return type(a) is type(b) and a == b
 
 
-NUMBERS = ["0", "1", "-1", "+1", "1.5", "-0.0", "1e5", "1E-3", "1_000", "6.02e+23", "0.1", "2e400",
-           "123456789012345678901234567890", "inf", "-inf", "+nan", "nan", "-nan", "0e0", "1e05",
-           "00", "01", ".5", "5.", "1__0", "_1", "1_", "++1", "1e", "e1", "1.2.3", "1-1", "", "1 2", "+", "1_e5",
-           "infa", "1.e5", "-01", "+0"]
-ARRAYS = ["[1, 2]", "[[1, 2], [3, 4]]", "[ [0,0] ,\n [1,1], ]", "[1_0, +2, -3.5e-1, inf]", "[]", "[[]]", "[0x10]",
-          "[1, # c\n 2]", "[[1], [2, [3]]]", '[1, "a"]', "[1,,2]", "[[1] [2]]", "[1\r2]", "[\n]", "[[1,2],\n]", "[,1]"]
-STRINGS = ['"a = [1, 2]"', "'b = [3]'", '"""m = [1,\n2]\n"""', "'''l = [1]\n'''", '"q\\" = [1]"', '"""x""""',
-           "'''y'''''", '"\\u0041 = [9]"', '""', '"#x = [1]"', '"""open = [1]']
+NUMBERS = [
+    "0",
+    "1",
+    "-1",
+    "+1",
+    "1.5",
+    "-0.0",
+    "1e5",
+    "1E-3",
+    "1_000",
+    "6.02e+23",
+    "0.1",
+    "2e400",
+    "123456789012345678901234567890",
+    "inf",
+    "-inf",
+    "+nan",
+    "nan",
+    "-nan",
+    "0e0",
+    "1e05",
+    "00",
+    "01",
+    ".5",
+    "5.",
+    "1__0",
+    "_1",
+    "1_",
+    "++1",
+    "1e",
+    "e1",
+    "1.2.3",
+    "1-1",
+    "",
+    "1 2",
+    "+",
+    "1_e5",
+    "infa",
+    "1.e5",
+    "-01",
+    "+0",
+]
+ARRAYS = [
+    "[1, 2]",
+    "[[1, 2], [3, 4]]",
+    "[ [0,0] ,\n [1,1], ]",
+    "[1_0, +2, -3.5e-1, inf]",
+    "[]",
+    "[[]]",
+    "[0x10]",
+    "[1, # c\n 2]",
+    "[[1], [2, [3]]]",
+    '[1, "a"]',
+    "[1,,2]",
+    "[[1] [2]]",
+    "[1\r2]",
+    "[\n]",
+    "[[1,2],\n]",
+    "[,1]",
+]
+STRINGS = [
+    '"a = [1, 2]"',
+    "'b = [3]'",
+    '"""m = [1,\n2]\n"""',
+    "'''l = [1]\n'''",
+    '"q\\" = [1]"',
+    '"""x""""',
+    "'''y'''''",
+    '"\\u0041 = [9]"',
+    '""',
+    '"#x = [1]"',
+    '"""open = [1]',
+]
 
 
 def _random_array(rnd):
@@ -468,8 +555,14 @@ def _random_document(rnd):
         elif r < 0.2:
             lines.append(rnd.choice([f"[t{i}]", "[[a]]", f"[t.u{i}]"]))
         else:
-            value = rnd.choice([_random_array(rnd), rnd.choice(ARRAYS), rnd.choice(STRINGS),
-                                "{ k = " + _random_array(rnd).replace("\n", " ").replace("\r", "") + " }"])
+            value = rnd.choice(
+                [
+                    _random_array(rnd),
+                    rnd.choice(ARRAYS),
+                    rnd.choice(STRINGS),
+                    "{ k = " + _random_array(rnd).replace("\n", " ").replace("\r", "") + " }",
+                ]
+            )
             lines.append(f"k{i} = {value}" + rnd.choice(["", "  # = [1]", ' # "x"']))
     return "\n".join(lines) + "\n"
 

@@ -11,7 +11,9 @@ from pathlib import Path
 def _modules_after(code: str) -> list[str]:
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out.splitlines()[-1])
 
@@ -43,11 +45,23 @@ def test_the_installed_project_has_every_module(tmp_path):
     checkout: `pip install .` once left out tui.widgets and tui.screens, and the app could not
     open (the tests, run inside the checkout, did not notice)."""
     root = Path(__file__).resolve().parent.parent
-    names = sorted(".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
-                   for top in ("engine", "tui") for p in (root / top).rglob("*.py"))
+    names = sorted(
+        ".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        for top in ("engine", "tui")
+        for p in (root / top).rglob("*.py")
+    )
     assert "tui.widgets.panels" in names and "tui.screens.quiz" in names
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-c", "import importlib, sys\n"
-                           "for name in sys.argv[1:]: importlib.import_module(name)", *names],
-                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib, sys\nfor name in sys.argv[1:]: importlib.import_module(name)",
+            *names,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr

@@ -140,7 +140,7 @@ def _damage(kind, tmp_path, wide):
         target.write_bytes(data[: len(data) // 2])
     elif kind == "crc":
         at = data.index(b"\x93NUMPY") + 4000
-        target.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:])
+        target.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :])
     elif kind == "too-big":
         target.write_bytes(data + b"\0" * 200_000)
     elif kind == "many-members":
@@ -240,7 +240,8 @@ def test_trace_json_is_written_piece_by_piece(wide, monkeypatch):
         assert written["params"] == plain(it.params_after) and written["grads"] == plain(it.grads)
         assert written["loss"] == it.loss
         assert [s["value"] for s in written["steps"]] == [
-            s.value.tolist() if s.value.ndim else float(s.value) for s in it.steps]
+            s.value.tolist() if s.value.ndim else float(s.value) for s in it.steps
+        ]
 
 
 def test_trace_json_to_a_file_never_holds_the_document(wide, tmp_path):
@@ -258,7 +259,6 @@ def test_trace_json_to_a_file_never_holds_the_document(wide, tmp_path):
     assert peak < target.stat().st_size / 2, (peak, target.stat().st_size)
     assert json.loads(target.read_text())["iterations"][0]["loss"] > 0
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
-
 
 
 # -- the gradient check says what it costs ----------------------------------------------------------
@@ -292,7 +292,7 @@ def test_a_sample_of_entries_holds_the_largest_gradient_and_is_the_same_every_ti
 
     net = load(wide)
     grads = derive(net, net.params, net.X, net.Y).grads
-    for name, grad in grads.items():
+    for grad in grads.values():
         chosen = pick(grad, 5)
         assert len(set(chosen)) == min(5, grad.size) and chosen == sorted(chosen)
         assert np.unravel_index(np.argmax(np.abs(grad)), grad.shape) in chosen

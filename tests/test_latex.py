@@ -17,7 +17,8 @@ import pytest
 from engine.export import run_trace, to_json, to_markdown
 from engine.functions import ACTIVATIONS
 from engine.network import loads
-from engine.presets import names, path as preset_path, resolve
+from engine.presets import names, resolve
+from engine.presets import path as preset_path
 
 from .test_gradients import ce_nearly_one
 from .test_notation import softmax_network
@@ -43,8 +44,14 @@ def katex_errors(strings: list[str]) -> list[tuple[str, str]]:
         pytest.skip("node is not installed: KaTeX cannot render the LaTeX (apt-get install nodejs)")
     if not KATEX.is_dir():
         pytest.skip(f"KaTeX is not installed in {KATEX.parent.parent}: `npm install --prefix .katex katex`")
-    done = subprocess.run([NODE, "-e", RENDER, str(KATEX)], input=json.dumps(strings), capture_output=True,
-                          text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [NODE, "-e", RENDER, str(KATEX)],
+        input=json.dumps(strings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -62,14 +69,26 @@ def networks():
     """(network, iterations): every preset, a softmax + ce batch, targets summing to 1 only
     nearly, xor with each hidden activation, tiny and huge numbers (e-notation), a learning rate
     of 1e-300, and a run that diverges at iteration 78 (∞, NaN)."""
-    nets = [(net, 2) for net in [resolve(name) for name in names()]
-            + [softmax_network(3), softmax_network(7), ce_nearly_one()]]
+    nets = [
+        (net, 2)
+        for net in [resolve(name) for name in names()] + [softmax_network(3), softmax_network(7), ce_nearly_one()]
+    ]
     text = preset_path("xor").read_text()
-    nets += [(loads(text.replace('activation = "sigmoid"', f'activation = "{name}"', 1), name), 1)
-             for name in ACTIVATIONS if name != "softmax"]
+    nets += [
+        (loads(text.replace('activation = "sigmoid"', f'activation = "{name}"', 1), name), 1)
+        for name in ACTIVATIONS
+        if name != "softmax"
+    ]
     nets.append((loads(re.sub("learning_rate = .*", "learning_rate = 1e-300", text), "tiny η"), 1))
-    nets.append((loads(text.replace("X = [[0, 0], [0, 1], [1, 0], [1, 1]]",
-                                    "X = [[1e-9, 0], [0, 3e12], [1, 0], [1, 1]]"), "wide range"), 2))
+    nets.append(
+        (
+            loads(
+                text.replace("X = [[0, 0], [0, 1], [1, 0], [1, 1]]", "X = [[1e-9, 0], [0, 3e12], [1, 0], [1, 1]]"),
+                "wide range",
+            ),
+            2,
+        )
+    )
     exploding = preset_path("regression").read_text().replace("learning_rate = 0.05", "learning_rate = 50.0")
     nets.append((loads(exploding, "exploding"), 80))
     return nets

@@ -21,7 +21,7 @@ def _with(replace_from: str, replace_to: str) -> str:
 BAD_FILES = [
     ("not-toml", "inputs = = 2", None, "not valid TOML"),
     ("typo-key", _with("learning_rate", "learning_rte"), "learning_rte", "unknown key"),
-    ("unknown-layer-key", _with('units = 1\n', 'units = 1\nsize = 3\n'), "layers[2].size", "unknown key"),
+    ("unknown-layer-key", _with("units = 1\n", "units = 1\nsize = 3\n"), "layers[2].size", "unknown key"),
     ("unknown-data-key", _with("[data]\n", "[data]\nZ = 1\n"), "data.Z", "unknown key"),
     ("unknown-param", _with("[data]", "[params]\nW3 = [[1.0]]\n\n[data]"), "params.W3", "unknown key"),
     ("missing-inputs", _with("inputs = 2\n", ""), "inputs", "missing"),
@@ -29,7 +29,12 @@ BAD_FILES = [
     ("missing-learning-rate", _with("learning_rate = 0.5\n", ""), "learning_rate", "missing"),
     ("missing-layers", XOR_FILE.split("[[layers]]")[0] + "[data]\nX = [[0, 0]]\nY = [[0]]\n", "layers", "missing"),
     ("missing-units", _with("units = 1\n", ""), "layers[2].units", "missing"),
-    ("missing-activation", _with('units = 1\nactivation = "sigmoid"\n', "units = 1\n"), "layers[2].activation", "missing"),
+    (
+        "missing-activation",
+        _with('units = 1\nactivation = "sigmoid"\n', "units = 1\n"),
+        "layers[2].activation",
+        "missing",
+    ),
     ("missing-data", XOR_FILE.split("[data]")[0], "data", "missing"),
     ("missing-Y", _with("Y = [[0], [1], [1], [0]]\n", ""), "data.Y", "missing"),
     ("inputs-string", _with("inputs = 2", 'inputs = "2"'), "inputs", "expected a whole number"),
@@ -39,10 +44,14 @@ BAD_FILES = [
     ("rate-negative", _with("learning_rate = 0.5", "learning_rate = -0.1"), "learning_rate", "number > 0"),
     ("rate-nan", _with("learning_rate = 0.5", "learning_rate = nan"), "learning_rate", "finite"),
     ("seed-negative", _with("seed = 1", "seed = -1"), "seed", "whole number from 0"),
-    ("name-number", 'name = 3\n' + XOR_FILE.split("\n", 1)[1], "name", "expected a string"),
+    ("name-number", "name = 3\n" + XOR_FILE.split("\n", 1)[1], "name", "expected a string"),
     ("bool-in-data", _with("[0, 1], [1, 0]", "[0, true], [1, 0]"), "data.X[1][1]", "expected a number"),
-    ("unknown-activation", _with('activation = "sigmoid"\n\n[data]', 'activation = "sigmod"\n\n[data]'),
-     "layers[2].activation", "sigmod"),
+    (
+        "unknown-activation",
+        _with('activation = "sigmoid"\n\n[data]', 'activation = "sigmod"\n\n[data]'),
+        "layers[2].activation",
+        "sigmod",
+    ),
     ("unknown-loss", _with('loss = "half_mse"', 'loss = "l2"'), "loss", "expected one of"),
     ("unknown-reduction", _with('loss = "half_mse"', 'loss = "half_mse"\nreduction = "avg"'), "reduction", "mean, sum"),
     ("W-rows", _with("[data]", "[params]\nW1 = [[1.0, 2.0]]\n\n[data]"), "params.W1", "2 rows of 2 numbers"),
@@ -53,30 +62,70 @@ BAD_FILES = [
     ("X-width", _with("[0, 1], [1, 0]", "[0, 1, 2], [1, 0]"), "data.X[1]", "expected 2"),
     ("Y-width", _with("Y = [[0], [1]", "Y = [[0, 1], [1]"), "data.Y[0]", "expected 1"),
     ("X-Y-lengths", _with("Y = [[0], [1], [1], [0]]", "Y = [[0], [1], [1]]"), "data.Y", "expected 4"),
-    ("empty-batch", _with("X = [[0, 0], [0, 1], [1, 0], [1, 1]]\nY = [[0], [1], [1], [0]]", "X = []\nY = []"),
-     "data.X", "at least one sample"),
-    ("bce-wrong-activation", _with('loss = "half_mse"', 'loss = "bce"').replace(
-        'units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "tanh"'), "layers[2].activation", "needs a sigmoid"),
-    ("bce-targets", _with('loss = "half_mse"', 'loss = "bce"').replace("[1], [0]]", "[2], [0]]"),
-     "data.Y[2][0]", "found 2.0, expected a target from 0 to 1"),
+    (
+        "empty-batch",
+        _with("X = [[0, 0], [0, 1], [1, 0], [1, 1]]\nY = [[0], [1], [1], [0]]", "X = []\nY = []"),
+        "data.X",
+        "at least one sample",
+    ),
+    (
+        "bce-wrong-activation",
+        _with('loss = "half_mse"', 'loss = "bce"').replace(
+            'units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "tanh"'
+        ),
+        "layers[2].activation",
+        "needs a sigmoid",
+    ),
+    (
+        "bce-targets",
+        _with('loss = "half_mse"', 'loss = "bce"').replace("[1], [0]]", "[2], [0]]"),
+        "data.Y[2][0]",
+        "found 2.0, expected a target from 0 to 1",
+    ),
     ("ce-wrong-activation", _with('loss = "half_mse"', 'loss = "ce"'), "layers[2].activation", "needs a softmax"),
-    ("ce-rows", _with('loss = "half_mse"', 'loss = "ce"').replace(
-        'units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "softmax"').replace(
-        "Y = [[0], [1], [1], [0]]", "Y = [[1], [1], [1], [0.5]]"), "data.Y[3]", "sums to 0.5, expected each row"),
-    ("ce-negative", _with('loss = "half_mse"', 'loss = "ce"').replace(
-        'units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"').replace(
-        "Y = [[0], [1], [1], [0]]", "Y = [[1, 0], [1.5, -0.5], [0, 1], [1, 0]]"), "data.Y[1][1]", "found -0.5, expected"),
-    ("softmax-hidden", _with('units = 2\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"'),
-     "layers[1].activation", "last layer only"),
+    (
+        "ce-rows",
+        _with('loss = "half_mse"', 'loss = "ce"')
+        .replace('units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "softmax"')
+        .replace("Y = [[0], [1], [1], [0]]", "Y = [[1], [1], [1], [0.5]]"),
+        "data.Y[3]",
+        "sums to 0.5, expected each row",
+    ),
+    (
+        "ce-negative",
+        _with('loss = "half_mse"', 'loss = "ce"')
+        .replace('units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"')
+        .replace("Y = [[0], [1], [1], [0]]", "Y = [[1, 0], [1.5, -0.5], [0, 1], [1, 0]]"),
+        "data.Y[1][1]",
+        "found -0.5, expected",
+    ),
+    (
+        "softmax-hidden",
+        _with('units = 2\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"'),
+        "layers[1].activation",
+        "last layer only",
+    ),
     ("frozen-unknown", _with("seed = 1", 'seed = 1\nfrozen = ["b3"]'), "frozen[0]", "b3"),
     ("frozen-type", _with("seed = 1", 'seed = 1\nfrozen = "b1"'), "frozen", "list of parameter names"),
     ("too-wide", _with("units = 2\n", "units = 1000000\n"), "layers[1].units", "from 1 to 100,000"),
-    ("too-many-params", _with("inputs = 2", "inputs = 100000").replace("units = 2\n", "units = 100000\n"),
-     "layers", "more than the limit"),
-    ("too-many-layers", _with('[data]', "".join('[[layers]]\nunits = 1\nactivation = "sigmoid"\n' for _ in range(70))
-                              + "[data]"), "layers", "more than the limit"),
-    ("layers-not-tables", XOR_FILE.split("[[layers]]")[0] + "layers = [1, 2]\n[data]\nX = [[0, 0]]\nY = [[0]]\n",
-     "layers[1]", "expected a table"),
+    (
+        "too-many-params",
+        _with("inputs = 2", "inputs = 100000").replace("units = 2\n", "units = 100000\n"),
+        "layers",
+        "more than the limit",
+    ),
+    (
+        "too-many-layers",
+        _with("[data]", "".join('[[layers]]\nunits = 1\nactivation = "sigmoid"\n' for _ in range(70)) + "[data]"),
+        "layers",
+        "more than the limit",
+    ),
+    (
+        "layers-not-tables",
+        XOR_FILE.split("[[layers]]")[0] + "layers = [1, 2]\n[data]\nX = [[0, 0]]\nY = [[0]]\n",
+        "layers[1]",
+        "expected a table",
+    ),
 ]
 
 
@@ -147,10 +196,13 @@ def test_batch_too_large_checked_before_training(write_net, monkeypatch):
 
 
 def test_softmax_limit_counts_the_softmax_layers_jacobian(write_net, monkeypatch):
-    softmax = XOR_FILE.replace('loss = "half_mse"', 'loss = "ce"').replace(
-        'units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"').replace(
-        "Y = [[0], [1], [1], [0]]", "Y = [[1, 0], [0, 1], [0, 1], [1, 0]]").replace("inputs = 2", "inputs = 5").replace(
-        "[0, 0], [0, 1], [1, 0], [1, 1]", "[0, 0, 0, 0, 0], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [1, 1, 0, 0, 0]")
+    softmax = (
+        XOR_FILE.replace('loss = "half_mse"', 'loss = "ce"')
+        .replace('units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"')
+        .replace("Y = [[0], [1], [1], [0]]", "Y = [[1, 0], [0, 1], [0, 1], [1, 0]]")
+        .replace("inputs = 2", "inputs = 5")
+        .replace("[0, 0], [0, 1], [1, 0], [1, 1]", "[0, 0, 0, 0, 0], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [1, 1, 0, 0, 0]")
+    )
     monkeypatch.setattr(netmod, "MAX_VALUES", 20)  # 4 samples × 5 inputs; the 2×2 Jacobians are smaller
     assert load(write_net(softmax)).samples == 4
     monkeypatch.setattr(netmod, "MAX_VALUES", 19)
@@ -159,8 +211,11 @@ def test_softmax_limit_counts_the_softmax_layers_jacobian(write_net, monkeypatch
 
 
 def test_a_good_file_reads_every_key(write_net):
-    net = load(write_net(XOR_FILE.replace("seed = 1", 'seed = 1\nreduction = "sum"\nfrozen = ["b2"]\n'
-                                          'description = "one line"')))
+    net = load(
+        write_net(
+            XOR_FILE.replace("seed = 1", 'seed = 1\nreduction = "sum"\nfrozen = ["b2"]\ndescription = "one line"')
+        )
+    )
     assert net.name == "tiny" and net.description == "one line" and net.reduction == "sum"
     assert net.frozen == ("b2",) and net.sizes == [2, 2, 1] and net.samples == 4
     assert net.X.dtype == np.float64 and net.X.shape == (4, 2) and net.Y.shape == (4, 1)
@@ -277,7 +332,12 @@ def test_dumps_round_trip_is_exact(write_net):
     again = loads(dumps(net.with_params(params)))
     for k in params:
         np.testing.assert_array_equal(again.params[k], params[k])
-    assert (again.name, again.description, again.frozen, again.seed) == (net.name, net.description, net.frozen, net.seed)
+    assert (again.name, again.description, again.frozen, again.seed) == (
+        net.name,
+        net.description,
+        net.frozen,
+        net.seed,
+    )
     np.testing.assert_array_equal(again.X, net.X)
 
 

@@ -68,16 +68,21 @@ def _expected(a: np.ndarray, limit: int, outer_limit: int | None = None) -> list
     return [v for i in notation.indices(a.shape[0], first) if i is not None for v in _expected(a[i], limit)]
 
 
-shapes = st.one_of(st.tuples(st.integers(1, 20)), st.tuples(st.integers(1, 20), st.integers(1, 20)),
-                   st.tuples(st.integers(1, 8), st.integers(1, 10), st.integers(1, 10)))
+shapes = st.one_of(
+    st.tuples(st.integers(1, 20)),
+    st.tuples(st.integers(1, 20), st.integers(1, 20)),
+    st.tuples(st.integers(1, 8), st.integers(1, 10), st.integers(1, 10)),
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(shapes, st.integers(1, 12), st.booleans())
 def test_written_arrays_show_each_entry_at_most_once_in_order(shape, limit, column):
     a = np.arange(1, int(np.prod(shape)) + 1).reshape(shape)
-    for written in (notation.text(a, INTEGERS, column, limit),
-                    notation.latex(a, INTEGERS, column, limit).replace(r"\begin{bmatrix}", "[")):
+    for written in (
+        notation.text(a, INTEGERS, column, limit),
+        notation.latex(a, INTEGERS, column, limit).replace(r"\begin{bmatrix}", "["),
+    ):
         shown = _cells(written)
         assert len(shown) == len(set(shown)), written  # nothing repeated
         assert set(shown) <= set(a.reshape(-1).tolist()), written  # nothing invented
@@ -98,11 +103,15 @@ def test_softmax_jacobians_of_a_batch_are_written_once_each(m):
     wanted = [i for i in notation.indices(m, 2) if i is not None]  # J0, …, J(m−1) when m > 3
     assert wanted == (list(range(m)) if m <= 3 else [0, m - 1])
     step_json = next(s for s in json.loads(to_json(trace))["iterations"][0]["steps"] if s["writes"] == "da1/dz1")
-    text = next(line.strip() for line in to_text(trace).splitlines() if line.strip().startswith(f"{jac.symbol} = diag("))
-    for fmt, written in ((notation.significant(6), jac.substitution(notation.significant(6))),
-                         (notation.significant(6), step_json["substitution"]),
-                         (notation.significant(6), text),
-                         (notation.fixed(4), jac.substitution(notation.fixed(4)))):  # the step panel's
+    text = next(
+        line.strip() for line in to_text(trace).splitlines() if line.strip().startswith(f"{jac.symbol} = diag(")
+    )
+    for fmt, written in (
+        (notation.significant(6), jac.substitution(notation.significant(6))),
+        (notation.significant(6), step_json["substitution"]),
+        (notation.significant(6), text),
+        (notation.fixed(4), jac.substitution(notation.fixed(4))),
+    ):  # the step panel's
         result = written.rsplit(" = ", 1)[-1]
         counts = [result.count(notation.text(J[i], fmt)) for i in range(m)]
         assert counts == [1 if i in wanted else 0 for i in range(m)], (m, counts)
@@ -149,8 +158,9 @@ def test_a_bias_is_a_column_with_one_sample_and_a_row_in_a_batch():
     fmt = notation.significant(6)
     one = derive(net, net.params, net.X[:1], net.Y[:1]).steps[0]
     batch = derive(net, net.params, net.X, net.Y).steps[0]
-    assert one.substitution_latex(fmt).endswith(r"+ \begin{bmatrix}0 \\ 0\end{bmatrix} = "
-                                                + notation.latex(one.value, fmt, True))
+    assert one.substitution_latex(fmt).endswith(
+        r"+ \begin{bmatrix}0 \\ 0\end{bmatrix} = " + notation.latex(one.value, fmt, True)
+    )
     assert r"+ \begin{bmatrix}0 & 0\end{bmatrix} = " in batch.substitution_latex(fmt)
 
 
@@ -179,7 +189,7 @@ def test_a_batch_of_softmax_jacobians_is_written_per_row():
 def test_a_grid_carries_no_elements_subscript():
     """−Σₖ Y ln A with the matrices put in: never a dangling ₖ after a grid."""
     fmt = notation.significant(6)
-    loss, = [s for s in _steps(softmax_network(3)) if s.writes == "L"]
+    (loss,) = [s for s in _steps(softmax_network(3)) if s.writes == "L"]
     assert "Yₖ ln A₁ₖ" in loss.formula
     assert "]ₖ" not in loss.substitution(fmt) and "ln [[" in loss.substitution(fmt)
 
@@ -192,6 +202,6 @@ def test_targets_summing_near_1_are_scaled_by_a_true_product():
     from dataclasses import replace
 
     fmt = notation.significant(6)
-    delta, = [s for s in _steps(replace(net, Y=Y)) if s.writes == "delta1" and s.kind == "simplified"]
+    (delta,) = [s for s in _steps(replace(net, Y=Y)) if s.writes == "delta1" and s.kind == "simplified"]
     assert delta.formula == "δ₁ = (diag(ΣₖYₖ) A₁ − Y)/m"
     assert "diag([[" in delta.substitution(fmt) and "·[[" not in delta.substitution(fmt)

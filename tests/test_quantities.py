@@ -73,7 +73,8 @@ def test_the_quiz_finds_operands_by_role_not_by_place(rows):
     for step in derive(net, dict(net.params), net.X[rows], net.Y[rows]).steps:
         if len(step.operands) < 2:
             continue
-        turned = dataclasses.replace(step, operands=step.operands[::-1], roles=step.roles[::-1],
-                                     operand_names=step.operand_names[::-1])
+        turned = dataclasses.replace(
+            step, operands=step.operands[::-1], roles=step.roles[::-1], operand_names=step.operand_names[::-1]
+        )
         for index in cell_indices(step):
             assert cell(turned, index, net, fmt).line(fmt) == cell(step, index, net, fmt).line(fmt)

@@ -7,8 +7,18 @@ from engine.quiz import Score, close_enough, origins, parse_answer
 from engine.stepper import Stepper
 
 
-@pytest.mark.parametrize("text, value", [("0.25", 0.25), ("−0.25", -0.25), (" .5 ", 0.5), ("1e-3", 1e-3),
-                                         ("2/3", 2 / 3), ("-1/4", -0.25), ("inf", math.inf)])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("0.25", 0.25),
+        ("−0.25", -0.25),
+        (" .5 ", 0.5),
+        ("1e-3", 1e-3),
+        ("2/3", 2 / 3),
+        ("-1/4", -0.25),
+        ("inf", math.inf),
+    ],
+)
 def test_answers_are_read_as_learners_type_them(text, value):
     assert parse_answer(text) == value
 

@@ -12,7 +12,8 @@ from textual.widgets import Static
 
 from engine.divergence import locate
 from engine.network import load
-from engine.presets import names, path as preset_path
+from engine.presets import names
+from engine.presets import path as preset_path
 from engine.training import train
 from tui.app import MIN_SIZE, BackpropApp
 from tui.cli import main
@@ -63,10 +64,16 @@ def test_train_and_trace_warn_and_exit_3_with_strict_json(exploding, capsys):
 
 
 def test_numpy_warnings_never_reach_the_terminal(exploding):
-    for argv in (["train", str(exploding), "-n", "500"], ["trace", str(exploding), "-n", "100"],
-                 ["check", str(exploding)]):
-        proc = subprocess.run([sys.executable, "-W", "default", "-c", "from tui.cli import entry; entry()", *argv],
-                              capture_output=True, text=True)
+    for argv in (
+        ["train", str(exploding), "-n", "500"],
+        ["trace", str(exploding), "-n", "100"],
+        ["check", str(exploding)],
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-W", "default", "-c", "from tui.cli import entry; entry()", *argv],
+            capture_output=True,
+            text=True,
+        )
         assert "RuntimeWarning" not in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -96,8 +103,14 @@ async def test_tiny_terminals_say_so_and_a_resize_back_restores_everything():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "n")
         before = step_text(app)
-        for width, height in [(1, 1), (2, 1), (1, 7), (10, 3), (MIN_SIZE[0] - 1, MIN_SIZE[1]),
-                              (MIN_SIZE[0], MIN_SIZE[1] - 1)]:
+        for width, height in [
+            (1, 1),
+            (2, 1),
+            (1, 7),
+            (10, 3),
+            (MIN_SIZE[0] - 1, MIN_SIZE[1]),
+            (MIN_SIZE[0], MIN_SIZE[1] - 1),
+        ]:
             await pilot.resize_terminal(width, height)
             await pilot.pause()
             assert app.screen.has_class("-too-small")
@@ -114,10 +127,53 @@ async def test_tiny_terminals_say_so_and_a_resize_back_restores_everything():
 
 # -- random keys --------------------------------------------------------------------------------
 
-KEYS = ["n", "p", "f", "i", "r", "m", "left_square_bracket", "right_square_bracket", "d", "z", "escape",
-        "tab", "question_mark", "f1", "o", "t", "enter", "up", "down", "left", "right", "ctrl+s",
-        "home", "end", "pageup", "pagedown", "space", "backspace", "x", "1", "0", "5", "k", "e", "g",
-        "w", "l", "c", "v", "y", "ctrl+r", "ctrl+n", "shift+tab", "minus", "full_stop"]
+KEYS = [
+    "n",
+    "p",
+    "f",
+    "i",
+    "r",
+    "m",
+    "left_square_bracket",
+    "right_square_bracket",
+    "d",
+    "z",
+    "escape",
+    "tab",
+    "question_mark",
+    "f1",
+    "o",
+    "t",
+    "enter",
+    "up",
+    "down",
+    "left",
+    "right",
+    "ctrl+s",
+    "home",
+    "end",
+    "pageup",
+    "pagedown",
+    "space",
+    "backspace",
+    "x",
+    "1",
+    "0",
+    "5",
+    "k",
+    "e",
+    "g",
+    "w",
+    "l",
+    "c",
+    "v",
+    "y",
+    "ctrl+r",
+    "ctrl+n",
+    "shift+tab",
+    "minus",
+    "full_stop",
+]
 
 
 async def send_keys(pilot, keys):
@@ -239,7 +295,11 @@ async def test_resume_reopens_exactly_where_the_learner_was(tmp_path, monkeypatc
     assert load_place().iteration == 0  # the reset was kept too
     window = again.session.id  # iteration 1 needs no parameters file; the first window's place is gone
     assert {p.name for p in (tmp_path / "backprop-tui").iterdir()} == {
-        f"session-{window}.json", f"network-{window}-1.toml", f"network-{window}-1.data.npz", "sessions.lock"}
+        f"session-{window}.json",
+        f"network-{window}-1.toml",
+        f"network-{window}-1.data.npz",
+        "sessions.lock",
+    }
 
 
 async def test_resizing_and_keys_while_training_touch_nothing_the_worker_changes():
@@ -265,13 +325,17 @@ async def test_only_the_ui_thread_changes_the_stepper_while_training():
 
     app = BackpropApp("xor")
     changed_on = set()
-    originals = {name: getattr(Stepper, name) for name in ("run", "add_run", "next", "_goto", "_remember")
-                 if hasattr(Stepper, name)}
+    originals = {
+        name: getattr(Stepper, name)
+        for name in ("run", "add_run", "next", "_goto", "_remember")
+        if hasattr(Stepper, name)
+    }
 
     def spied(name):
         def method(self, *args, **kwargs):
             changed_on.add(threading.current_thread() is threading.main_thread())
             return originals[name](self, *args, **kwargs)
+
         return method
 
     try:

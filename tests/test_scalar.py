@@ -31,8 +31,14 @@ def evaluate(expression: str) -> float:
     e = e.replace("ReLU(", "relu(")
     e = re.sub(r"\)\(", ")*(", e)  # a(1 − a): implicit product
     e = re.sub(r"(\d)\(", r"\1*(", e)
-    names = {"log": math.log, "exp": math.exp, "tanh": math.tanh, "sigmoid": lambda z: 1 / (1 + math.exp(-z)), "relu": lambda z: max(z, 0.0),
-             "leaky_relu": lambda z: z if z > 0 else z / 100}
+    names = {
+        "log": math.log,
+        "exp": math.exp,
+        "tanh": math.tanh,
+        "sigmoid": lambda z: 1 / (1 + math.exp(-z)),
+        "relu": lambda z: max(z, 0.0),
+        "leaky_relu": lambda z: z if z > 0 else z / 100,
+    }
     return eval(e, names)  # noqa: S307 - our own test strings
 
 
@@ -64,8 +70,9 @@ def test_cell_labels_follow_the_step_notation():
 
 def test_long_sums_are_elided_but_say_how_many_terms():
     from engine.network import loads
+
     rng = np.random.default_rng(0)
-    text = """
+    text = f"""
 name = "wide"
 inputs = 9
 loss = "half_mse"
@@ -75,9 +82,9 @@ seed = 1
 units = 1
 activation = "identity"
 [data]
-X = %s
+X = {rng.normal(size=(2, 9)).round(3).tolist()}
 Y = [[0.5], [1.0]]
-""" % (rng.normal(size=(2, 9)).round(3).tolist(),)
+"""
     network = loads(text)
     stepper = Stepper(network)
     z = stepper.steps[0]

@@ -77,8 +77,16 @@ def status(app) -> str:
 def screen_lines(app) -> list[str]:
     """The screen as text, one string per row (every character the app draws is one cell)."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
-                      record=True, legacy_windows=False, safe_box=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text().split("\n")[:height]
 
@@ -87,7 +95,7 @@ def visible(app, widget) -> list[str]:
     """The rows of a widget's content (inside its border, padding and scrollbar) on the screen."""
     region = widget.scrollable_content_region if isinstance(widget, TextView) else widget.content_region
     lines = screen_lines(app)
-    return [lines[y][region.x:region.right] for y in range(region.y, region.bottom)]
+    return [lines[y][region.x : region.right] for y in range(region.y, region.bottom)]
 
 
 NUMBER = re.compile(r"(?<![\w.])-?[0-9]+(?:\.[0-9]*)?(?:e[+-]?[0-9]*)?")
@@ -145,13 +153,15 @@ def check_numbers(app, allowed: set[str], where: str) -> None:
             if index >= len(widget._strips):
                 break
             full = widget._strips[index].text
-            shown = full[scroll_x:scroll_x + region.width]
+            shown = full[scroll_x : scroll_x + region.width]
             cut_right = scroll_x + region.width < len(full) and full[scroll_x + region.width] != " "
             cut_left = scroll_x > 0 and full[scroll_x - 1] != " "
             assert not (cut_right and shown and shown[-1] != " "), (
-                f"{where}: {type(widget).__name__} cuts {shown.split()[-1]!r} at its right edge (line {full!r})")
+                f"{where}: {type(widget).__name__} cuts {shown.split()[-1]!r} at its right edge (line {full!r})"
+            )
             assert not (cut_left and shown and shown[0] != " "), (
-                f"{where}: {type(widget).__name__} cuts {shown.split()[0]!r} at its left edge (line {full!r})")
+                f"{where}: {type(widget).__name__} cuts {shown.split()[0]!r} at its left edge (line {full!r})"
+            )
 
 
 @pytest.mark.parametrize("size", [WIDE, SMALL], ids=["140x45", "80x24"])
@@ -230,7 +240,7 @@ def grid_in_sight(lines: list[str], grid: np.ndarray, fmt) -> bool:
 
     def has(line: str, cells: list[str]) -> bool:
         words = line.replace("▸", " ").split()
-        return any(words[i:i + len(cells)] == cells for i in range(len(words) - len(cells) + 1))
+        return any(words[i : i + len(cells)] == cells for i in range(len(words) - len(cells) + 1))
 
     return any(all(has(lines[k + i], rows[i]) for i in range(len(rows))) for k in range(len(lines) - len(rows) + 1))
 
@@ -249,7 +259,7 @@ async def test_the_current_step_is_in_sight_without_scrolling(network, size):
         panel = app.query_one(StepPanel)
         for _ in range(app.stepper.total):
             await pilot.press("n")
-            s, view, step = app.stepper, app.view, app.stepper.step
+            view, step = app.view, app.stepper.step
             lines = visible(app, panel)
             where = f"{network} step {step.index + 1}: {step.formula}"
             assert panel.scroll_y == 0, where
@@ -260,7 +270,7 @@ async def test_the_current_step_is_in_sight_without_scrolling(network, size):
             if size != WIDE:
                 continue
             for k, operand in enumerate(step.operands):
-                transposed = step.template[step.template.index(f"‹{k}›") + 3:][:1] == "ᵀ"  # where it is a grid
+                transposed = step.template[step.template.index(f"‹{k}›") + 3 :][:1] == "ᵀ"  # where it is a grid
                 grid = shown_grid(operand, step.column, not is_parameter_like(app, operand), transposed, view.row)
                 assert grid_in_sight(lines, grid, view.fmt), f"{where}: operand {k}"
 
@@ -499,7 +509,7 @@ async def test_the_diagrams_numbers_keep_off_the_edges(preset):
             await pilot.press("n")
             for line in visible(app, diagram):
                 for match in NUMBER.finditer(line):
-                    assert line[match.end():match.end() + 1] in ("", " "), line
+                    assert line[match.end() : match.end() + 1] in ("", " "), line
 
 
 @pytest.mark.parametrize("preset", names())
@@ -542,7 +552,7 @@ async def test_a_diagram_too_narrow_for_values_gives_the_edges_their_room():
         units = [line for line in lines[1:] if line.lstrip().startswith("●")]  # the rows of X's units
         assert len(units) == 4 and not any(NUMBER.search(line) for line in lines[1:])
         for line in units:
-            after = line[line.index("●") + 1:]
+            after = line[line.index("●") + 1 :]
             assert after[0] == " " and "\u2800" < after[1] <= "\u28ff", line  # an edge starts at once
 
 

@@ -51,8 +51,9 @@ def owners(where: Path) -> set[str]:
 def opened(monkeypatch):
     """What the command line opens the app on, instead of opening it: (network, place, notice)."""
     calls = []
-    monkeypatch.setattr(cli, "_open_app", lambda network=None, place=None, notice=None:
-                        calls.append((network, place, notice)) or 0)
+    monkeypatch.setattr(
+        cli, "_open_app", lambda network=None, place=None, notice=None: calls.append((network, place, notice)) or 0
+    )
     return calls
 
 
@@ -120,8 +121,13 @@ KILLED = textwrap.dedent("""\
 
 
 def killed_window(where: Path) -> str:
-    proc = subprocess.run([sys.executable, "-c", KILLED, str(where)], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).parent.parent)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLED, str(where)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parent.parent,
+    )
     return proc.stdout.strip()
 
 
@@ -152,8 +158,14 @@ def test_only_the_newest_place_is_kept_and_the_window_closed_last_is_the_newest(
 
 
 def test_version_1_leftovers_are_deleted(tmp_path):
-    for name in ("session.json", "network.toml", "params-4242-1.npz", "params-4242-7.npz",
-                 ".params-4242-8.npz.ab12cd34.tmp", "notes.txt"):
+    for name in (
+        "session.json",
+        "network.toml",
+        "params-4242-1.npz",
+        "params-4242-7.npz",
+        ".params-4242-8.npz.ab12cd34.tmp",
+        "notes.txt",
+    ):
         (tmp_path / name).write_text("x")
     keep(tmp_path, stepped()).close()
     assert {"session.json", "network.toml", "params-4242-1.npz", "notes.txt"} & names(tmp_path) == {"notes.txt"}
@@ -203,9 +215,15 @@ def test_a_window_that_opens_another_network_keeps_only_the_new_ones_files(tmp_p
     regression = stepped("regression", 1)
     keep(tmp_path, regression, writer)
     assert_place_is(load_place(tmp_path), regression)
-    assert sorted(n for n in names(tmp_path) if n != "sessions.lock") == sorted([
-        f"session-{writer.id}.json", f"session-{writer.id}.lock", f"network-{writer.id}-3.toml",
-        f"network-{writer.id}-3.data.npz", f"place-{writer.id}-4.npz"])
+    assert sorted(n for n in names(tmp_path) if n != "sessions.lock") == sorted(
+        [
+            f"session-{writer.id}.json",
+            f"session-{writer.id}.lock",
+            f"network-{writer.id}-3.toml",
+            f"network-{writer.id}-3.data.npz",
+            f"place-{writer.id}-4.npz",
+        ]
+    )
 
 
 def test_iteration_1_needs_no_parameters_file(tmp_path):
@@ -222,8 +240,13 @@ def _files(where: Path) -> dict[str, Path]:
     state = next(where.glob("session-*.json"))
     doc = json.loads(state.read_text())
     stem = doc["network"].removesuffix(".toml")
-    return {"json": state, "toml": where / doc["network"], "data": where / f"{stem}.data.npz",
-            "params": where / f"{stem}.params.npz", "place": where / doc["params"]}
+    return {
+        "json": state,
+        "toml": where / doc["network"],
+        "data": where / f"{stem}.data.npz",
+        "params": where / f"{stem}.params.npz",
+        "place": where / doc["params"],
+    }
 
 
 def _edit(path: Path, change) -> None:
@@ -244,16 +267,18 @@ def _replace_with(path: Path, kind: str) -> None:
 
 def _flip(path: Path, at: int) -> None:
     data = path.read_bytes()
-    path.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:])
+    path.write_bytes(data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :])
 
 
 DAMAGES = {
     "json-truncated": lambda f: f["json"].write_text(f["json"].read_text()[:40]),
     "json-nested-100000-deep": lambda f: f["json"].write_text("[" * 100_000 + "]" * 100_000),
     "json-5000-digit-number": lambda f: f["json"].write_text(
-        f["json"].read_text().replace('"iteration": 2', '"iteration": ' + "9" * 5000)),
+        f["json"].read_text().replace('"iteration": 2', '"iteration": ' + "9" * 5000)
+    ),
     "json-4000-digit-number": lambda f: f["json"].write_text(
-        f["json"].read_text().replace('"iteration": 2', '"iteration": ' + "9" * 4000)),
+        f["json"].read_text().replace('"iteration": 2', '"iteration": ' + "9" * 4000)
+    ),
     "json-10000-character-path": lambda f: _edit(f["json"], lambda d: d.update(network="n" * 10_000 + ".toml")),
     "json-path-outside": lambda f: _edit(f["json"], lambda d: d.update(network="../../etc/passwd")),
     "json-foreign": lambda f: f["json"].write_text('{"a": 1}'),
@@ -277,8 +302,10 @@ DAMAGES = {
     "place-crc": lambda f: _flip(f["place"], 5000),
     "place-fifo": lambda f: _replace_with(f["place"], "fifo"),
     "place-dev-zero": lambda f: _replace_with(f["place"], "zero"),
-    "place-symlink": lambda f: (f["place"].rename(f["place"].with_name("elsewhere.npz")),
-                                f["place"].symlink_to(f["place"].with_name("elsewhere.npz"))),
+    "place-symlink": lambda f: (
+        f["place"].rename(f["place"].with_name("elsewhere.npz")),
+        f["place"].symlink_to(f["place"].with_name("elsewhere.npz")),
+    ),
     "place-wrong-shapes": lambda f: np.savez(f["place"], W1=np.zeros((3, 3)), losses=np.zeros(2)),
     "place-losses-count": lambda f: _edit(f["json"], lambda d: d.update(iteration=1)),
     "place-claims-10^12-losses": lambda f: _edit(f["json"], lambda d: d.update(iteration=10**12)),
@@ -304,7 +331,7 @@ def test_a_damaged_session_gets_one_line_and_a_fresh_start(tmp_path, wide, monke
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("backprop-tui: cannot resume: ") and "xor" in err, err
     assert "Traceback" not in err
-    (network, place, notice), = opened
+    ((network, place, notice),) = opened
     assert place is None and network.name == resolve("xor").name
     assert notice == err.removeprefix("backprop-tui: ").strip()  # the app says it too
 
@@ -356,8 +383,9 @@ def test_two_app_processes_on_one_folder(tmp_path):
     root = Path(__file__).parent.parent
 
     def start(network, keys, go, done):
-        return subprocess.Popen([sys.executable, "-c", APP, network, keys, str(tmp_path / go), str(tmp_path / done)],
-                                env=env, cwd=root)
+        return subprocess.Popen(
+            [sys.executable, "-c", APP, network, keys, str(tmp_path / go), str(tmp_path / done)], env=env, cwd=root
+        )
 
     def wait(name):
         for _ in range(1200):
@@ -422,6 +450,6 @@ def test_fuzz_damaged_sessions_resume_or_say_one_line(tmp_path):
             data = bytearray(rng.choice(junk))
         victim.write_bytes(bytes(data))
         try:
-            bounded(lambda: load_place(where))
+            bounded(lambda: load_place(where))  # noqa: B023 (called here, in this very iteration)
         except SessionError as err:
             assert "\n" not in str(err) and "\x1b" not in str(err) and len(str(err)) < 400, (case, victim.name)

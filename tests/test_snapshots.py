@@ -39,8 +39,9 @@ class TestStepping:
 
     def test_single_sample(self, snap_compare):
         """One sample (m on sample 1): column vectors as in the three-layer homework."""
-        assert snap_compare(BackpropApp("regression"), press=["right_square_bracket", "m"] + ["n"] * 9,
-                            terminal_size=WIDE)
+        assert snap_compare(
+            BackpropApp("regression"), press=["right_square_bracket", "m"] + ["n"] * 9, terminal_size=WIDE
+        )
 
 
 class TestSizes:
@@ -109,8 +110,7 @@ class TestSelfStudy:
 
     def test_quiz_after_a_wrong_answer(self, snap_compare):
         """k: a wrong answer shown the right value, its scalar formula and where it came from."""
-        assert snap_compare(BackpropApp("xor"), press=["k", "n", "0", "full_stop", "5", "enter"],
-                            terminal_size=WIDE)
+        assert snap_compare(BackpropApp("xor"), press=["k", "n", "0", "full_stop", "5", "enter"], terminal_size=WIDE)
 
     def test_gradient_check_table(self, snap_compare):
         """g: the gradient check's table, every gradient against central finite differences."""

@@ -13,8 +13,15 @@ from engine.training import train, train_in_chunks
 
 def state(s: Stepper):
     """Everything that decides what the screen shows."""
-    return (s.iteration, s.cursor, s.sample, s.step.index if s.step else None,
-            {k: v.tolist() for k, v in s.params.items()}, list(s.losses), s.loss)
+    return (
+        s.iteration,
+        s.cursor,
+        s.sample,
+        s.step.index if s.step else None,
+        {k: v.tolist() for k, v in s.params.items()},
+        list(s.losses),
+        s.loss,
+    )
 
 
 def replay(network, iteration, cursor, sample_per_iteration):
@@ -30,8 +37,7 @@ def replay(network, iteration, cursor, sample_per_iteration):
     return fresh
 
 
-ACTIONS = st.lists(st.sampled_from(["next", "back", "phase", "iteration", "reset", "sample", "batch"]),
-                   max_size=60)
+ACTIONS = st.lists(st.sampled_from(["next", "back", "phase", "iteration", "reset", "sample", "batch"]), max_size=60)
 
 
 @settings(max_examples=120, deadline=None)
@@ -141,13 +147,25 @@ def test_canonical_order_for_xor():
     s = Stepper(resolve("xor"))
     kinds = [(st.phase, st.layer, st.kind) for st in s.steps]
     assert kinds == [
-        ("forward", 1, "z"), ("forward", 1, "a"), ("forward", 2, "z"), ("forward", 2, "a"),
+        ("forward", 1, "z"),
+        ("forward", 1, "a"),
+        ("forward", 2, "z"),
+        ("forward", 2, "a"),
         ("loss", None, "loss"),
-        ("backward", 2, "dL/da"), ("backward", 2, "da/dz"), ("backward", 2, "delta"),
-        ("backward", 2, "dW"), ("backward", 2, "db"),
-        ("backward", 1, "dL/da"), ("backward", 1, "da/dz"), ("backward", 1, "delta"),
-        ("backward", 1, "dW"), ("backward", 1, "db"),
-        ("update", 2, "update"), ("update", 2, "update"), ("update", 1, "update"), ("update", 1, "update"),
+        ("backward", 2, "dL/da"),
+        ("backward", 2, "da/dz"),
+        ("backward", 2, "delta"),
+        ("backward", 2, "dW"),
+        ("backward", 2, "db"),
+        ("backward", 1, "dL/da"),
+        ("backward", 1, "da/dz"),
+        ("backward", 1, "delta"),
+        ("backward", 1, "dW"),
+        ("backward", 1, "db"),
+        ("update", 2, "update"),
+        ("update", 2, "update"),
+        ("update", 1, "update"),
+        ("update", 1, "update"),
     ]
     assert s.total == 19
 
@@ -293,5 +311,7 @@ def test_a_run_in_chunks_stops_after_the_iteration_under_way():
     s = Stepper(resolve("xor"))
     params, X, Y = s.start_run()
     calls = []
-    assert train_in_chunks(s.network, 100, params, X, Y, s.add_run, stop=lambda: len(calls.append(1) or calls) >= 7) == 7
+    assert (
+        train_in_chunks(s.network, 100, params, X, Y, s.add_run, stop=lambda: len(calls.append(1) or calls) >= 7) == 7
+    )
     assert s.iteration == 7 and len(s.losses) == 7

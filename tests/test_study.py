@@ -51,8 +51,14 @@ async def test_conventions_spelled_out_where_sources_differ():
             await pilot.press("n")
             seen.append(step_text(app))
         whole = "\n".join(seen)
-        for phrase in ("relu'(0) is taken as 0", "mse has no ½", "1/m", "never −(y − ŷ)",
-                       "Summed, not averaged", "weights, those of the forward pass"):
+        for phrase in (
+            "relu'(0) is taken as 0",
+            "mse has no ½",
+            "1/m",
+            "never −(y − ŷ)",
+            "Summed, not averaged",
+            "weights, those of the forward pass",
+        ):
             assert phrase in whole, phrase
     app = BackpropApp("classification")
     async with app.run_test(size=SIZE) as pilot:
@@ -189,7 +195,8 @@ async def test_quiz_asks_each_value_scores_and_reveals():
         assert feedback.startswith("✗ not 99: Z₁[0,1] = W₁[1,0]·X[0,0] + W₁[1,1]·X[0,1] + b₁[1]")
         assert feedback.endswith(f"= {notation.fixed(4)(z[0, 1])}")
         assert "from W₁ (a parameter), X (the data), b₁ (a parameter)" in str(
-            app.screen.query_one("#quiz-step", Static).content)
+            app.screen.query_one("#quiz-step", Static).content
+        )
         await pilot.press("enter")  # an empty answer reveals
         await pilot.press(*"abc", "enter")  # not a number: said, not scored
         assert "is not a number" in str(app.screen.query_one("#quiz-feedback", Static).content)
@@ -339,9 +346,12 @@ async def test_the_common_mistake_reproduces_the_published_slip_and_shows_every_
         assert app.stepper.step.writes == "dL/da1"
         text = step_text(app)
         assert "⚠ the mistake changed this" in text
-        correct = text[text.index("⚠ the mistake changed this"):].split("\n")
-        assert correct[1].startswith("∂L/∂a₁ 2×1") and correct[2].split() == ["0.0364"] and \
-            correct[3].split() == ["0.0414"]
+        correct = text[text.index("⚠ the mistake changed this") :].split("\n")
+        assert (
+            correct[1].startswith("∂L/∂a₁ 2×1")
+            and correct[2].split() == ["0.0364"]
+            and correct[3].split() == ["0.0414"]
+        )
         await pilot.press("i")
         # the worked example's known figure 0.291027924 is this slip; the correct update gives 0.291027774
         assert "loss after 0.291027924; without it 0.291027774" in text_of(app.query_one(UpdatesPanel))
@@ -386,5 +396,5 @@ async def test_the_quiz_keys_are_said_whole(size):
         help_line = app.screen.query_one("#quiz-help")
         region = help_line.content_region
         lines = screen_lines(app)
-        shown = " ".join(lines[y][region.x:region.right].strip() for y in range(region.y, region.bottom))
+        shown = " ".join(lines[y][region.x : region.right].strip() for y in range(region.y, region.bottom))
         assert shown.endswith("k in the main screen ends the quiz"), shown

@@ -14,8 +14,13 @@ from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
 
-from tui.textual_compat import PagedWithoutRoom, RedrawnOnRepaint, on_bindings_changed, set_virtual_size, \
-    stop_bindings_changed
+from tui.textual_compat import (
+    PagedWithoutRoom,
+    RedrawnOnRepaint,
+    on_bindings_changed,
+    set_virtual_size,
+    stop_bindings_changed,
+)
 
 
 class Tall(ScrollView):
@@ -58,7 +63,8 @@ def test_refresh_has_the_signature_redrawn_on_repaint_overrides():
         ("regions", inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.empty),
         ("repaint", inspect.Parameter.KEYWORD_ONLY, True),
         ("layout", inspect.Parameter.KEYWORD_ONLY, False),
-        ("recompose", inspect.Parameter.KEYWORD_ONLY, False)]
+        ("recompose", inspect.Parameter.KEYWORD_ONLY, False),
+    ]
 
 
 async def test_a_new_theme_repaints_through_refresh():
@@ -100,6 +106,7 @@ def test_active_bindings_carry_their_binding_by_name():
 
 async def test_option_list_still_fails_to_page_without_room():
     """When this fails, Textual fixed PgUp / PgDn on a list with no room: drop PagedWithoutRoom."""
+
     class Host(App):
         CSS = "OptionList { height: 2; }"  # its borders only: no line of room
 

@@ -24,36 +24,54 @@ def text_files(*places: str) -> list[Path]:
     for place in places:
         path = ROOT / place
         candidates = [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []
-        files += [f for f in candidates if f.is_file() and f.suffix in (".py", ".md", ".toml", ".tcss", "")
-                  and "__pycache__" not in f.parts and f.name != "test_words.py"]
+        files += [
+            f
+            for f in candidates
+            if f.is_file()
+            and f.suffix in (".py", ".md", ".toml", ".tcss", "")
+            and "__pycache__" not in f.parts
+            and f.name != "test_words.py"
+        ]
     return files
 
 
 def test_the_sources_are_named_for_what_they_are_never_seed_1_2_3():
     pattern = re.compile(r"seed ?[123]('s|:| learns| notation)|the seeds", re.IGNORECASE)
-    found = [f"{f.relative_to(ROOT)}:{n}: {line.strip()}"
-             for f in text_files("engine", "tui", "README.md", "docs")
-             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1) if pattern.search(line)]
+    found = [
+        f"{f.relative_to(ROOT)}:{n}: {line.strip()}"
+        for f in text_files("engine", "tui", "README.md", "docs")
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
     assert not found, "\n".join(found)
 
 
 def test_the_help_defines_the_three_sources_once():
     help_text = (ROOT / "tui" / "help.md").read_text(encoding="utf-8")
-    definitions = help_text[help_text.index("## The sources"):].split("\n## ")[0]
+    definitions = help_text[help_text.index("## The sources") :].split("\n## ")[0]
     for source in SOURCES:
         assert definitions.count(f"**{source}") == 1, source
     assert "(v, d, t, g)" in definitions
 
 
 def test_no_document_outside_the_repository_is_cited():
-    found = [f"{f.relative_to(ROOT)}:{n}" for f in text_files("engine", "tui", "tests", "benchmarks", "docs",
-                                                             "README.md", ".ci", "pyproject.toml")
-             for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1)
-             if "DESIGN.md" in line or "NETWORK_FORMAT.md" in line or "shared/" in line]
+    found = [
+        f"{f.relative_to(ROOT)}:{n}"
+        for f in text_files("engine", "tui", "tests", "benchmarks", "docs", "README.md", ".ci", "pyproject.toml")
+        for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1)
+        if "DESIGN.md" in line or "NETWORK_FORMAT.md" in line or "shared/" in line
+    ]
     assert not found, found
     architecture = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    for topic in ("engine.network.load", "Stepper", "One engine, many views", "Canonical order",
-                  "one sample", "fast path", "Testing habits"):
+    for topic in (
+        "engine.network.load",
+        "Stepper",
+        "One engine, many views",
+        "Canonical order",
+        "one sample",
+        "fast path",
+        "Testing habits",
+    ):
         assert topic.lower() in architecture.lower(), topic
     assert "docs/ARCHITECTURE.md" in (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -67,13 +85,15 @@ def networks():
 @pytest.mark.parametrize("v_names", [False, True])
 def test_each_step_says_what_the_quantity_it_computes_is(net, sample, v_names):
     words = notation.v_notation if v_names else (lambda text: text)
-    X, Y = (net.X, net.Y) if sample is None else (net.X[sample:sample + 1], net.Y[sample:sample + 1])
+    X, Y = (net.X, net.Y) if sample is None else (net.X[sample : sample + 1], net.Y[sample : sample + 1])
     for step in derive(net, net.params, X, Y).steps:
         said = words(step.explanation)
         if step.kind in ("dL/da", "dW", "db"):  # ∂L/∂a₁, ∂L/∂W₂, ∂L/∂b₂: how the loss moves with a₁, W₂, b₂
             of = words(step.symbol.split("/∂")[1])
-            assert said.startswith(f"How much the loss changes if each {'weight of ' if step.kind == 'dW' else ''}"
-                                   f"{'bias of ' if step.kind == 'db' else ''}"), said
+            assert said.startswith(
+                f"How much the loss changes if each {'weight of ' if step.kind == 'dW' else ''}"
+                f"{'bias of ' if step.kind == 'db' else ''}"
+            ), said
             assert f" {of} " in said.split(":")[0] + " ", (of, said)
         if step.kind == "delta":  # δ₁ (v₁) = ∂L/∂z₁ (∂L/∂d₁)
             z = words(f"z{notation.sub(step.layer)}" if step.column else f"Z{notation.sub(step.layer)}")
@@ -89,8 +109,9 @@ def test_each_step_says_what_the_quantity_it_computes_is(net, sample, v_names):
 def test_tmux_client_logs_are_ignored_and_not_in_the_repository():
     assert "tmux-client-*.log" in (ROOT / ".gitignore").read_text().splitlines()
     if (ROOT / ".git").exists() and shutil.which("git"):
-        tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files", "tmux-client-*.log"],
-                                 capture_output=True, text=True, check=True).stdout
+        tracked = subprocess.run(
+            ["git", "-C", str(ROOT), "ls-files", "tmux-client-*.log"], capture_output=True, text=True, check=True
+        ).stdout
         assert tracked == ""
 
 
@@ -105,8 +126,10 @@ def test_counts_agree_with_their_nouns(tmp_path, capsys):
     data = tmp_path / "d.csv"
     data.write_text("1,2,3\n1,2\n")
     net = tmp_path / "n.toml"
-    net.write_text('name = "n"\ninputs = 2\nloss = "mse"\nlearning_rate = 0.5\n'
-                   '[[layers]]\nunits = 1\nactivation = "sigmoid"\n[data]\nfile = "d.csv"\n')
+    net.write_text(
+        'name = "n"\ninputs = 2\nloss = "mse"\nlearning_rate = 0.5\n'
+        '[[layers]]\nunits = 1\nactivation = "sigmoid"\n[data]\nfile = "d.csv"\n'
+    )
     assert cli.main(["trace", str(net)]) != 0
     err = capsys.readouterr().err
     assert "(2 inputs then 1 target)" in err, err

@@ -45,8 +45,12 @@ def leftovers(folder) -> list[str]:
 def refused(err: str, *words: str) -> bool:
     """One line on stderr, naming the problem."""
     lines = err.strip().splitlines()
-    return (len(lines) == 1 and lines[0].startswith("backprop-tui: error: cannot") and "Traceback" not in err
-            and all(w in err for w in words))
+    return (
+        len(lines) == 1
+        and lines[0].startswith("backprop-tui: error: cannot")
+        and "Traceback" not in err
+        and all(w in err for w in words)
+    )
 
 
 # -- what the file gets ---------------------------------------------------------------------------
@@ -130,10 +134,15 @@ def test_a_special_file_is_refused_and_never_opened(tmp_path, capsys, command, k
 def test_a_fifo_is_refused_without_blocking(tmp_path, command):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    proc = subprocess.run([sys.executable, "-c", "from tui.cli import entry; entry()", *command, str(fifo)],
-                          capture_output=True, text=True, timeout=60)  # today: blocks for ever on open()
-    assert proc.returncode == 2 and refused(proc.stderr, str(fifo), "a named pipe (FIFO), not a regular file"), \
+    proc = subprocess.run(
+        [sys.executable, "-c", "from tui.cli import entry; entry()", *command, str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # today: blocks for ever on open()
+    assert proc.returncode == 2 and refused(proc.stderr, str(fifo), "a named pipe (FIFO), not a regular file"), (
         proc.stderr
+    )
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and not leftovers(tmp_path)
 
 
@@ -239,8 +248,14 @@ def test_a_signal_restores_the_terminal_and_keeps_the_session(tmp_path, signum, 
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "TERM": "xterm-256color"}
-    proc = subprocess.Popen([sys.executable, "-c", "from tui.cli import entry; entry()", "xor"],
-                            stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from tui.cli import entry; entry()", "xor"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
     folder = tmp_path / "backprop-tui"
     output = bytearray()
 
@@ -292,8 +307,9 @@ def test_train_refuses_a_target_it_cannot_write_before_training(tmp_path, monkey
     """A typo in --save must not cost the training: the target is checked first."""
     import engine.training
 
-    path = {"read-only": tmp_path / "ro.toml", "missing folder": tmp_path / "no" / "x.toml",
-            "fifo": tmp_path / "pipe"}[target]
+    path = {"read-only": tmp_path / "ro.toml", "missing folder": tmp_path / "no" / "x.toml", "fifo": tmp_path / "pipe"}[
+        target
+    ]
     if target == "read-only":
         path.write_text("kept")
         path.chmod(0o444)

@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -17,8 +17,8 @@ from textual.widgets import OptionList, Static
 from textual.worker import Worker, get_current_worker
 
 from engine.files import shown, write_atomic
-from engine.notation import counted
 from engine.network import Network, NetworkError
+from engine.notation import counted
 from engine.presets import resolve
 from engine.quantities import Kind, Quantity
 from engine.quiz import Score
@@ -49,11 +49,18 @@ class BackpropApp(App[None]):
     COMMANDS = App.COMMANDS | {WeightCommands}
     TITLE = "backprop-tui"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [Binding(a.keys, a.name, a.label, tooltip=a.description, id=a.name, show=a.name not in NOT_IN_KEY_BAR)
-                for a in ACTIONS]
+    BINDINGS = [
+        Binding(a.keys, a.name, a.label, tooltip=a.description, id=a.name, show=a.name not in NOT_IN_KEY_BAR)
+        for a in ACTIONS
+    ]
 
-    def __init__(self, network: str | Network = "xor", place: Place | None = None, remember: bool = False,
-                 notice: str | None = None):
+    def __init__(
+        self,
+        network: str | Network = "xor",
+        place: Place | None = None,
+        remember: bool = False,
+        notice: str | None = None,
+    ):
         """network: a preset name, a path or a Network; place: a saved session to continue;
         remember: keep the session on disk as it changes (the command line does); notice: a
         line to show once the app is up (why --resume could not resume)."""
@@ -143,7 +150,8 @@ class BackpropApp(App[None]):
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         self.default_screen.set_class(small, "-too-small")  # not a dialog that happens to be open
         self.query_one("#too-small", Static).update(
-            f"terminal too small: need {MIN_SIZE[0]} × {MIN_SIZE[1]}, have {width} × {height}")
+            f"terminal too small: need {MIN_SIZE[0]} × {MIN_SIZE[1]}, have {width} × {height}"
+        )
         self.fit_layout(height)
         self.call_after_refresh(self.follow_size)
 
@@ -200,28 +208,43 @@ class BackpropApp(App[None]):
         if self.session is None:
             return
         try:
-            self.session.save(self.stepper, self.view.focus, self.view.digits,
-                              {"explain": self.view.explain, "v_names": self.view.v_names,
-                               "mistake": self.stepper.mistake})
+            self.session.save(
+                self.stepper,
+                self.view.focus,
+                self.view.digits,
+                {"explain": self.view.explain, "v_names": self.view.v_names, "mistake": self.stepper.mistake},
+            )
         except (OSError, ValueError) as err:  # a read-only folder, a full disk; data too large to keep
             self.session.close()
             self.session = None
-            self.notify(f"Cannot keep the session in {folder()}: {getattr(err, 'strerror', None) or err}. The app "
-                        f"works on; --resume will not find this place.", severity="warning", timeout=8, markup=False)
+            self.notify(
+                f"Cannot keep the session in {folder()}: {getattr(err, 'strerror', None) or err}. The app "
+                f"works on; --resume will not find this place.",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for a in ACTIONS:
             if a.title is not None:
-                yield SystemCommand(f"{a.title} ({shown_key(a.keys.split(',')[0])})", a.description,
-                                    getattr(self, f"action_{a.name}"))
+                yield SystemCommand(
+                    f"{a.title} ({shown_key(a.keys.split(',')[0])})", a.description, getattr(self, f"action_{a.name}")
+                )
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
-               markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Every notification, the app's and its screens', as plain text: messages quote file names,
         paths and typed text, which must never be read as markup (widgets pass markup=True)."""
-        super().notify(printable(message), title=printable(title), severity=severity,
-                       timeout=timeout, markup=False)
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=False)
 
     def action_help_quit(self) -> None:
         """Ctrl+C (Textual's hint, written here without markup)."""
@@ -321,14 +344,21 @@ class BackpropApp(App[None]):
 
     def action_toggle_explain(self) -> None:
         self.view.explain = not self.view.explain
-        self.notify("Explanations " + ("on: why and convention under each step." if self.view.explain else
-                                       "off: e brings them back."), timeout=2)
+        self.notify(
+            "Explanations "
+            + ("on: why and convention under each step." if self.view.explain else "off: e brings them back."),
+            timeout=2,
+        )
         self.refresh_view()
 
     def action_toggle_names(self) -> None:
         self.view.v_names = not self.view.v_names
-        self.notify("The dynamic-programming view's names: v for δ, d for z, t for f', g for ∂L/∂w (v = Σ(v·w)·t(d), g = v·x)."
-                    if self.view.v_names else "Names δ, z, f', ∂L/∂w.", timeout=3)
+        self.notify(
+            "The dynamic-programming view's names: v for δ, d for z, t for f', g for ∂L/∂w (v = Σ(v·w)·t(d), g = v·x)."
+            if self.view.v_names
+            else "Names δ, z, f', ∂L/∂w.",
+            timeout=3,
+        )
         self.refresh_view()
 
     def action_toggle_mistake(self) -> None:
@@ -337,9 +367,13 @@ class BackpropApp(App[None]):
         s = self.stepper
         s.set_mistake(not s.mistake)
         if s.mistake:
-            self.notify("The common mistake is on: δ is sent back through weights already updated. Steps that "
-                        "differ show the correct value beside them; t still trains correctly.",
-                        title="Common mistake", severity="warning", timeout=8)
+            self.notify(
+                "The common mistake is on: δ is sent back through weights already updated. Steps that "
+                "differ show the correct value beside them; t still trains correctly.",
+                title="Common mistake",
+                severity="warning",
+                timeout=8,
+            )
         else:
             self.notify("The common mistake is off: every number is right again.", timeout=3)
         self.refresh_view()
@@ -385,7 +419,7 @@ class BackpropApp(App[None]):
     def default_weight(self) -> str:
         """The weight to offer first: one the current step touches, else the last layer's first."""
         step = self.stepper.step
-        for name in ([step.writes, *step.reads] if step is not None else []):
+        for name in [step.writes, *step.reads] if step is not None else []:
             quantity = Quantity.parse(name)
             param = quantity.parameter if quantity is not None else None  # W₂ for W₂ and ∂L/∂W₂
             if param is not None and param.id in self.network.params:
@@ -441,8 +475,14 @@ class BackpropApp(App[None]):
     def action_export(self) -> None:
         if self.busy:
             return
-        self.push_screen(SavePrompt(f"{writing.slug(self.network.name)}-iteration-{self.stepper.iteration + 1}.md", "export",
-                                    "Write this iteration as a Markdown worked solution to"), self.export_iteration)
+        self.push_screen(
+            SavePrompt(
+                f"{writing.slug(self.network.name)}-iteration-{self.stepper.iteration + 1}.md",
+                "export",
+                "Write this iteration as a Markdown worked solution to",
+            ),
+            self.export_iteration,
+        )
 
     def export_iteration(self, path: str | None) -> None:
         if path is None:
@@ -451,11 +491,16 @@ class BackpropApp(App[None]):
         try:
             writing.export_iteration(self.network, s, path)
         except OSError as err:
-            self.notify(f"Cannot write {shown(path)}: {err.strerror or err}. Nothing was written.",
-                        title="Not exported", severity="error", timeout=8)
+            self.notify(
+                f"Cannot write {shown(path)}: {err.strerror or err}. Nothing was written.",
+                title="Not exported",
+                severity="error",
+                timeout=8,
+            )
             return
-        self.notify(f"Wrote iteration {s.iteration + 1} as a worked solution to {shown(os.path.abspath(path))}.",
-                    timeout=4)
+        self.notify(
+            f"Wrote iteration {s.iteration + 1} as a worked solution to {shown(os.path.abspath(path))}.", timeout=4
+        )
 
     def action_open(self) -> None:
         if not self.busy:
@@ -488,16 +533,22 @@ class BackpropApp(App[None]):
         await layers.mount(*self._layer_panels())
         self.call_after_refresh(self.refresh_view)
 
-    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
-                           time_format: str | None = None) -> str | None:
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
         """Textual's "Screenshot" command: an SVG of the screen (see writing.screenshot_path), and
         a notification of where (or why not). Returns the file's path."""
         target = writing.screenshot_path(self.network.name, filename, path, time_format)
         try:
             write_atomic(target, self.export_screenshot())
         except OSError as err:
-            self.notify(f"Cannot save the screenshot in {target.parent}: {err.strerror or err}.", title="Screenshot",
-                        severity="error", timeout=8, markup=False)
+            self.notify(
+                f"Cannot save the screenshot in {target.parent}: {err.strerror or err}.",
+                title="Screenshot",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
             return None
         self.notify(f"Saved the screenshot to {target}.", title="Screenshot", timeout=6, markup=False)
         return str(target)
@@ -513,11 +564,18 @@ class BackpropApp(App[None]):
             writing.save_network(self.network, self.stepper, path)
         except (OSError, ValueError) as err:
             reason = getattr(err, "strerror", None) or str(err)
-            self.notify(f"Cannot save {shown(path)}: {reason}. Nothing was written.", title="Not saved",
-                        severity="error", timeout=8)
+            self.notify(
+                f"Cannot save {shown(path)}: {reason}. Nothing was written.",
+                title="Not saved",
+                severity="error",
+                timeout=8,
+            )
             return
-        self.notify(f"Saved {shown(os.path.abspath(path))}: the network at iteration {self.stepper.iteration + 1}, step "
-                    f"{self.stepper.cursor}/{self.stepper.total}.", timeout=4)
+        self.notify(
+            f"Saved {shown(os.path.abspath(path))}: the network at iteration {self.stepper.iteration + 1}, step "
+            f"{self.stepper.cursor}/{self.stepper.total}.",
+            timeout=4,
+        )
 
     # -- training --------------------------------------------------------------------------------
 
@@ -540,9 +598,15 @@ class BackpropApp(App[None]):
         thread, where the Stepper is only ever changed."""
         worker = get_current_worker()
         try:
-            done = train_in_chunks(network, count, params, X, Y,
-                                   lambda chunk: self.call_from_thread(self.trained, chunk, count),
-                                   stop=lambda: worker.is_cancelled)
+            done = train_in_chunks(
+                network,
+                count,
+                params,
+                X,
+                Y,
+                lambda chunk: self.call_from_thread(self.trained, chunk, count),
+                stop=lambda: worker.is_cancelled,
+            )
             self.call_from_thread(self.training_finished, done, count)
         finally:
             self.trainer_done.set()
@@ -572,9 +636,13 @@ class BackpropApp(App[None]):
         self.update_plot()
         found = self.stepper.nonfinite(revealed_only=False)
         if found is not None:
-            self.notify(f"Training stopped after {counted(done, 'iteration')}: the numbers diverged at {found.describe()} "
-                        f"Step through this iteration to see it happen, or press p to go back.",
-                        title="Diverged", severity="error", timeout=15)
+            self.notify(
+                f"Training stopped after {counted(done, 'iteration')}: the numbers diverged at {found.describe()} "
+                f"Step through this iteration to see it happen, or press p to go back.",
+                title="Diverged",
+                severity="error",
+                timeout=15,
+            )
             return
         note = f"Trained {counted(done, 'iteration')}" + ("" if done == count else f" (stopped; {count:,} asked)")
         self.notify(note + f"; now at iteration {self.stepper.iteration + 1}.", timeout=4)

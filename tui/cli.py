@@ -69,15 +69,25 @@ def _file_name(text: str) -> str:
 
 def _app_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog=PROG, formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        prog=PROG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
         description="Learn backpropagation by stepping it: one chain-rule factor per key press.",
         usage=f"{PROG} [NETWORK] | {PROG} {{{','.join(COMMANDS)}}} ...",
     )
-    parser.add_argument("network", nargs="?", default="xor", metavar="NETWORK",
-                        help="preset name or network file to open (default: xor)")
-    parser.add_argument("--resume", action="store_true",
-                        help="reopen the last session exactly where it was (network, parameters, step, mode); "
-                             "one that cannot be resumed is said in one line, and NETWORK opens fresh")
+    parser.add_argument(
+        "network",
+        nargs="?",
+        default="xor",
+        metavar="NETWORK",
+        help="preset name or network file to open (default: xor)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="reopen the last session exactly where it was (network, parameters, step, mode); "
+        "one that cannot be resumed is said in one line, and NETWORK opens fresh",
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -90,31 +100,53 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     parser.add_argument("network", metavar="NETWORK", help="preset name or network file")
     if command == "trace":
         parser.description = "Print every step of the derivation: formula, the numbers put in, the value."
-        parser.add_argument("--iterations", "-n", type=_positive, default=1, metavar="N",
-                            help="how many iterations (default 1)")
-        parser.add_argument("--format", "-f", choices=("text", "markdown", "json"), default="text",
-                            help="text (default), markdown (a worked solution) or json")
-        parser.add_argument("--output", "-o", type=_file_name, metavar="FILE",
-                            help="write to FILE instead of the screen")
-        parser.add_argument("--sample", "-s", type=_index, metavar="I",
-                            help="walk sample I alone (counted from 0) instead of the whole batch")
+        parser.add_argument(
+            "--iterations", "-n", type=_positive, default=1, metavar="N", help="how many iterations (default 1)"
+        )
+        parser.add_argument(
+            "--format",
+            "-f",
+            choices=("text", "markdown", "json"),
+            default="text",
+            help="text (default), markdown (a worked solution) or json",
+        )
+        parser.add_argument(
+            "--output", "-o", type=_file_name, metavar="FILE", help="write to FILE instead of the screen"
+        )
+        parser.add_argument(
+            "--sample",
+            "-s",
+            type=_index,
+            metavar="I",
+            help="walk sample I alone (counted from 0) instead of the whole batch",
+        )
     elif command == "train":
         parser.description = "Train on the fast path; print the final loss."
-        parser.add_argument("--iterations", "-n", type=_positive, default=1000, metavar="N",
-                            help="how many iterations (default 1000)")
+        parser.add_argument(
+            "--iterations", "-n", type=_positive, default=1000, metavar="N", help="how many iterations (default 1000)"
+        )
         parser.add_argument("--save", type=_file_name, metavar="FILE", help="write the trained network to FILE")
     elif command == "check":
         import textwrap
 
         from engine.gradcheck import RULE
 
-        parser.description = "\n\n".join([
-            "Compare every backprop gradient with a central finite difference; exit 0 when every entry "
-            "passes, 1 otherwise. A full check estimated over 3 minutes (two loss evaluations per entry) "
-            "is refused: check a sample with --entries.", textwrap.fill(RULE, 90)])
-        parser.add_argument("--entries", "-e", type=_positive, metavar="N",
-                            help="check N entries of each parameter, always the largest gradient's, the others "
-                                 "drawn with a fixed seed (default: every entry)")
+        parser.description = "\n\n".join(
+            [
+                "Compare every backprop gradient with a central finite difference; exit 0 when every entry "
+                "passes, 1 otherwise. A full check estimated over 3 minutes (two loss evaluations per entry) "
+                "is refused: check a sample with --entries.",
+                textwrap.fill(RULE, 90),
+            ]
+        )
+        parser.add_argument(
+            "--entries",
+            "-e",
+            type=_positive,
+            metavar="N",
+            help="check N entries of each parameter, always the largest gradient's, the others "
+            "drawn with a fixed seed (default: every entry)",
+        )
     return parser
 
 
@@ -213,8 +245,10 @@ def cmd_trace(args, network) -> int:
     if args.sample is not None and args.sample >= network.samples:
         from engine.notation import counted
 
-        return _fail(f"--sample {args.sample}: the network has {counted(network.samples, 'sample')}, "
-                     f"numbered 0 to {network.samples - 1}")
+        return _fail(
+            f"--sample {args.sample}: the network has {counted(network.samples, 'sample')}, "
+            f"numbered 0 to {network.samples - 1}"
+        )
     trace = run_trace(network, args.iterations, args.sample)
     if args.format == "json":  # millions of numbers: written as they are turned into text
         ascii_only = args.output is None and not _unicode_out()  # \u escapes: the same JSON in ASCII
@@ -276,23 +310,32 @@ def cmd_check(args, network) -> int:
     each = gradcheck.loss_seconds(network)
     estimate = 2 * total * each
     if args.entries is None and estimate > gradcheck.FULL_CHECK_SECONDS:
-        return _fail(f"a full check of {total:,} entries would take about {gradcheck.duration(estimate)} (2 loss "
-                     f"evaluations each); check a sample with --entries N (N entries of each parameter)")
+        return _fail(
+            f"a full check of {total:,} entries would take about {gradcheck.duration(estimate)} (2 loss "
+            f"evaluations each); check a sample with --entries N (N entries of each parameter)"
+        )
     if estimate > 10:
-        print(f"checking {total:,} entries (2 loss evaluations of {each * 1000:.3g} ms each): about "
-              f"{gradcheck.duration(estimate)}", file=sys.stderr)
+        print(
+            f"checking {total:,} entries (2 loss evaluations of {each * 1000:.3g} ms each): about "
+            f"{gradcheck.duration(estimate)}",
+            file=sys.stderr,
+        )
     progress = _Progress(total, "checking") if sys.stderr.isatty() and total > 2000 else None
     results = gradcheck.check(network, on_progress=progress, entries=args.entries)
     print(f"{'parameter':<10} {'largest relative error':>22}  {'at':<10} {'backprop':>13} {'numeric':>13}")
     for r in results:
         at = "[" + ", ".join(str(i) for i in r.worst_index) + "]"
-        print(f"{r.name:<10} {r.worst_error:>22.3e}  {at:<10} {EXPORT_FORMAT(r.backprop):>13} "
-              f"{EXPORT_FORMAT(r.numeric):>13}  {'ok' if r.ok else 'FAIL'}")
+        print(
+            f"{r.name:<10} {r.worst_error:>22.3e}  {at:<10} {EXPORT_FORMAT(r.backprop):>13} "
+            f"{EXPORT_FORMAT(r.numeric):>13}  {'ok' if r.ok else 'FAIL'}"
+        )
     sample = "" if args.entries is None else f" ({args.entries:,} entries of each, the largest gradient's among them)"
     failed = [r.name for r in results if not r.ok]
     if failed:
-        print(f"{len(failed)} of {len(results)} parameters have an error of {gradcheck.TOLERANCE:g} or more "
-              f"(see --help): {', '.join(failed)}{sample}")
+        print(
+            f"{len(failed)} of {len(results)} parameters have an error of {gradcheck.TOLERANCE:g} or more "
+            f"(see --help): {', '.join(failed)}{sample}"
+        )
         return 1
     print(f"all {len(results)} parameters agree within {gradcheck.TOLERANCE:g}{sample}")
     return 0

@@ -17,8 +17,11 @@ class WeightCommands(Provider):
         params = self.app.network.params
         if sum(v.size for v in params.values()) > LISTED:
             return []
-        return [f"{name}[{','.join(map(str, index))}]" for name, value in params.items()
-                for index in np.ndindex(value.shape)]
+        return [
+            f"{name}[{','.join(map(str, index))}]"
+            for name, value in params.items()
+            for index in np.ndindex(value.shape)
+        ]
 
     async def search(self, query: str) -> Hits:
         app = self.app
@@ -29,8 +32,12 @@ class WeightCommands(Provider):
             name = None
         if name is not None:  # an exact entry, whatever the network's size
             label = f"{name}[{','.join(map(str, index))}]"
-            yield Hit(1.0, f"Explain {label}", partial(app.open_chain, name, index),
-                      help=f"The whole chain of ∂L/∂{label}: every path, every factor")
+            yield Hit(
+                1.0,
+                f"Explain {label}",
+                partial(app.open_chain, name, index),
+                help=f"The whole chain of ∂L/∂{label}: every path, every factor",
+            )
             return
         matcher = self.matcher(query)
         for entry in self.entries():
@@ -38,5 +45,10 @@ class WeightCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 name, index = parse_name(entry, app.network)
-                yield Hit(score, matcher.highlight(text), partial(app.open_chain, name, index), text=text,
-                          help=f"The whole chain of ∂L/∂{entry}")
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    partial(app.open_chain, name, index),
+                    text=text,
+                    help=f"The whole chain of ∂L/∂{entry}",
+                )

@@ -37,8 +37,16 @@ from pathlib import Path
 import numpy as np
 
 from engine.files import FileRefused, printable, read_regular, write_atomic, write_atomic_stream
-from engine.network import MAX_DATA_FILE_BYTES, MAX_FILE_BYTES, ArrayFileError, Network, NetworkError, loads, \
-    read_arrays, save
+from engine.network import (
+    MAX_DATA_FILE_BYTES,
+    MAX_FILE_BYTES,
+    ArrayFileError,
+    Network,
+    NetworkError,
+    loads,
+    read_arrays,
+    save,
+)
 from engine.stepper import Stepper
 
 FORMAT = "backprop-tui session"
@@ -114,9 +122,19 @@ class SessionWriter:
             done_with += [self._params_file] if self._params_file else []
             self._params_file = self._write_params(stepper) if stepper.iteration else None
             self._params = stepper.start_params
-        state = {"format": FORMAT, "version": VERSION, "network": self._network_file, "params": self._params_file,
-                 "data_file": self._data_file, "iteration": stepper.iteration, "cursor": stepper.cursor,
-                 "sample": stepper.sample, "focus": focus, "digits": digits, "options": {**OPTIONS, **(options or {})}}
+        state = {
+            "format": FORMAT,
+            "version": VERSION,
+            "network": self._network_file,
+            "params": self._params_file,
+            "data_file": self._data_file,
+            "iteration": stepper.iteration,
+            "cursor": stepper.cursor,
+            "sample": stepper.sample,
+            "focus": focus,
+            "digits": digits,
+            "options": {**OPTIONS, **(options or {})},
+        }
         write_atomic(self.where / f"session-{self.id}.json", json.dumps(state) + "\n")
         _stamp(self.where / f"session-{self.id}.json")
         for name in done_with:  # only once session-W.json names the new files
@@ -155,8 +173,10 @@ class SessionWriter:
         toml = self._name("network", ".toml")
         data = _network_files(toml)[1]
         if network.X.nbytes + network.Y.nbytes > MAX_DATA_FILE_BYTES - 2**16:
-            raise ValueError(f"its data take {network.X.nbytes + network.Y.nbytes:,} bytes, more than a data "
-                             f"file may ({MAX_DATA_FILE_BYTES:,})")
+            raise ValueError(
+                f"its data take {network.X.nbytes + network.Y.nbytes:,} bytes, more than a data "
+                f"file may ({MAX_DATA_FILE_BYTES:,})"
+            )
         write_atomic_stream(self.where / data, lambda handle: np.savez(handle, X=network.X, Y=network.Y))
         save(replace(network, source=str(self.where / toml), data_file=data), self.where / toml)
         return toml
@@ -265,8 +285,11 @@ def _stamp(path: Path) -> None:
 def _newest(where: Path) -> tuple[str, int] | None:
     """(window, time) of the newest session-W.json, None if there is none."""
     try:
-        found = [(entry.stat(follow_symlinks=False).st_mtime_ns, match.group(1))
-                 for entry in os.scandir(where) if (match := _STATE.fullmatch(entry.name))]
+        found = [
+            (entry.stat(follow_symlinks=False).st_mtime_ns, match.group(1))
+            for entry in os.scandir(where)
+            if (match := _STATE.fullmatch(entry.name))
+        ]
     except FileNotFoundError:
         return None
     if not found:
@@ -335,11 +358,20 @@ def _load(where: Path, window: str) -> Place:
         sample = _whole(state, "sample", 0, network.samples - 1)
     options = state.get("options", {})
     if not isinstance(options, dict) or any(not isinstance(options.get(k, v), bool) for k, v in OPTIONS.items()):
-        raise SessionError(f"{path.name}: options: found {_shown(options)}, expected true or false for "
-                           f"{', '.join(OPTIONS)}")
-    return Place(network, params, losses, iteration, _whole(state, "cursor", 0, 10**9), sample,
-                 _whole(state, "focus", 0, network.samples - 1), _whole(state, "digits", 1, 16),
-                 {k: options.get(k, v) for k, v in OPTIONS.items()})
+        raise SessionError(
+            f"{path.name}: options: found {_shown(options)}, expected true or false for {', '.join(OPTIONS)}"
+        )
+    return Place(
+        network,
+        params,
+        losses,
+        iteration,
+        _whole(state, "cursor", 0, 10**9),
+        sample,
+        _whole(state, "focus", 0, network.samples - 1),
+        _whole(state, "digits", 1, 16),
+        {k: options.get(k, v) for k, v in OPTIONS.items()},
+    )
 
 
 def _read_state(path: Path) -> dict:
@@ -352,8 +384,9 @@ def _read_state(path: Path) -> dict:
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise SessionError(f"{path.name}: not a backprop-tui session")
     if state.get("version") != VERSION:
-        raise SessionError(f"{path.name}: session version {_shown(state.get('version'))}, this backprop-tui "
-                           f"reads {VERSION}")
+        raise SessionError(
+            f"{path.name}: session version {_shown(state.get('version'))}, this backprop-tui reads {VERSION}"
+        )
     return state
 
 
@@ -361,8 +394,7 @@ def _names(state: dict, window: str) -> tuple[str, str | None]:
     """The network and parameters files a session-W.json names: files of window W only."""
     network, params = state.get("network"), state.get("params")
     if not isinstance(network, str) or not re.fullmatch(rf"network-{window}-\d+\.toml", network):
-        raise SessionError(f"session-{window}.json: network: found {_shown(network)}, expected "
-                           f"network-{window}-N.toml")
+        raise SessionError(f"session-{window}.json: network: found {_shown(network)}, expected network-{window}-N.toml")
     if params is not None and (not isinstance(params, str) or not re.fullmatch(rf"place-{window}-\d+\.npz", params)):
         raise SessionError(f"session-{window}.json: params: found {_shown(params)}, expected place-{window}-N.npz")
     return network, params

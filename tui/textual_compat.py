@@ -6,7 +6,7 @@ fails there by name, not as a wrong picture somewhere else. Public APIs are used
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from textual.geometry import Size
 from textual.scroll_view import ScrollView

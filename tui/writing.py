@@ -31,8 +31,9 @@ def save_network(network: Network, stepper: Stepper, path: str) -> None:
     save(network.with_params(stepper.params), path)
 
 
-def screenshot_path(name: str, filename: str | None = None, path: str | None = None,
-                    time_format: str | None = None) -> Path:
+def screenshot_path(
+    name: str, filename: str | None = None, path: str | None = None, time_format: str | None = None
+) -> Path:
     """Where Textual's "Screenshot" command writes: the Downloads folder when it exists (Textual
     failed when there was none), else the current folder."""
     from platformdirs import user_downloads_path  # Textual's own choice of Downloads

@@ -33,6 +33,7 @@ def resolve(name_or_path: str) -> Network:
     if not looks_like_path(name_or_path):
         if name_or_path in names():
             return load(path(name_or_path))
-        raise NetworkError(name_or_path, None,
-                           f"no such file, and no preset of that name (presets: {', '.join(names())})")
+        raise NetworkError(
+            name_or_path, None, f"no such file, and no preset of that name (presets: {', '.join(names())})"
+        )
     return load(name_or_path)

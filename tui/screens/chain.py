@@ -42,8 +42,10 @@ class ChainPrompt(Dialog[str | None]):
         shapes = ", ".join(f"{n} {'×'.join(map(str, v.shape))}" for n, v in net.params.items())
         with Vertical() as box:
             box.border_title = "explain one weight"
-            yield Label(f"A weight or bias, such as W{net.depth}[0,0] or b1[0] ({shapes}); "
-                        "a click on an edge or a unit of the diagram does the same:")
+            yield Label(
+                f"A weight or bias, such as W{net.depth}[0,0] or b1[0] ({shapes}); "
+                "a click on an edge or a unit of the diagram does the same:"
+            )
             yield Input(value=self.default, id="chain-name")
             yield Label("", id="chain-error", classes="error")
 
@@ -88,8 +90,9 @@ class ChainScreen(Dialog[View]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Tab: light one path · [ ]: another sample · v: δ or v names · ↑ ↓ scroll · Esc closes",
-                        id="chain-help")
+            yield Label(
+                "Tab: light one path · [ ]: another sample · v: δ or v names · ↑ ↓ scroll · Esc closes", id="chain-help"
+            )
             with Horizontal():
                 yield NetworkDiagram(id="chain-diagram")
                 with VerticalScroll(id="chain-scroll"):
@@ -128,16 +131,25 @@ class ChainScreen(Dialog[View]):
         style = partial(self.get_component_rich_style, partial=True)
         label = muted = style("chain--label")
         out = Text()
-        out.append(f"iteration {s.iteration + 1}, from the parameters it started with; the chain rule as "
-                   "scalar factors:\n", label)
-        out.append(f"(every number is rounded to {view.digits} decimals, d for more; products and sums are of "
-                   "the unrounded values, so the last digit shown may not add up)\n", muted)
+        out.append(
+            f"iteration {s.iteration + 1}, from the parameters it started with; the chain rule as scalar factors:\n",
+            label,
+        )
+        out.append(
+            f"(every number is rounded to {view.digits} decimals, d for more; products and sums are of "
+            "the unrounded values, so the last digit shown may not add up)\n",
+            muted,
+        )
         out.append(words(chain.symbolic()) + "\n\n", style("chain--lit"))
         m = chain.samples
         batch = s.network.samples
-        who = ("the one sample" if batch == 1 else
-               f"sample {s.sample} (samples 0–{batch - 1})" if s.sample is not None else
-               f"sample {self.sample} of the batch (samples 0–{batch - 1}; [ ] for the others)")
+        who = (
+            "the one sample"
+            if batch == 1
+            else f"sample {s.sample} (samples 0–{batch - 1})"
+            if s.sample is not None
+            else f"sample {self.sample} of the batch (samples 0–{batch - 1}; [ ] for the others)"
+        )
         count = chain.path_count
         out.append(f"{who}: {count:,} path{'s' if count != 1 else ''} from {chain.label} to the loss\n", label)
         for n, path in enumerate(paths, start=1):
@@ -155,22 +167,35 @@ class ChainScreen(Dialog[View]):
             out.append(f" Σ over the paths of this sample = {fmt(chain.path_total)}\n")
         d = chain.deltas[self.sample]
         x = chain.inputs[self.sample]
-        out.append("\nthe δ way (the dynamic-programming view: v = Σ(v·w)·t(d), g = v·x) sums the paths once per unit:\n", label)
+        out.append(
+            "\nthe δ way (the dynamic-programming view: v = Σ(v·w)·t(d), g = v·x) sums the paths once per unit:\n",
+            label,
+        )
         for line in d:
             q = line.layer
             delta, z = _symbol(Kind.DELTA, q), _symbol(Kind.Z, q)
             if np.isnan(line.slope):
-                out.append(words(f"  {delta}[{line.unit}] = Σₖ ∂L/∂ŷₖ · ∂ŷₖ/∂{z}[{line.unit}] = "
-                                 f"{fmt(line.value)}\n"))
+                out.append(words(f"  {delta}[{line.unit}] = Σₖ ∂L/∂ŷₖ · ∂ŷₖ/∂{z}[{line.unit}] = {fmt(line.value)}\n"))
             else:
-                head = "∂L/∂ŷ" if q == s.network.depth else \
-                    f"(Σₖ {_symbol(Kind.DELTA, q + 1)}[k]·{_symbol(Kind.W, q + 1)}[k,{line.unit}])"
-                out.append(words(f"  {delta}[{line.unit}] = {head} · f'({z}[{line.unit}]) = {fmt(line.sent_back)} · "
-                                 f"{fmt(line.slope)} = {fmt(line.value)}\n"))
+                head = (
+                    "∂L/∂ŷ"
+                    if q == s.network.depth
+                    else f"(Σₖ {_symbol(Kind.DELTA, q + 1)}[k]·{_symbol(Kind.W, q + 1)}[k,{line.unit}])"
+                )
+                out.append(
+                    words(
+                        f"  {delta}[{line.unit}] = {head} · f'({z}[{line.unit}]) = {fmt(line.sent_back)} · "
+                        f"{fmt(line.slope)} = {fmt(line.value)}\n"
+                    )
+                )
         l, j = int(self.param[1:]), self.index[0]
         parts = chain.per_sample
-        out.append(words(f"  ∂L/∂{chain.label} for this sample = {_symbol(Kind.DELTA, l)}[{j}] · {chain.input_symbol} = "
-                         f"{fmt(d[-1].value)} · {fmt(x)} = {fmt(parts[self.sample])}\n"))
+        out.append(
+            words(
+                f"  ∂L/∂{chain.label} for this sample = {_symbol(Kind.DELTA, l)}[{j}] · {chain.input_symbol} = "
+                f"{fmt(d[-1].value)} · {fmt(x)} = {fmt(parts[self.sample])}\n"
+            )
+        )
         if m > 1:
             out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside ∂L/∂ŷ):\n", label)
             shown = [fmt(parts[i]) if i is not None else "…" for i in indices(m, 8)]
@@ -223,7 +248,7 @@ def _lit(chain: WeightChain, paths: list[Path]) -> tuple[set, set]:
         edges.add((l, j, chain.index[1]))
         units.add((l - 1, chain.index[1]))
     for path in paths:
-        for (q_in, u_in), (q, u) in zip(path.units, path.units[1:]):
+        for (_, u_in), (q, u) in zip(path.units, path.units[1:]):
             edges.add((q, u, u_in))
             units.add((q, u))
     return edges, units

@@ -17,7 +17,6 @@ from engine.gradcheck import TOLERANCE, ParamCheck, check
 from engine.network import Network
 from tui.screens.dialog import Dialog
 
-
 SAMPLE_ENTRIES = 20  # entries of each parameter checked when a full check would take too long
 
 
@@ -44,10 +43,12 @@ class GradCheckScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "gradient check"
-            yield Label(f"Each backprop gradient against the central difference (L(p + h) − L(p − h)) / 2h, "
-                        f"h = 1e-5·max(1, |p|), one entry at a time, at {self.where}. An entry passes below "
-                        f"{TOLERANCE:g} relative, or below what rounding alone can do to the difference "
-                        "(backprop-tui check --help says how much).")
+            yield Label(
+                f"Each backprop gradient against the central difference (L(p + h) − L(p − h)) / 2h, "
+                f"h = 1e-5·max(1, |p|), one entry at a time, at {self.where}. An entry passes below "
+                f"{TOLERANCE:g} relative, or below what rounding alone can do to the difference "
+                "(backprop-tui check --help says how much)."
+            )
             yield Label("", id="check-sample")
             yield ProgressBar(id="check-progress", show_eta=False)
             yield DataTable(id="check-table", cursor_type="row", zebra_stripes=True)
@@ -56,8 +57,15 @@ class GradCheckScreen(Dialog[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         # Fixed widths: the columns do not widen when the rows arrive (a steady picture).
-        for label, width in (("parameter", 9), ("shape", 9), ("largest relative error", 22), ("at", 10),
-                             ("backprop", 16), ("finite difference", 17), ("", 1)):
+        for label, width in (
+            ("parameter", 9),
+            ("shape", 9),
+            ("largest relative error", 22),
+            ("at", 10),
+            ("backprop", 16),
+            ("finite difference", 17),
+            ("", 1),
+        ):
             table.add_column(label, width=width)
         self.query_one("#check-sample").display = False
         self.run_check()
@@ -90,9 +98,11 @@ class GradCheckScreen(Dialog[None]):
         self.query_one(ProgressBar).update(total=gradcheck.entry_count(self.network, entries), progress=0)
         if entries is not None:
             note = self.query_one("#check-sample", Label)
-            note.update(f"A full check of {full:,} entries would take about {gradcheck.duration(estimate)}: "
-                        f"checking {entries} entries of each parameter, the largest gradient's among them, "
-                        f"the others drawn with a fixed seed (`backprop-tui check --entries N` for more).")
+            note.update(
+                f"A full check of {full:,} entries would take about {gradcheck.duration(estimate)}: "
+                f"checking {entries} entries of each parameter, the largest gradient's among them, "
+                f"the others drawn with a fixed seed (`backprop-tui check --entries N` for more)."
+            )
             note.display = True
 
     def show_results(self, results: list[ParamCheck]) -> None:
@@ -101,11 +111,20 @@ class GradCheckScreen(Dialog[None]):
         table = self.query_one(DataTable)
         for r in results:
             shape = "×".join(map(str, self.params[r.name].shape))
-            table.add_row(r.name, shape, f"{r.worst_error:.2e}", str(list(r.worst_index)),
-                          f"{r.backprop:.8g}", f"{r.numeric:.8g}", "✓" if r.ok else "✗")
+            table.add_row(
+                r.name,
+                shape,
+                f"{r.worst_error:.2e}",
+                str(list(r.worst_index)),
+                f"{r.backprop:.8g}",
+                f"{r.numeric:.8g}",
+                "✓" if r.ok else "✗",
+            )
         self.query_one(ProgressBar).display = False
         bad = [r.name for r in results if not r.ok]
         self.query_one("#check-verdict", Label).update(
-            f"✓ every gradient agrees (all errors below {TOLERANCE:g})" if not bad else
-            f"✗ {', '.join(bad)} above {TOLERANCE:g}: backprop and finite differences disagree "
-            "(near a ReLU kink or with h too coarse this can happen honestly)")
+            f"✓ every gradient agrees (all errors below {TOLERANCE:g})"
+            if not bad
+            else f"✗ {', '.join(bad)} above {TOLERANCE:g}: backprop and finite differences disagree "
+            "(near a ReLU kink or with h too coarse this can happen honestly)"
+        )

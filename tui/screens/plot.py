@@ -34,8 +34,10 @@ class PlotScreen(Dialog[None]):
             box.border_title = "loss per iteration"
             yield LossPlot(id="plot")
             yield Label(id="plot-summary")
-            yield Label("t trains more (the plot follows live) · y: linear or log scale · Esc stops training, "
-                        "or closes", id="plot-help")
+            yield Label(
+                "t trains more (the plot follows live) · y: linear or log scale · Esc stops training, or closes",
+                id="plot-help",
+            )
 
     def on_mount(self) -> None:
         self.show(self.losses)

@@ -58,8 +58,13 @@ class OpenPrompt(Dialog[str | None]):
         with Vertical() as box:
             box.border_title = "open"
             yield Label("A preset (Enter opens it):")
-            yield OptionList(*[Option(literal(f"{name:<15} {presets.resolve(name).description}"), id=name)
-                               for name in presets.names()], id="presets")
+            yield OptionList(
+                *[
+                    Option(literal(f"{name:<15} {presets.resolve(name).description}"), id=name)
+                    for name in presets.names()
+                ],
+                id="presets",
+            )
             yield Label("Or the path of a network file (.toml):")
             yield Input(placeholder="path/to/network.toml", id="path")
 
@@ -79,8 +84,9 @@ class SavePrompt(Dialog[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="SavePrompt")
     BINDINGS = [Binding("escape", "close", "Cancel")]
 
-    def __init__(self, default: str, title: str = "save",
-                 question: str = "Save the network with its current parameters as"):
+    def __init__(
+        self, default: str, title: str = "save", question: str = "Save the network with its current parameters as"
+    ):
         super().__init__()
         self.default, self.title_text, self.question = default, title, question
         self.confirmed: str | None = None  # the existing file the user agreed to overwrite

@@ -65,9 +65,11 @@ class QuizScreen(Dialog[str | None]):
             yield Label(id="quiz-question")
             yield Input(id="quiz-answer", placeholder="your value, e.g. 0.1385 or -1/4")
             yield Static(id="quiz-feedback")
-            yield Static("Enter checks · Enter with no answer (or Ctrl+R) reveals this value · Ctrl+N reveals the "
-                         "whole step · Esc pauses (n asks again) · k in the main screen ends the quiz",
-                         id="quiz-help")  # a Static: the line wraps where a Label was cut
+            yield Static(
+                "Enter checks · Enter with no answer (or Ctrl+R) reveals this value · Ctrl+N reveals the "
+                "whole step · Esc pauses (n asks again) · k in the main screen ends the quiz",
+                id="quiz-help",
+            )  # a Static: the line wraps where a Label was cut
 
     def on_mount(self) -> None:
         s, words, style = self.view.stepper, self.view.words, partial(self.get_component_rich_style, partial=True)
@@ -132,8 +134,13 @@ class QuizScreen(Dialog[str | None]):
             self.ask()
             return
         # the whole step is answered: the main screen reveals it; the last verdict stays in view
-        self.app.notify(self.feedback.plain, title=f"quiz · {self.score}", timeout=6, markup=False,
-                        severity="error" if self.feedback.plain.startswith("✗") else "information")
+        self.app.notify(
+            self.feedback.plain,
+            title=f"quiz · {self.score}",
+            timeout=6,
+            markup=False,
+            severity="error" if self.feedback.plain.startswith("✗") else "information",
+        )
         self.close("done")
 
     def action_skip(self) -> None:

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.geometry import Size
-from tui.screens.dialog import Dialog
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Label
 
+from tui.screens.dialog import Dialog
 from tui.widgets.matrices import oriented, per_sample, quantities
 from tui.widgets.present import View
 
@@ -55,8 +55,10 @@ class MatrixGrid(ScrollView):
             return Strip.blank(self.size.width, self.rich_style)
         first = max(0, (scroll_x - self.label) // self.cell)
         last = min(cols, first + self.size.width // self.cell + 2)
-        segments = [Segment(("" if row < 0 else str(row)).rjust(self.label - 2) + "  ", index),
-                    Segment(" " * (first * self.cell))]
+        segments = [
+            Segment(("" if row < 0 else str(row)).rjust(self.label - 2) + "  ", index),
+            Segment(" " * (first * self.cell)),
+        ]
         for c in range(first, last):
             if row < 0:
                 segments.append(Segment(str(c).rjust(self.cell), index))
@@ -95,12 +97,14 @@ class ZoomScreen(Dialog[None]):
     def action_move(self, change: int) -> None:
         self.position = (self.position + change) % len(self.names)
         name = self.names[self.position]
-        matrix, _ = oriented(self.view.stepper.value(name), self.view.stepper.steps[0].column, per_sample(name),
-                             self.view.row)
+        matrix, _ = oriented(
+            self.view.stepper.value(name), self.view.stepper.steps[0].column, per_sample(name), self.view.row
+        )
         box = self.query_one(Vertical)
         box.border_title = f"{self.view.symbol(name)} {matrix.shape[0]}×{matrix.shape[1]}"
         self.query_one("#zoom-help", Label).update(
-            "arrows, PgUp/PgDn, Home/End scroll · Tab / Shift+Tab: the other quantities · Esc closes")
+            "arrows, PgUp/PgDn, Home/End scroll · Tab / Shift+Tab: the other quantities · Esc closes"
+        )
         self.query_one(MatrixGrid).show(matrix, self.view.fmt)
 
 

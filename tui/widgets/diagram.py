@@ -22,8 +22,7 @@ from tui.textual_compat import RedrawnOnRepaint
 from tui.widgets.present import View, lit_parts
 
 # Braille dot bits by (x % 2, y % 4) inside one character cell.
-_DOTS = {(0, 0): 0x01, (0, 1): 0x02, (0, 2): 0x04, (1, 0): 0x08,
-         (1, 1): 0x10, (1, 2): 0x20, (0, 3): 0x40, (1, 3): 0x80}
+_DOTS = {(0, 0): 0x01, (0, 1): 0x02, (0, 2): 0x04, (1, 0): 0x08, (1, 1): 0x10, (1, 2): 0x20, (0, 3): 0x40, (1, 3): 0x80}
 
 
 DASH = 4  # a dashed line: this many dots drawn, then as many left out
@@ -126,8 +125,14 @@ class NetworkDiagram(RedrawnOnRepaint):
     NetworkDiagram > .diagram--node { color: $foreground; }
     NetworkDiagram > .diagram--title { color: $text-muted; text-style: bold; }
     """
-    COMPONENT_CLASSES = {"diagram--positive", "diagram--negative", "diagram--written", "diagram--read",
-                         "diagram--node", "diagram--title"}
+    COMPONENT_CLASSES = {
+        "diagram--positive",
+        "diagram--negative",
+        "diagram--written",
+        "diagram--read",
+        "diagram--node",
+        "diagram--title",
+    }
 
     class Picked(Message):
         """A click on an edge (a weight) or a unit (its bias)."""
@@ -231,8 +236,10 @@ class NetworkDiagram(RedrawnOnRepaint):
         # Each column's labels get the room of the widest ("●-0.5000" at least), a blank cell
         # that keeps the numbers off the lines, and a cell for the edges to start in, as far as
         # the width allows; a value with no room is ⋯, never cut.
-        labels = [["" if unit is None or values is None else fmt(values[unit]) for unit in idx]
-                  for (_, values), idx in zip(nodes, shown)]
+        labels = [
+            ["" if unit is None or values is None else fmt(values[unit]) for unit in idx]
+            for (_, values), idx in zip(nodes, shown)
+        ]
         widest = max([len(fmt(-0.5))] + [len(t) for column in labels for t in column])
         label_width = max(min(widest + 3, width // columns), 2)
         values_fit = label_width > len(fmt(-0.5)) + 2
@@ -247,8 +254,11 @@ class NetworkDiagram(RedrawnOnRepaint):
         signs = {}
         for negative, kind in ((False, "diagram--positive"), (True, "diagram--negative")):
             plain = style(kind)
-            signs[negative] = (Style(color=faint(Color.from_rich_color(plain.color), background).rich_color),
-                               plain, plain + Style(bold=True))
+            signs[negative] = (
+                Style(color=faint(Color.from_rich_color(plain.color), background).rich_color),
+                plain,
+                plain + Style(bold=True),
+            )
         writes = Style(color=style("diagram--written").color, bold=True)
         reads = style("diagram--node") + Style(bold=True)
         for l in range(1, columns):
@@ -276,11 +286,13 @@ class NetworkDiagram(RedrawnOnRepaint):
         for l in range(columns):
             name, values = nodes[l]
             title = name or ("x" if l == 0 else f"layer {l}")
-            canvas.write(xs[l], 0, title if len(title) < label_width else title[: label_width - 2] + "…",
-                         style("diagram--title"))
+            canvas.write(
+                xs[l], 0, title if len(title) < label_width else title[: label_width - 2] + "…", style("diagram--title")
+            )
             part = "x" if l == 0 else f"a{l}"
-            node_style = style("diagram--written" if part in written else
-                               "diagram--read" if part in read else "diagram--node")
+            node_style = style(
+                "diagram--written" if part in written else "diagram--read" if part in read else "diagram--node"
+            )
             for j, unit in enumerate(shown[l]):
                 if unit is None:
                     canvas.write(xs[l], ys[l][j], "  ⋮", style("diagram--title"))
@@ -295,8 +307,7 @@ class NetworkDiagram(RedrawnOnRepaint):
 
 
 # the sign without colour, longest first; frozen parameters are said in the layer panels too
-LEGENDS = ("edges: w ≥ 0 solid · w < 0 dashed", "w ≥ 0 solid · w < 0 dashed", "w≥0 solid, w<0 dashed",
-           "w<0 dashed")
+LEGENDS = ("edges: w ≥ 0 solid · w < 0 dashed", "w ≥ 0 solid · w < 0 dashed", "w≥0 solid, w<0 dashed", "w<0 dashed")
 
 
 def _distance(px: float, py: float, x0: float, y0: float, x1: float, y1: float) -> float:

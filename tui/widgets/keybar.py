@@ -14,7 +14,6 @@ from textual.widget import Widget
 
 from tui.textual_compat import on_bindings_changed, stop_bindings_changed
 
-
 ALWAYS = ("help", "quit")  # actions whose keys never give way to the others
 
 

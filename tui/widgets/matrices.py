@@ -36,7 +36,7 @@ def scroll_place(starts: list[int], heights: list[int], focus: int | None, data:
     end = starts[focus] + heights[focus]
     bands = sorted(set(starts))
     data_end = min((b for b in bands if b > starts[data - 1]), default=0) if data else 0
-    for pinned in ((data_end, 0) if data_end and starts[focus] >= data_end else (0,)):
+    for pinned in (data_end, 0) if data_end and starts[focus] >= data_end else (0,):
         fitting = [b for b in bands if pinned <= b <= starts[focus] and end <= b + height - pinned]
         if fitting:
             return fitting[0] - pinned, pinned
@@ -76,6 +76,7 @@ def columns_that_fit(n: int, cell: int, room: int) -> list[int | None]:
     """Which of n columns of cells `cell` wide (a space apart) fit in `room` characters, None
     standing for the ⋯ (one character) in place of the others: all of them up to LIMIT, else
     as many of the first and the last as fit, else none."""
+
     def width(k: int) -> int:
         return k * (cell + 1) - 1
 
@@ -88,9 +89,20 @@ def columns_that_fit(n: int, cell: int, room: int) -> list[int | None]:
     return [None]
 
 
-def grid(title: str, size: str, a: np.ndarray | None, shape: tuple[int, int], fmt: Format, room: int,
-         style: Style, muted: Style, danger: Style, focus: tuple[int, Style] | None = None,
-         labels: bool = False, note: str = "") -> list[Text]:
+def grid(
+    title: str,
+    size: str,
+    a: np.ndarray | None,
+    shape: tuple[int, int],
+    fmt: Format,
+    room: int,
+    style: Style,
+    muted: Style,
+    danger: Style,
+    focus: tuple[int, Style] | None = None,
+    labels: bool = False,
+    note: str = "",
+) -> list[Text]:
     """The lines of one 2-D grid, none wider than `room`: its title, size and a note (left
     out when there is no room), then its rows. a is None for a value not computed yet: its
     cells are dots, so that the panel does not move when the numbers appear. focus: the row of
@@ -181,8 +193,14 @@ class LayerPanel(TextView):
     LayerPanel > .matrix--focus { text-style: bold; }
     LayerPanel > .matrix--danger { color: $bad; text-style: bold reverse; }
     """
-    COMPONENT_CLASSES = {"matrix--written", "matrix--read", "matrix--plain", "matrix--muted", "matrix--focus",
-                         "matrix--danger"}
+    COMPONENT_CLASSES = {
+        "matrix--written",
+        "matrix--read",
+        "matrix--plain",
+        "matrix--muted",
+        "matrix--focus",
+        "matrix--danger",
+    }
 
     def __init__(self, layer: int, **kwargs):
         super().__init__(wrap=False, **kwargs)  # every grid fits the width: lines are never wrapped
@@ -203,8 +221,10 @@ class LayerPanel(TextView):
         s = view.stepper
         value, shape = s.value(name), s.shape(name)
         # the focused row keeps its block's colour: only the focus style's own attributes (bold)
-        styles = (self.get_component_rich_style("matrix--focus", partial=True),
-                  *(self.get_component_rich_style(f"matrix--{kind}") for kind in ("muted", "danger")))
+        styles = (
+            self.get_component_rich_style("matrix--focus", partial=True),
+            *(self.get_component_rich_style(f"matrix--{kind}") for kind in ("muted", "danger")),
+        )
         frozen = name in s.network.frozen
         made_from = (view.symbol(name), shape, s.steps[0].column, view.row, view.digits, style, styles, room, frozen)
         cached = self._blocks.get(name)
@@ -221,8 +241,20 @@ class LayerPanel(TextView):
                 note = f" (sample {s.sample})"
             focus = (view.row, focus_style) if by_sample and not column and len(shape) == 2 else None
             size = size_of(shape, a.shape) + (" frozen" if frozen else "")
-            block = grid(made_from[0], size, None if value is None else a, a.shape, view.fmt, room, style, muted,
-                         danger, focus=focus, labels=data and not column, note=note)
+            block = grid(
+                made_from[0],
+                size,
+                None if value is None else a,
+                a.shape,
+                view.fmt,
+                room,
+                style,
+                muted,
+                danger,
+                focus=focus,
+                labels=data and not column,
+                note=note,
+            )
         self._blocks[name] = (value, made_from, block)
         return block
 

@@ -42,8 +42,17 @@ class StepPanel(TextView, can_focus=True):
     StepPanel > .step--danger { color: $bad; text-style: bold; }
     StepPanel > .step--focus { text-style: bold; }
     """
-    COMPONENT_CLASSES = {"step--formula", "step--computing", "step--result", "step--known", "step--later",
-                         "step--label", "step--why", "step--danger", "step--focus"}
+    COMPONENT_CLASSES = {
+        "step--formula",
+        "step--computing",
+        "step--result",
+        "step--known",
+        "step--later",
+        "step--label",
+        "step--why",
+        "step--danger",
+        "step--focus",
+    }
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -103,21 +112,30 @@ class StepPanel(TextView, can_focus=True):
                 text.append("\n(the same without the common mistake)\n", style("step--known"))
             else:
                 off = float(np.nanmax(np.abs(right.value - step.value)))
-                text.append(f"\n⚠ the mistake changed this (off by up to {view.fmt(off)}); correct:\n",
-                            style("step--danger"))
-                block = self._grid(words(step.symbol), right.value, step.writes, step, view, room,
-                                   style("step--known"))
+                text.append(
+                    f"\n⚠ the mistake changed this (off by up to {view.fmt(off)}); correct:\n", style("step--danger")
+                )
+                block = self._grid(words(step.symbol), right.value, step.writes, step, view, room, style("step--known"))
                 text.append_text(Text("\n").join(block))
                 text.append("\n")
-        known = [(words(symbol), name) for i, (symbol, name) in enumerate(step.chain)
-                 if i not in _computing(step) and (name is None or s.value(name) is not None)]
+        known = [
+            (words(symbol), name)
+            for i, (symbol, name) in enumerate(step.chain)
+            if i not in _computing(step) and (name is None or s.value(name) is not None)
+        ]
         if known:  # the chain's factors already computed, for the sample in focus
-            text.append("\nthe chain's known factors" + ("" if step.column else f", sample {view.row}") + ":\n",
-                        style("step--label"))
-            blocks = [[Text(symbol, style("step--known")), Text(" 1", style("step--known"))] if name is None else
-                      self._grid(symbol, view.sample_of(s.value(name)), name, step, view, room,
-                                 style("step--known"), whole=False)
-                      for symbol, name in known]
+            text.append(
+                "\nthe chain's known factors" + ("" if step.column else f", sample {view.row}") + ":\n",
+                style("step--label"),
+            )
+            blocks = [
+                [Text(symbol, style("step--known")), Text(" 1", style("step--known"))]
+                if name is None
+                else self._grid(
+                    symbol, view.sample_of(s.value(name)), name, step, view, room, style("step--known"), whole=False
+                )
+                for symbol, name in known
+            ]
             text.append_text(Text("\n").join(flow(blocks, room)[0]))
             text.append("\n")
         if view.explain:
@@ -137,8 +155,18 @@ class StepPanel(TextView, can_focus=True):
             if self.scroll_y:
                 self.scroll_home(animate=False)
 
-    def _grid(self, title: str, value, name: str | None, step, view: View, room: int, style: Style,
-              transposed: bool = False, whole: bool = True) -> list[Text]:
+    def _grid(
+        self,
+        title: str,
+        value,
+        name: str | None,
+        step,
+        view: View,
+        room: int,
+        style: Style,
+        transposed: bool = False,
+        whole: bool = True,
+    ) -> list[Text]:
         """A value as a grid; whole: all its samples (the focused one marked), not one's part."""
         component = self.get_component_rich_style
         by_sample = name is not None and per_sample(name)
@@ -148,8 +176,19 @@ class StepPanel(TextView, can_focus=True):
             a, title = a.T, title + "ᵀ"
         elif whole and by_sample and not step.column and np.ndim(value) == 2:
             focus = (view.row, component("step--focus", partial=True))
-        return grid(title, size_of(np.shape(value), a.shape), a, a.shape, view.fmt, room, style,
-                    component("step--label"), component("step--danger"), focus=focus, note=note)
+        return grid(
+            title,
+            size_of(np.shape(value), a.shape),
+            a,
+            a.shape,
+            view.fmt,
+            room,
+            style,
+            component("step--label"),
+            component("step--danger"),
+            focus=focus,
+            note=note,
+        )
 
     def _substitution(self, step, view: View, room: int) -> list[list[Text]]:
         """The formula with the numbers put in, as blocks for flow(): the result, then each
@@ -157,8 +196,9 @@ class StepPanel(TextView, can_focus=True):
         written twice in the formula is a grid the first time and its name after that."""
         operands = view.operands(step)
         title = ("new " if step.relation == "←" else "") + view.words(step.symbol)
-        blocks = [self._grid(title, step.value, step.writes, step, view, room,
-                             self.get_component_rich_style("step--result"))]
+        blocks = [
+            self._grid(title, step.value, step.writes, step, view, room, self.get_component_rich_style("step--result"))
+        ]
         parts = _SLOT.split(step.template)  # text, slot, ᵀ, text, slot, ᵀ, …, text
         before, seen = f"{step.relation} {parts[0].strip()}", set()
         for k in range(1, len(parts), 3):
@@ -169,8 +209,9 @@ class StepPanel(TextView, can_focus=True):
                 continue
             seen.add(slot)
             lead = f" {before.strip()} " if before.strip() else ""
-            block = self._grid(symbol, step.operands[slot], name, step, view, max(room - len(lead), 1), Style(),
-                               transposed)
+            block = self._grid(
+                symbol, step.operands[slot], name, step, view, max(room - len(lead), 1), Style(), transposed
+            )
             blocks.append(_led(block, lead))
             before = after
         if before.strip():  # what follows the last operand, on its first row: ")²", ")" …
@@ -249,22 +290,32 @@ class UpdatesPanel(TextView):
             before, after = s.derived.loss, s.loss_after()
             text.append(f"iteration {s.iteration + 1} done: ", style("update--name"))
             text.append(f"loss {fmt(before)} → {fmt(after)} ")
-            text.append(f"({'+' if after >= before else '−'}{fmt(abs(after - before))})",
-                        style("update--up" if after > before else "update--down"))
+            text.append(
+                f"({'+' if after >= before else '−'}{fmt(abs(after - before))})",
+                style("update--up" if after > before else "update--down"),
+            )
             text.append("   n starts the next iteration\n", style("update--label"))
             if s.mistake:
                 exact = notation.significant(9)
-                text.append(f"with the common mistake: loss after {exact(after)}; without it "
-                            f"{exact(s.loss_after(correct=True))}\n", style("update--up"))
+                text.append(
+                    f"with the common mistake: loss after {exact(after)}; without it "
+                    f"{exact(s.loss_after(correct=True))}\n",
+                    style("update--up"),
+                )
         elif not updates:  # one line, the longest that fits
             room = self.scrollable_content_region.width
-            done = (f"Iteration {s.iteration:,} changed the loss {fmt(s.losses[-1])} → {fmt(s.derived.loss)}. "
-                    if s.losses else "")
+            done = (
+                f"Iteration {s.iteration:,} changed the loss {fmt(s.losses[-1])} → {fmt(s.derived.loss)}. "
+                if s.losses
+                else ""
+            )
             still = f" {frozen} frozen: never updated." if frozen else ""
-            lines = [f"{done}The parameters change in the update phase, after every gradient is known: "
-                     f"p ← p − η ∂L/∂p.{still}",
-                     f"{done}Parameters change in the update phase: p ← p − η ∂L/∂p.{still}",
-                     f"{done}{still}".strip() or "Parameters change in the update phase."]
+            lines = [
+                f"{done}The parameters change in the update phase, after every gradient is known: "
+                f"p ← p − η ∂L/∂p.{still}",
+                f"{done}Parameters change in the update phase: p ← p − η ∂L/∂p.{still}",
+                f"{done}{still}".strip() or "Parameters change in the update phase.",
+            ]
             line = next((line for line in lines if len(line) <= room), lines[-1])
             self.set_text(Text(line, style("update--label")))
             return
@@ -282,8 +333,10 @@ class UpdatesPanel(TextView):
                     cell = ",".join(str(int(k)) for k in np.unravel_index(i, old.shape))
                     change = flat_new[i] - flat_old[i]
                     entry.append(f"[{cell}] {fmt(flat_old[i])}→{fmt(flat_new[i])} ")
-                    entry.append(f"({'+' if change >= 0 else '−'}{fmt(abs(change))})",
-                                 style("update--up" if change > 0 else "update--down"))
+                    entry.append(
+                        f"({'+' if change >= 0 else '−'}{fmt(abs(change))})",
+                        style("update--up" if change > 0 else "update--down"),
+                    )
                 # each entry whole on a line: a full line goes on below, under the first entry
                 if line.cell_len > len(lead) and line.cell_len + entry.cell_len > room:
                     text.append_text(line)
@@ -370,8 +423,11 @@ class LossHistory(Vertical):
             count, first, now = trend
             change = f"{fmt(first)} → {fmt(now)}"
             room = self.content_region.width or 1000
-            forms = [f"{count:,} iteration{'s' if count != 1 else ''}: {change}", f"{count:,}: {change}",
-                     f"now {fmt(now)}"]
+            forms = [
+                f"{count:,} iteration{'s' if count != 1 else ''}: {change}",
+                f"{count:,}: {change}",
+                f"now {fmt(now)}",
+            ]
             show_text(label, next((form for form in forms if len(form) <= room), forms[-1]))
         finite = [x for x in losses[-400:] if np.isfinite(x)]
         sparkline = self.query_one(Sparkline)

@@ -49,7 +49,7 @@ class LossPlot(Widget):
             lo, hi = lo - 0.5, hi + 0.5
         fmt = notation.significant(3)
         labels = [hi, (hi + lo) / 2, lo]
-        texts = [fmt(10 ** v if self.log_scale else v) for v in labels]
+        texts = [fmt(10**v if self.log_scale else v) for v in labels]
         left = max(len(t) for t in texts) + 2
         plot_w, plot_h = width - left - 1, height - 2  # cells; the last two lines hold the x axis
         canvas = BrailleCanvas(width, height)
@@ -100,5 +100,7 @@ def describe(losses: list[float]) -> str:
     finite = [v for v in losses if math.isfinite(v)]
     fmt = notation.significant(6)
     best = min(finite) if finite else float("nan")
-    return (f"{notation.counted(len(losses), 'iteration')} · first {fmt(losses[0])} · latest {fmt(losses[-1])} · "
-            f"lowest {fmt(best)}")
+    return (
+        f"{notation.counted(len(losses), 'iteration')} · first {fmt(losses[0])} · latest {fmt(losses[-1])} · "
+        f"lowest {fmt(best)}"
+    )

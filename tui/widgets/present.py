@@ -101,8 +101,12 @@ class View:
         if layer == 0:
             return self.symbol("x"), s.value("x")[self.row]
         step = s.step
-        if step is not None and part_of(step.writes) == f"a{layer}" and step.value.ndim == 2 \
-                and step.value.shape[0] == s.value("x").shape[0]:
+        if (
+            step is not None
+            and part_of(step.writes) == f"a{layer}"
+            and step.value.ndim == 2
+            and step.value.shape[0] == s.value("x").shape[0]
+        ):
             return self.words(step.symbol), step.value[self.row]  # what the current step writes on these units
         for name in (f"delta{layer}", f"a{layer}", f"z{layer}"):
             value = s.value(name)
@@ -124,5 +128,5 @@ class View:
         """A per-sample value's part for the sample in focus (a row, or its Jacobian)."""
         a = np.asarray(value)
         if a.ndim >= 2 and a.shape[0] == self.stepper.batch(self.stepper.sample)[0].shape[0]:
-            return a[self.row:self.row + 1] if a.ndim == 2 else a[self.row]
+            return a[self.row : self.row + 1] if a.ndim == 2 else a[self.row]
         return a

@@ -21,14 +21,16 @@ class StatusLine(Static):
     def line(self, view: View, quiz: Score | None, training: tuple[int, float] | None) -> str:
         s, fmt = view.stepper, view.fmt
         m = s.network.samples
-        walking = (f"sample {s.sample} of 0–{m - 1}" if s.sample is not None else
-                   "1 sample" if m == 1 else f"batch of {m}")
-        walking += "".join([" · ⚠ common mistake" if s.mistake else "",
-                            f" · quiz: {quiz}" if quiz is not None else ""])
+        walking = (
+            f"sample {s.sample} of 0–{m - 1}" if s.sample is not None else "1 sample" if m == 1 else f"batch of {m}"
+        )
+        walking += "".join([" · ⚠ common mistake" if s.mistake else "", f" · quiz: {quiz}" if quiz is not None else ""])
 
         def forms(iteration: int, phase: str, step: str, loss: str, short_loss: str = "") -> tuple[str, str]:
-            return (f"iteration {iteration:,} · {phase}{f' · step {step}' if step else ''} · {loss} · {walking}",
-                    f"iter. {iteration:,} · {phase}{f' {step}' if step else ''} · {short_loss or loss} · {walking}")
+            return (
+                f"iteration {iteration:,} · {phase}{f' · step {step}' if step else ''} · {loss} · {walking}",
+                f"iter. {iteration:,} · {phase}{f' {step}' if step else ''} · {short_loss or loss} · {walking}",
+            )
 
         if training is not None:
             iteration, latest = training
@@ -42,7 +44,8 @@ class StatusLine(Static):
             total = f"{s.total}/{s.total}"
             lines = [forms(s.iteration + 1, s.phase, f"{s.cursor}/{s.total}", loss, short_loss)] + [
                 forms(s.iteration + 1, phase, total, f"{before}loss {fmt(-0.5)}", f"{short}loss {fmt(-0.5)}")
-                for phase in {step.phase for step in s.steps} | {"ready"}]
+                for phase in {step.phase for step in s.steps} | {"ready"}
+            ]
         # The form that fits the widest line of this iteration, and the name (which gives way
         # first, then the last parts, whole) cut to the room that line leaves: while stepping,
         # the header keeps its form and the name its length. The line spans the screen, which
