@@ -449,6 +449,9 @@ class _Derivation:
                 rf"\mathrm{{diag}}\left(\sum_k {{{y[1]}}}_{{k}}\right) {a[1]} - {y[1]}",
             )
             template = ("diag(‹2›) ‹0› − ‹1›", r"\mathrm{diag}\left(‹2›\right) ‹0› - ‹1›")
+            if self.single:  # one sample: its sum is a number that scales the column ŷ
+                rhs = (f"(Σₖ{y[0]}ₖ) {a[0]} − {y[0]}", rf"\left(\sum_k {{{y[1]}}}_{{k}}\right) {a[1]} - {y[1]}")
+                template = ("(‹2›) ‹0› − ‹1›", r"\left(‹2›\right) ‹0› - ‹1›")
             why = (
                 "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ·Σy − y, "
                 "Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)"

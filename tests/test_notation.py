@@ -205,3 +205,5 @@ def test_targets_summing_near_1_are_scaled_by_a_true_product():
     (delta,) = [s for s in _steps(replace(net, Y=Y)) if s.writes == "delta1" and s.kind == "simplified"]
     assert delta.formula == "δ₁ = (diag(ΣₖYₖ) A₁ − Y)/m"
     assert "diag([[" in delta.substitution(fmt) and "·[[" not in delta.substitution(fmt)
+    (delta,) = [s for s in _steps(replace(net, Y=Y), sample=2) if s.writes == "delta1" and s.kind == "simplified"]
+    assert delta.formula == "δ₁ = (Σₖyₖ) a₁ − y"  # one sample: its sum is a number, no diag of it

@@ -263,7 +263,7 @@ async def test_the_current_step_is_in_sight_without_scrolling(network, size):
             lines = visible(app, panel)
             where = f"{network} step {step.index + 1}: {step.formula}"
             assert panel.scroll_y == 0, where
-            assert view.words(step.formula) in "\n".join(lines), where
+            assert view.words(step.formula) in " ".join(" ".join(lines).split()), where  # whole, maybe wrapped
             result = shown_grid(step.value, step.column, not is_parameter_like(app, step.value), False, view.row)
             assert grid_in_sight(lines, result, view.fmt), where
             assert "[[" not in panel.text.plain, where  # never a nested list
@@ -556,10 +556,23 @@ async def test_a_diagram_too_narrow_for_values_gives_the_edges_their_room():
             assert after[0] == " " and "\u2800" < after[1] <= "\u28ff", line  # an edge starts at once
 
 
-async def test_the_header_says_whose_loss_it_shows_before_this_iterations_is_known():
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["140x45", "80x24"])
+async def test_the_header_says_whose_loss_it_shows_before_this_iterations_is_known(size):
     app = BackpropApp("xor")
-    async with app.run_test(size=WIDE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.press("i", "n")  # iteration 2 starts: its forward pass is not done yet
-        assert f"iteration 1's loss {app.view.fmt(app.stepper.losses[-1])}" in status(app), status(app)
+        whose = "iteration 1's" if size == WIDE else "iter. 1's"
+        assert f"{whose} loss {app.view.fmt(app.stepper.losses[-1])}" in status(app), status(app)
         await pilot.press("f", "n")  # its loss known
         assert f"· loss {app.view.fmt(app.stepper.loss)} ·" in status(app), status(app)
+
+
+async def test_the_updates_panel_counts_the_lines_out_of_sight():
+    app = BackpropApp("regression")
+    async with app.run_test(size=WIDE) as pilot:
+        panel = app.query_one(UpdatesPanel)
+        await pilot.press("n")
+        assert not panel.border_subtitle  # one line: nothing below
+        await pilot.press("i")
+        hidden = panel.virtual_size.height - panel.scrollable_content_region.height
+        assert hidden > 0 and panel.border_subtitle.startswith(f"{hidden} more lines below · ")

@@ -282,10 +282,6 @@ class UpdatesPanel(TextView):
         frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
         text = Text()
         updates = [st for st in s.steps[: s.cursor] if st.phase == "update"]
-        # a change is the difference of the exact values, so it may differ from the rounded ones' by 1 in the last place
-        subtitle = "changes from the unrounded values" if updates or s.cursor == s.total else ""
-        if self.border_subtitle != subtitle:
-            self.border_subtitle = subtitle
         if s.cursor == s.total:
             before, after = s.derived.loss, s.loss_after()
             text.append(f"iteration {s.iteration + 1} done: ", style("update--name"))
@@ -318,6 +314,8 @@ class UpdatesPanel(TextView):
             ]
             line = next((line for line in lines if len(line) <= room), lines[-1])
             self.set_text(Text(line, style("update--label")))
+            if self.border_subtitle:
+                self.border_subtitle = ""
             return
         room = self.scrollable_content_region.width
         for st in reversed(updates):  # the newest first: in sight without a scroll
@@ -353,6 +351,13 @@ class UpdatesPanel(TextView):
         self.set_text(text)
         if self.scroll_y:  # the summary and the newest update are at the top
             self.scroll_home(animate=False)
+        # A change is the difference of the exact values: it may differ from the rounded ones'
+        # by 1 in the last place. Lines out of sight are counted, for the wheel or the scrollbar.
+        hidden = self.virtual_size.height - self.scrollable_content_region.height
+        subtitle = f"{hidden} more line{'s' * (hidden != 1)} below · " if hidden > 0 else ""
+        subtitle += "changes from the unrounded values"
+        if self.border_subtitle != subtitle:
+            self.border_subtitle = subtitle
 
 
 class StepList(PagedWithoutRoom):

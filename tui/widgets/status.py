@@ -38,7 +38,8 @@ class StatusLine(Static):
         else:
             revealed = s.cursor > 0 and s.phase != "forward"
             # before this iteration's loss is computed, the one shown is the previous iteration's
-            before, short = (f"iteration {s.iteration:,}'s ", "last ") if s.iteration else ("", "")
+            before = f"iteration {s.iteration:,}'s " if s.iteration else ""
+            short = f"iter. {s.iteration:,}'s " if s.iteration else ""
             loss = "loss —" if s.loss is None else f"{'' if revealed else before}loss {fmt(s.loss)}"
             short_loss = "loss —" if s.loss is None else f"{'' if revealed else short}loss {fmt(s.loss)}"
             total = f"{s.total}/{s.total}"
