@@ -10,7 +10,7 @@ import time
 
 from engine import __version__
 
-COMMANDS = ("trace", "train", "check", "presets")
+COMMANDS = ("trace", "train", "check", "answer", "presets")
 PROG = "backprop-tui"
 DIVERGED = 3  # exit status when the numbers stop being finite
 
@@ -20,6 +20,7 @@ commands:
   trace NETWORK                every step of an iteration: formula, numbers, value
   train NETWORK                train on the fast path and print the final loss
   check NETWORK                compare every gradient with finite differences (--entries N: a sample)
+  answer NETWORK Q EXPRESSION  judge an expression typed for quantity Q (--show Q: the closed form)
 
 examples:
   backprop-tui                             open the app on the xor preset
@@ -30,6 +31,8 @@ examples:
   backprop-tui trace regression --sample 2 --iterations 3
   backprop-tui train xor --iterations 20000 --save xor-trained.toml
   backprop-tui check classification
+  backprop-tui answer regression dL/dW3 "delta3.T @ A2"
+  backprop-tui answer regression --show dL/dW2 --sample 0
 
 NETWORK is a preset name (see `backprop-tui presets`) or the path of a network file.
 """
@@ -147,7 +150,46 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             help="check N entries of each parameter, always the largest gradient's, the others "
             "drawn with a fixed seed (default: every entry)",
         )
+    elif command == "answer":
+        parser.description = (
+            "Judge an expression typed for a quantity of the first iteration: exit 0 and 'correct', "
+            "exit 1 and a diagnosis when it is wrong, exit 2 for text that is no expression or an unknown name."
+        )
+        parser.epilog = ANSWER_SYNTAX
+        parser.add_argument(
+            "quantity", nargs="?", metavar="QUANTITY", help="L, dL/dW3, dL/db3, delta2, dL/da2, da2/dz2, z1, a1, …"
+        )
+        parser.add_argument(
+            "expression", nargs="?", metavar="EXPRESSION", help="the expression (quote it for the shell)"
+        )
+        parser.add_argument(
+            "--sample",
+            "-s",
+            type=_index,
+            metavar="I",
+            help="one sample (counted from 0), in column vectors: x, y, z1, …",
+        )
+        parser.add_argument(
+            "--show",
+            metavar="QUANTITY",
+            help="print the closed form of QUANTITY, in this syntax (copy it back to check)",
+        )
+        parser.add_argument(
+            "--unsimplified",
+            action="store_true",
+            help="with --show: every factor as it comes, no textbook simplification",
+        )
     return parser
+
+
+ANSWER_SYNTAX = """\
+syntax (README, "Typed answers"):
+  names        X Y (batch: rows are samples) or x y (--sample: columns), m, W1 b1 z1 a1 delta1, …
+  operators    + - * / element-wise (NumPy broadcasting), @ matrix product, .T transpose, unary -,
+               ( ), (expr > 0) as 0/1, ** a number
+  functions    sigmoid relu tanh softmax exp log, sum(expr, 0) over the rows, sum(expr) of all
+  also         what the app prints: ᵀ ⊙ · σ δ₂ 𝟙(z > 0) Σᵢ( ), juxtaposition as a product (W₁x)
+"""
 
 
 def _fail(message: str, status: int = 2) -> int:
@@ -341,6 +383,55 @@ def cmd_check(args, network) -> int:
     return 0
 
 
+def cmd_answer(args, network) -> int:
+    from engine.answer import AnswerError, Judge, quantity_named
+    from engine.notation import counted
+
+    if args.sample is not None and args.sample >= network.samples:
+        return _fail(
+            f"--sample {args.sample}: the network has {counted(network.samples, 'sample')}, "
+            f"numbered 0 to {network.samples - 1}"
+        )
+    try:
+        if args.show is not None:
+            if args.quantity is not None:
+                return _fail("--show QUANTITY takes no other QUANTITY or EXPRESSION")
+            quantity = quantity_named(args.show, network)
+            form = Judge(network, args.sample, draws=0).closed_form(quantity, simplified=not args.unsimplified)
+            if form is None:
+                return _fail(f"{quantity.id} has no closed form here (a softmax's Jacobian per sample)")
+            print(form)
+            return 0
+        if args.quantity is None or args.expression is None:
+            return _fail("give QUANTITY and EXPRESSION, or --show QUANTITY")
+        quantity = quantity_named(args.quantity, network)
+        verdict = Judge(network, args.sample).judge(quantity, args.expression)
+    except AnswerError as err:
+        return _fail(str(err))
+    text = verdict.message if verdict.correct else f"wrong: {verdict.message}"
+    if not _unicode_out():
+        from engine.notation import to_ascii
+
+        text = to_ascii(text)
+    print(text)
+    return 0 if verdict.correct else 1
+
+
+def _expression_last(argv: list[str]) -> list[str]:
+    """answer's arguments with the positional ones after `--`: an expression may start with a
+    minus (-Y/A3 + …), which argparse would take for an option."""
+    options, positional = [], []
+    words = iter(argv)
+    for word in words:
+        if word in ("--sample", "-s", "--show"):
+            options += [word, next(words, "")]
+        elif word in ("-h", "--help", "--unsimplified") or word.startswith(("--sample=", "--show=")):
+            options.append(word)
+        elif word != "--":
+            positional.append(word)
+    return [*options, "--", *positional]
+
+
 def _open_app(network=None, place=None, notice: str | None = None) -> int:
     from tui.app import BackpropApp
 
@@ -353,7 +444,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = _command_parser(command) if command else _app_parser()
-    args = parser.parse_args(argv[1:] if command else argv)
+    rest = argv[1:] if command else argv
+    if command == "answer":
+        rest = _expression_last(rest)
+    args = parser.parse_args(rest)
     try:  # Ctrl+C anywhere from here on, reading a file included: one line, status 130
         if command == "presets":
             return cmd_presets(args)
@@ -382,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args, network)
         if command == "check":
             return cmd_check(args, network)
+        if command == "answer":
+            return cmd_answer(args, network)
         return _open_app(network, notice=notice)
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)

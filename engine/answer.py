@@ -1,0 +1,323 @@
+"""Judging an expression a learner typed for a quantity of the first iteration.
+
+The expression is evaluated at the network's own parameters and at several other random
+parameters of the same shapes (same data), against the derivation's value of the quantity at
+each: an answer that is right only by accident (a ReLU active everywhere here) is caught. Equal
+means within 1e-9 relative. A wrong answer gets the most useful diagnosis that applies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .closedform import ClosedForms
+from .derivation import derive
+from .expr import ExpressionError, Name, Names, ShapeError, evaluate, parse, write
+from .network import Network
+from .notation import significant
+from .quantities import Kind, Quantity
+
+RELATIVE = 1e-9
+DRAWS = 4  # random parameter sets besides the network's own
+MAX_VALUES = 10_000_000  # numbers in any intermediate result of an expression
+
+_ANSWERABLE = (Kind.LOSS, Kind.Z, Kind.A, Kind.DL_DA, Kind.DA_DZ, Kind.DELTA, Kind.DL_DW, Kind.DL_DB)
+_QUANTITY = [
+    (re.compile(r"l"), lambda: Quantity(Kind.LOSS)),
+    (re.compile(r"dl/dw(\d+)"), lambda l: Quantity(Kind.DL_DW, l)),
+    (re.compile(r"dl/db(\d+)"), lambda l: Quantity(Kind.DL_DB, l)),
+    (re.compile(r"dl/da(\d+)"), lambda l: Quantity(Kind.DL_DA, l)),
+    (re.compile(r"da(\d+)/dz(\d+)"), lambda l, k: Quantity(Kind.DA_DZ, l) if l == k else None),
+    (re.compile(r"delta(\d+)"), lambda l: Quantity(Kind.DELTA, l)),
+    (re.compile(r"z(\d+)"), lambda l: Quantity(Kind.Z, l)),
+    (re.compile(r"a(\d+)"), lambda l: Quantity(Kind.A, l)),
+]
+
+
+class AnswerError(ValueError):
+    """Not something to judge: an unknown quantity, text that is no expression, an unknown
+    name (exit status 2)."""
+
+
+def quantity_named(text: str, network: Network) -> Quantity:
+    """The quantity a QUANTITY argument names: L, dL/dW3, dL/db3, delta2, dL/da2, da2/dz2, z1, a1."""
+    plain = text.strip().lower()
+    for pattern, make in _QUANTITY:
+        match = pattern.fullmatch(plain)
+        if match:
+            quantity = make(*(int(g) for g in match.groups()))
+            if quantity is not None and (quantity.layer is None or 1 <= quantity.layer <= network.depth):
+                return quantity
+    layers = f"layers 1 to {network.depth}"
+    raise AnswerError(
+        f"unknown quantity {text!r}: name one of L, dL/dW1, dL/db1, dL/da1, da1/dz1, delta1, z1, a1 ({layers})"
+    )
+
+
+def environment(network: Network, params: dict, X: np.ndarray, Y: np.ndarray, column: bool) -> dict:
+    """Every quantity of the iteration from params, by id, as the learner writes it: rows as
+    samples and biases as rows for a batch; with one sample (column) the homework's columns."""
+    iteration = derive(network, params, X, Y)
+    env: dict = {"m": float(X.shape[0]), "eta": network.learning_rate}
+    for ref, value in iteration.values.items():
+        q = Quantity.parse(ref)
+        if q is None:
+            continue
+        value = np.asarray(value, dtype=np.float64)
+        if q.kind is Kind.LOSS:
+            env[ref] = np.array(float(value))
+        elif q.kind is Kind.DA_DZ and value.ndim == 3:  # softmax: a Jacobian per sample
+            env[ref] = value[0] if column else value
+        elif q.kind in (Kind.B, Kind.DL_DB):
+            env[ref] = value.reshape(-1, 1) if column else value.reshape(1, -1)
+        elif q.per_sample and column:
+            env[ref] = value.T
+        else:
+            env[ref] = value
+    for ref, value in params.items():  # the parameters of the forward pass, not the updated ones
+        env[ref] = (
+            value.reshape(-1, 1) if column and value.ndim == 1 else value.reshape(1, -1) if value.ndim == 1 else value
+        )
+    return env
+
+
+def random_params(network: Network, rng: np.random.Generator) -> dict:
+    """Other parameters of the same shapes: weights at the scale of their fan-in, biases around 0."""
+    return {
+        name: rng.normal(0.0, 1.0 / np.sqrt(p.shape[1]) if p.ndim == 2 else 0.5, size=p.shape)
+        for name, p in network.params.items()
+    }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    correct: bool
+    message: str
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    scale = max(float(np.max(np.abs(b), initial=0.0)), float(np.max(np.abs(a), initial=0.0)))
+    return bool(np.all(np.abs(a - b) <= RELATIVE * scale))
+
+
+def _oriented(value: np.ndarray, truth: np.ndarray) -> np.ndarray | None:
+    """The answer in the truth's shape: the same shape, or a vector of the same length in
+    the other orientation; None when the shapes differ otherwise."""
+    value = np.asarray(value, dtype=np.float64)
+    if value.shape == truth.shape:
+        return value
+    if value.ndim == 0:  # a number for every entry: ∂a/∂z = 1 of the identity
+        return np.broadcast_to(value, truth.shape)
+    if value.size == truth.size and max(value.ndim, truth.ndim) <= 2:
+        vector = lambda a: a.ndim < 2 or 1 in a.shape  # noqa: E731
+        if vector(value) and vector(truth):
+            return value.reshape(truth.shape)
+    return None
+
+
+def _shape(a: np.ndarray) -> str:
+    return "×".join(str(n) for n in a.shape) if a.ndim else "a number"
+
+
+class Judge:
+    """Judges expressions for the quantities of one network's first iteration, on the whole
+    batch or on one sample (column vectors)."""
+
+    def __init__(self, network: Network, sample: int | None = None, seed: int = 0, draws: int = DRAWS):
+        self.net = network
+        self.column = sample is not None
+        self.X = network.X if sample is None else network.X[sample : sample + 1]
+        self.Y = network.Y if sample is None else network.Y[sample : sample + 1]
+        self.m = self.X.shape[0]
+        rng = np.random.default_rng(seed)
+        self.param_sets = [network.params] + [random_params(network, rng) for _ in range(draws)]
+        self.envs = [environment(network, p, self.X, self.Y, self.column) for p in self.param_sets]
+        self.forms = ClosedForms(network, self.column, targets=self.Y)
+
+    def symbol(self, quantity: Quantity) -> str:
+        return quantity.symbol(self.column)
+
+    def closed_form(self, quantity: Quantity, style: str = "answer", simplified: bool = True) -> str | None:
+        forms = self.forms if simplified else ClosedForms(self.net, self.column, simplified=False, targets=self.Y)
+        form = forms.of(quantity)
+        return None if form is None else write(form.tree, style, Names(column=self.column))
+
+    def judge(self, quantity: Quantity, text: str) -> Verdict:
+        """Raises AnswerError for what is not an answer to judge (exit status 2)."""
+        if quantity.kind not in _ANSWERABLE:
+            raise AnswerError(
+                f"{quantity.id} is given, not derived: ask for L, z, a, dL/da, da/dz, delta, dL/dW or dL/db"
+            )
+        if quantity.kind is Kind.DA_DZ and self.envs[0][quantity.id].ndim == 3:
+            raise AnswerError(
+                f"{quantity.id} of a softmax is a Jacobian per sample, no matrix of the batch: ask with --sample I"
+            )
+        try:
+            tree = parse(text, self.net.depth)
+        except ExpressionError as err:
+            raise AnswerError(str(err)) from None
+        used = _names(tree)
+        if quantity.id in used:
+            raise AnswerError(f"the expression for {quantity.id} uses {quantity.id} itself")
+        values = []
+        for env in self.envs:
+            try:
+                values.append(_bounded(tree, env))
+            except ShapeError as err:
+                return Verdict(False, str(err))
+        truths = [env[quantity.id] for env in self.envs]
+        return self.verdict(quantity, tree, values, truths)
+
+    def verdict(self, quantity, tree, values, truths) -> Verdict:
+        name = self.symbol(quantity)
+        truth, value = truths[0], np.asarray(values[0])
+        oriented = _oriented(value, truth)
+        if oriented is None:
+            if truth.ndim == 2 and value.shape == truth.T.shape:
+                if _close(value.T, truth):
+                    return Verdict(False, f"transposed: yours is {_shape(value)}, {name} is {_shape(truth)}")
+                return Verdict(False, f"the shape is transposed (yours is {_shape(value)}, {name} is {_shape(truth)})")
+            return Verdict(False, f"the shape is wrong: yours is {_shape(value)}, {name} is {_shape(truth)}")
+        pairs = []
+        for v, t in zip(values, truths):
+            o = _oriented(np.asarray(v), t)
+            if np.all(np.isfinite(t)):
+                pairs.append((o, t))
+        if all(_close(o, t) for o, t in pairs):
+            return Verdict(True, "correct")
+        for factor, words in self.factors():
+            if all(_close(o, factor * t) for o, t in pairs):
+                return Verdict(False, words)
+        missing = self.missing_derivative(quantity, values, truths)
+        if _close(oriented, truth):
+            constant = self.constant_factors()
+            why = [f"right at these parameters by chance, not at others{': ' if constant else ''}{'; '.join(constant)}"]
+            return Verdict(False, "; ".join(why + ([missing] if missing else [])))
+        if missing:
+            return Verdict(False, missing)
+        if self.is_the_slip(quantity, oriented):
+            return Verdict(
+                False,
+                "this is the value with the weights already updated (W − η∂L/∂W): every gradient is taken "
+                "at the weights of the forward pass (the common mistake)",
+            )
+        return Verdict(False, self.where_most(name, oriented, truth))
+
+    def factors(self):
+        """Factors a textbook slip puts in: the sign, the 1/m of the mean, the ½ of the square."""
+        m = self.m
+        out = [(-1.0, "off by a factor −1: the sign is flipped (y − ŷ where ŷ − y is meant?)")]
+        if m > 1:
+            out += [
+                (float(m), f"m = {m} times too large: the 1/m of the mean is missing"),
+                (1.0 / m, f"m = {m} times too small: the 1/m is there twice"),
+                (-float(m), "off by a factor −m: the sign is flipped and the 1/m of the mean is missing"),
+            ]
+        out += [
+            (2.0, "twice too large: a factor 2 too many (half_mse's ½ cancels the square's 2)"),
+            (0.5, "half of it: a factor 2 is missing (mse has no ½, so ∂L/∂ŷ = 2(ŷ − y))"),
+        ]
+        return out
+
+    def missing_derivative(self, quantity: Quantity, values, truths) -> str:
+        """Whether the answer is the closed form with one layer's ∂a/∂z left out."""
+        for l, layer in enumerate(self.net.layers, start=1):
+            if layer.activation in ("identity", "softmax"):
+                continue
+            form = ClosedForms(self.net, self.column, targets=self.Y, without=l).of(quantity)
+            if form is None:
+                continue
+            slipped = [_oriented(evaluate(form.tree, env), t) for env, t in zip(self.envs, truths)]
+            if all(s is not None for s in slipped) and any(not _close(s, t) for s, t in zip(slipped, truths)):
+                answers = [_oriented(np.asarray(v), t) for v, t in zip(values, truths)]
+                if all(_close(a, s) for a, s in zip(answers, slipped)):
+                    factor = ClosedForms(self.net, self.column).act_derivative(l)
+                    written = write(factor.expanded, "unicode", Names(column=self.column))
+                    d = Quantity(Kind.DA_DZ, l).symbol(self.column)
+                    return f"the factor {d} = {written} ({layer.activation}'s derivative) is missing"
+        return ""
+
+    def is_the_slip(self, quantity: Quantity, value: np.ndarray) -> bool:
+        slipped = derive(self.net, self.net.params, self.X, self.Y, mistake=True).values.get(quantity.id)
+        if slipped is None:
+            return False
+        truth = self.envs[0][quantity.id]
+        slipped = np.asarray(slipped, dtype=np.float64).reshape(truth.shape) if slipped.size == truth.size else None
+        return slipped is not None and not _close(slipped, truth) and _close(value, slipped)
+
+    def constant_factors(self) -> list[str]:
+        """ReLU derivatives that are the same everywhere at the network's own parameters."""
+        out = []
+        for l, layer in enumerate(self.net.layers, start=1):
+            if layer.activation in ("relu", "leaky_relu"):
+                positive = self.envs[0][Quantity(Kind.Z, l).id] > 0
+                z = Quantity(Kind.Z, l).symbol(self.column)
+                if positive.all():
+                    out.append(f"𝟙({z} > 0) is 1 for every unit and sample here")
+                elif not positive.any():
+                    out.append(f"𝟙({z} > 0) is 0 for every unit and sample here")
+        return out
+
+    def where_most(self, name: str, value: np.ndarray, truth: np.ndarray) -> str:
+        fmt = significant(6)
+        if truth.ndim == 0:
+            return f"{name} is {fmt(truth)}, yours is {fmt(value)}"
+        difference = np.where(np.isfinite(value), np.abs(value - truth), np.inf)
+        at = np.unravel_index(int(np.argmax(difference)), truth.shape)
+        where = ", ".join(str(i) for i in at)
+        return f"it differs most at {name}[{where}]: {fmt(truth[at])} expected, yours is {fmt(value[at])}"
+
+
+def _names(tree) -> set[str]:
+    out: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, Name):
+            out.add(node.ref)
+        for child in vars(node).values() if hasattr(node, "__dataclass_fields__") else ():
+            if hasattr(child, "__dataclass_fields__"):
+                walk(child)
+
+    walk(tree)
+    return out
+
+
+def _bounded(tree, env) -> np.ndarray:
+    """evaluate, refusing an intermediate result of more than MAX_VALUES numbers before it is made."""
+    from . import expr
+
+    def guard(node):
+        if isinstance(node, expr.Bin):
+            a, b = guard(node.left), guard(node.right)
+            if node.op == "@" and len(a) == 2 and len(b) == 2:
+                shape = (a[0], b[1])
+            else:
+                try:
+                    shape = np.broadcast_shapes(a, b)
+                except ValueError:
+                    shape = a
+            if int(np.prod(shape)) > MAX_VALUES:
+                raise AnswerError(f"the expression builds a {'×'.join(map(str, shape))} matrix: too large to judge")
+            return shape
+        if isinstance(node, expr.Name):
+            return np.shape(env[node.ref])
+        if isinstance(node, expr.T):
+            return guard(node.arg)[::-1]
+        if isinstance(node, expr.Sum):
+            shape = guard(node.arg)
+            return (
+                ()
+                if node.axis is None or len(shape) < 2
+                else tuple(1 if i == node.axis else n for i, n in enumerate(shape))
+            )
+        if isinstance(node, expr.Num):
+            return ()
+        if isinstance(node, expr.Deriv):
+            return np.shape(env[Quantity(Kind.DA_DZ, node.layer).id])
+        return guard(node.arg)
+
+    guard(tree)
+    return evaluate(tree, env)

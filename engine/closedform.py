@@ -1,0 +1,192 @@
+"""Closed forms: every quantity of an iteration written as one expression of the network's
+data, parameters and forward values, each δ expanded into the factors it came from, as a
+student writes the homework's answers (∂L/∂W₂ = [(W₃ᵀ · 2(ŷ − y)) ⊙ 𝟙(z₂ > 0)]a₁ᵀ).
+
+The trees are engine/expr.py's, so the same form is written on screen, in LaTeX and in the
+syntax `backprop-tui answer` reads back, and evaluates to the derivation's numbers (a test holds
+every form of every preset and of random networks to them).
+
+With a batch the forms use rows as samples (Z₁ = XW₁ᵀ + b₁, ∂L/∂W = δᵀA, ∂L/∂b = Σᵢ δ and
+the 1/m of a mean), with one sample the homework's column vectors (z₁ = W₁x + b₁, ∂L/∂W = δaᵀ).
+Simplified, the forms make a textbook's simplifications and `notes` says which; unsimplified,
+every factor is written as it comes (∂L/∂ŷ ⊙ σ'(z), ⊙ 1 for the identity).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import backprop as bp
+from .expr import Call, Deriv, Name, Neg, Num, Positive, Pow, Sum, T, add, matmul, minus, over, times
+from .network import Network
+from .quantities import Kind, Quantity
+
+ONE = Num(1.0)
+
+
+@dataclass(frozen=True)
+class ClosedForm:
+    quantity: Quantity
+    tree: object
+    notes: tuple[str, ...]  # the textbook simplifications this form makes, in words
+
+
+class ClosedForms:
+    """The closed forms of one network's quantities, for a batch of m samples or one sample
+    (column: the homework's column vectors)."""
+
+    def __init__(
+        self,
+        network: Network,
+        column: bool,
+        simplified: bool = True,
+        targets: np.ndarray | None = None,
+        without: int | None = None,
+    ):
+        """without: leave layer `without`'s ∂a/∂z out, as a slip would (the judge's diagnosis)."""
+        self.net, self.column, self.simplified, self.without = network, column, simplified, without
+        self.L = network.depth
+        self.acts, self.loss_fn = bp.functions_of(network)
+        # ce's δ = ŷ − y holds only where each row of targets sums to exactly 1 (else ŷ·Σy − y)
+        self.exact_ce = targets is None or bool(np.all(bp.target_sums(targets) == 1.0))
+        self.notes: list[str] = []
+
+    # -- names -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def name(kind: Kind, layer: int | None = None) -> Name:
+        return Name(Quantity(kind, layer).id)
+
+    def scaled(self, tree):
+        """The 1/m of a batch mean (none with one sample or a sum)."""
+        if self.column or self.net.reduction == "sum":
+            return tree
+        return over(tree, Name("m"))
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    # -- the factors -----------------------------------------------------------------------------
+
+    def act_derivative(self, l: int):
+        """∂a_l/∂z_l element-wise (None for softmax, a Jacobian)."""
+        act = self.acts[l - 1]
+        z, a = self.name(Kind.Z, l), self.name(Kind.A, l)
+        expanded = {
+            "identity": ONE,
+            "relu": Positive(z),
+            "leaky_relu": add(Num(0.01), times(Num(0.99), Positive(z))),
+            "sigmoid": times(a, minus(ONE, a)),
+            "tanh": minus(ONE, Pow(a, 2.0)),
+        }.get(act.name)
+        if act.name == "relu":
+            self.note("ReLU' is written 𝟙(z > 0): 1 where z > 0, else 0 (relu'(0) = 0)")
+        return None if expanded is None else Deriv(l, expanded)
+
+    def through(self, l: int, upstream):
+        """upstream ⊙ ∂a_l/∂z_l: the chain through layer l's activation."""
+        act = self.acts[l - 1]
+        if l == self.without:
+            return upstream
+        if act.name == "softmax":  # the row times the Jacobian diag(a) − aaᵀ, per sample
+            a = self.name(Kind.A, l)
+            return times(a, minus(upstream, Sum(times(upstream, a), None if self.column else 1)))
+        if act.name == "identity" and self.simplified:
+            self.note("the identity's ∂a/∂z = 1 is left out")
+            return upstream
+        return times(upstream, self.act_derivative(l))
+
+    def loss_gradient(self):
+        """∂L/∂ŷ, with the 1/m of a batch mean."""
+        a, y = self.name(Kind.A, self.L), self.name(Kind.Y)
+        gradient = {
+            "mse": times(Num(2.0), minus(a, y)),
+            "half_mse": minus(a, y),
+            "bce": add(over(Neg(y), a), over(minus(ONE, y), minus(ONE, a))),
+            "ce": over(Neg(y), a),
+        }[self.loss_fn.name]
+        return self.scaled(gradient)
+
+    def sent_back(self, l: int, delta):
+        """∂L/∂a_l = δ_(l+1) W_(l+1) (batch rows) or W_(l+1)ᵀ δ_(l+1) (one sample's columns)."""
+        W = self.name(Kind.W, l + 1)
+        return matmul(T(W), delta) if self.column else matmul(delta, W)
+
+    # -- the quantities --------------------------------------------------------------------------
+
+    def delta(self, l: int, expand: bool = True):
+        """δ_l, every δ above it expanded (expand) or named."""
+        if l == self.L:
+            act, loss = self.acts[-1].name, self.loss_fn.name
+            if self.simplified and bp.simplifies(act, loss):
+                a, y = self.name(Kind.A, l), self.name(Kind.Y)
+                pair = "sigmoid + bce" if loss == "bce" else "softmax + ce"
+                if loss == "ce" and not self.exact_ce:
+                    self.note(
+                        "softmax + ce: ∂L/∂ŷ through the softmax is ŷ·Σₖy − y (these targets' rows do not sum to 1)"
+                    )
+                    return self.scaled(minus(times(a, Sum(y, None if self.column else 1)), y))
+                self.note(f"{pair}: ∂L/∂ŷ ⊙ ∂ŷ/∂z simplifies to ŷ − y")
+                return self.scaled(minus(a, y))
+            return self.through(l, self.loss_gradient())
+        above = self.delta(l + 1) if expand else self.name(Kind.DELTA, l + 1)
+        return self.through(l, self.sent_back(l, above))
+
+    def dL_da(self, l: int):
+        if l == self.L:
+            return self.loss_gradient()
+        return self.sent_back(l, self.delta(l + 1))
+
+    def dL_dW(self, l: int):
+        delta, below = self.delta(l), self.name(Kind.X) if l == 1 else self.name(Kind.A, l - 1)
+        return matmul(delta, T(below)) if self.column else matmul(T(delta), below)
+
+    def dL_db(self, l: int):
+        delta = self.delta(l)
+        return delta if self.column else Sum(delta, 0)
+
+    def z(self, l: int):
+        W, b = self.name(Kind.W, l), self.name(Kind.B, l)
+        below = self.name(Kind.X) if l == 1 else self.name(Kind.A, l - 1)
+        return add(matmul(W, below), b) if self.column else add(matmul(below, T(W)), b)
+
+    def a(self, l: int):
+        act, z = self.acts[l - 1].name, self.name(Kind.Z, l)
+        return z if act == "identity" else Call(act, z)
+
+    def loss(self):
+        a, y = self.name(Kind.A, self.L), self.name(Kind.Y)
+        terms = {
+            "mse": Pow(minus(a, y), 2.0),
+            "half_mse": times(Num(0.5), Pow(minus(a, y), 2.0)),
+            "bce": Neg(add(times(y, Call("log", a)), times(minus(ONE, y), Call("log", minus(ONE, a))))),
+            "ce": Neg(times(y, Call("log", a))),
+        }[self.loss_fn.name]
+        return self.scaled(Sum(terms, None))
+
+    def of(self, quantity: Quantity) -> ClosedForm | None:
+        """The closed form of a quantity, or None where none is written (x, y, a parameter, a
+        softmax's Jacobian)."""
+        self.notes = []
+        k, l = quantity.kind, quantity.layer
+        build = {
+            Kind.LOSS: lambda: self.loss(),
+            Kind.Z: lambda: self.z(l),
+            Kind.A: lambda: self.a(l),
+            Kind.DL_DA: lambda: self.dL_da(l),
+            Kind.DA_DZ: lambda: self.act_derivative(l),
+            Kind.DELTA: lambda: self.delta(l),
+            Kind.DL_DW: lambda: self.dL_dW(l),
+            Kind.DL_DB: lambda: self.dL_db(l),
+        }.get(k)
+        tree = build() if build else None
+        if isinstance(tree, Deriv):
+            tree = tree.expanded
+        return None if tree is None else ClosedForm(quantity, tree, tuple(self.notes))
+
+    def parameters(self) -> list[ClosedForm]:
+        """∂L/∂W_L, ∂L/∂b_L, …, ∂L/∂W₁, ∂L/∂b₁: the homework's six answers for its network."""
+        return [self.of(Quantity(kind, l)) for l in range(self.L, 0, -1) for kind in (Kind.DL_DW, Kind.DL_DB)]

@@ -1,0 +1,595 @@
+"""Matrix expressions: the closed forms the project writes and the answers a learner types are
+the same trees, so an answer copied from the screen reads back as what was printed.
+
+One tree, three writings (`write(node, style)`): "answer" (ASCII, what `backprop-tui answer`
+takes: `delta2.T @ A1`), "unicode" (the screen: `δ₂ᵀA₁`) and "latex". `parse` reads every one
+of the first two, with a parser written for it: no eval, no attribute but `.T`, the text's
+length and its nesting bounded. `evaluate` computes a tree on 2-D arrays and says which
+operation's shapes do not fit.
+
+Names are the quantity ids of engine/quantities.py ("W2", "z1", "delta2", "x", "y",
+"dL/dW2") plus "m" (the number of samples) and "eta" (the learning rate); the letters are
+read case-insensitively (X or x, Z1 or z1, δ₂ for delta2, v₂ for delta2 and d₂ for z2 in the
+dynamic-programming view's names).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .quantities import Kind, Quantity
+
+MAX_LENGTH = 2_000  # characters of an expression
+MAX_DEPTH = 60  # nesting of an expression
+
+# -- the tree ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True)
+class Name:
+    ref: str  # a quantity id ("W2", "x", "delta1", "dL/dW2"), "m" or "eta"
+
+
+@dataclass(frozen=True)
+class Neg:
+    arg: object
+
+
+@dataclass(frozen=True)
+class Bin:
+    op: str  # "+", "-", "*" (element-wise), "/", "@" (matrix product)
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class T:
+    arg: object  # the transpose
+
+
+@dataclass(frozen=True)
+class Pow:
+    arg: object
+    power: float
+
+
+@dataclass(frozen=True)
+class Positive:
+    arg: object  # 𝟙(arg > 0): 1 where arg > 0, else 0
+
+
+@dataclass(frozen=True)
+class Call:
+    fn: str  # sigmoid, relu, tanh, softmax, exp, log
+    arg: object
+
+
+@dataclass(frozen=True)
+class Sum:
+    arg: object
+    axis: int | None  # 0: over the rows (the samples of a batch), 1: along each row, None: all
+
+
+@dataclass(frozen=True)
+class Deriv:
+    """t(d_l) of the dynamic-programming view: layer l's activation derivative at z_l, which
+    `expanded` writes out (𝟙(z₂ > 0), a₁ ⊙ (1 − a₁), …); element-wise activations only."""
+
+    layer: int
+    expanded: object
+
+
+FUNCTIONS = ("sigmoid", "relu", "leaky_relu", "tanh", "softmax", "exp", "log")
+_UNICODE_FN = {
+    "sigmoid": "σ",
+    "relu": "ReLU",
+    "leaky_relu": "LReLU",
+    "tanh": "tanh",
+    "softmax": "softmax",
+    "exp": "exp",
+    "log": "ln",
+}
+_LATEX_FN = {
+    "sigmoid": r"\sigma",
+    "relu": r"\mathrm{ReLU}",
+    "leaky_relu": r"\mathrm{LReLU}",
+    "tanh": r"\tanh",
+    "softmax": r"\mathrm{softmax}",
+    "exp": r"\exp",
+    "log": r"\ln",
+}
+
+
+def add(a, b):
+    return Bin("+", a, b)
+
+
+def minus(a, b):
+    return Bin("-", a, b)
+
+
+def times(a, b):
+    return Bin("*", a, b)
+
+
+def over(a, b):
+    return Bin("/", a, b)
+
+
+def matmul(a, b):
+    return Bin("@", a, b)
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+
+class ExpressionError(ValueError):
+    """Text that is not an expression, an unknown name, or more than the limits allow."""
+
+
+class ShapeError(ValueError):
+    """An operation whose operands' shapes do not fit; the message names both and, where one
+    exists, the transpose that would fit."""
+
+
+# -- evaluating ----------------------------------------------------------------------------------
+
+
+def _shape(a: np.ndarray) -> str:
+    return "×".join(str(n) for n in a.shape) if a.ndim else "scalar"
+
+
+def _fits(op: str, a: np.ndarray, b: np.ndarray) -> bool:
+    if op == "@":
+        return a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+        return True
+    except ValueError:
+        return False
+
+
+def _mismatch(op: str, node: Bin, a: np.ndarray, b: np.ndarray, style: str) -> ShapeError:
+    what = "a matrix product" if op == "@" else {"+": "a sum", "-": "a difference"}.get(op, "an element-wise product")
+    left, right = write(node.left, style), write(node.right, style)
+    tried = [
+        (f"{_t(left, style)} and {right}", a.T, b),
+        (f"{left} and {_t(right, style)}", a, b.T),
+        (f"{_t(left, style)} and {_t(right, style)}", a.T, b.T),
+    ]
+    hint = next((f"; transposing would fit: {words}" for words, x, y in tried if _fits(op, x, y)), "")
+    return ShapeError(f"the shapes do not fit in {what}: {left} is {_shape(a)}, {right} is {_shape(b)}{hint}")
+
+
+def _t(text: str, style: str) -> str:
+    simple = re.fullmatch(r"[\wδ₀-₉]+", text)
+    body = text if simple else f"({text})"
+    return body + ("ᵀ" if style == "unicode" else ".T")
+
+
+def evaluate(node, env: dict[str, np.ndarray | float], style: str = "answer") -> np.ndarray:
+    """The value of the tree, names looked up in env (2-D arrays; "m" and "eta" numbers).
+    Raises ShapeError when an operation's shapes do not fit (named in `style`)."""
+    with np.errstate(all="ignore"):
+        return np.asarray(_eval(node, env, style), dtype=np.float64)
+
+
+def _eval(node, env, style):
+    if isinstance(node, Num):
+        return np.float64(node.value)
+    if isinstance(node, Name):
+        return env[node.ref]
+    if isinstance(node, Neg):
+        return -_eval(node.arg, env, style)
+    if isinstance(node, T):
+        value = np.asarray(_eval(node.arg, env, style))
+        return value.T
+    if isinstance(node, Pow):
+        return np.asarray(_eval(node.arg, env, style)) ** node.power
+    if isinstance(node, Positive):
+        return (np.asarray(_eval(node.arg, env, style)) > 0).astype(np.float64)
+    if isinstance(node, Deriv):  # the layer's ∂a/∂z, element-wise
+        value = env[Quantity(Kind.DA_DZ, node.layer).id]
+        if value.ndim != 2:
+            raise ShapeError(f"t(d{node.layer}) is a Jacobian per sample here (softmax), not element-wise")
+        return value
+    if isinstance(node, Sum):
+        value = np.asarray(_eval(node.arg, env, style))
+        if node.axis is None or value.ndim < 2:
+            return np.sum(value)
+        return np.sum(value, axis=node.axis, keepdims=True)
+    if isinstance(node, Call):
+        value = np.asarray(_eval(node.arg, env, style), dtype=np.float64)
+        if node.fn == "softmax":  # per sample: a row of a batch, the one column of one sample
+            axis = 0 if env.get("m") == 1 and value.ndim == 2 and value.shape[1] == 1 else -1
+            e = np.exp(value - np.max(value, axis=axis, keepdims=True))
+            return e / np.sum(e, axis=axis, keepdims=True)
+        return {
+            "sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v)),
+            "relu": lambda v: np.maximum(v, 0.0),
+            "leaky_relu": lambda v: np.where(v > 0, v, 0.01 * v),
+            "tanh": np.tanh,
+            "exp": np.exp,
+            "log": np.log,
+        }[node.fn](value)
+    a, b = np.asarray(_eval(node.left, env, style)), np.asarray(_eval(node.right, env, style))
+    if node.op == "@" and (a.ndim == 0 or b.ndim == 0):
+        return a * b  # a number "times" a matrix, as a learner writes 2(ŷ − y)
+    if not _fits(node.op, a, b):
+        raise _mismatch(node.op, node, a, b, style)
+    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "@": np.matmul}[node.op](a, b)
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Names:
+    """How names are written: one sample (column vectors, small letters) or a batch (capitals
+    for what has a row per sample), and δ or the dynamic-programming view's v names."""
+
+    column: bool = False
+    v: bool = False
+
+    def answer(self, ref: str) -> str:
+        if ref in ("m", "eta"):
+            return ref
+        q = Quantity.parse(ref)
+        if q is None or q.kind in (Kind.DL_DA, Kind.DA_DZ, Kind.DL_DW, Kind.DL_DB, Kind.LOSS, Kind.W, Kind.B):
+            return ref
+        if q.kind is Kind.DELTA:
+            return ref
+        return ref if self.column else ref.upper()  # X, Y, Z1, A1 in a batch
+
+    def symbol(self, ref: str, latex: bool) -> str:
+        if ref == "m":
+            return "m"
+        if ref == "eta":
+            return r"\eta" if latex else "η"
+        q = Quantity.parse(ref)
+        return q.symbol(self.column, latex, self.v and not latex) if q else ref
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2}
+
+
+def _prec(node, style: str = "answer") -> int:
+    if isinstance(node, Bin):
+        if style == "unicode" and node.op == "*" and isinstance(node.left, Num):
+            return 3  # 2(ŷ − y): a number written against what it multiplies binds tightest
+        return _PRECEDENCE[node.op]
+    if isinstance(node, Neg):
+        return 3
+    if isinstance(node, T | Pow):
+        return 4
+    if isinstance(node, Num) and node.value < 0:
+        return 3
+    return 5
+
+
+def number(x: float) -> str:
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def write(node, style: str = "answer", names: Names = Names()) -> str:
+    """The tree as text: style "answer" (ASCII, `backprop-tui answer`'s syntax), "unicode"
+    (the screen) or "latex". Every "answer" and "unicode" text parses back to the same value."""
+    return _write(node, style, names, 0)
+
+
+def _group(text: str, style: str) -> str:
+    if style == "latex":
+        return rf"\left({text}\right)"
+    if style == "unicode" and "(" in text and "[" not in text:
+        return f"[{text}]"  # [(W₃ᵀδ₃) ⊙ 𝟙(z₂ > 0)]a₁ᵀ, as the homework's answers are written
+    return f"({text})"
+
+
+def _write(node, style, names, depth) -> str:
+    latex, uni = style == "latex", style == "unicode"
+
+    def sub_(child, least: int, right: bool = False) -> str:
+        if isinstance(child, Deriv) and child.expanded is not None and not (names.v and not latex):
+            child = child.expanded  # written out: bracketed as what it is
+        text = _write(child, style, names, depth + 1)
+        p = _prec(child, style)
+        if p < least or (right and p == least and isinstance(child, Bin)):
+            return _group(text, style)
+        if isinstance(node, Bin) and isinstance(child, Bin) and p == 2 and child.op != node.op:
+            if not isinstance(child.left, Num):  # (δ₃W₃) ⊙ 𝟙(z₂ > 0): never ⊙ and a product unbracketed
+                return _group(text, style)
+        return text
+
+    if isinstance(node, Num):
+        return number(node.value)
+    if isinstance(node, Name):
+        return names.symbol(node.ref, latex) if (latex or uni) else names.answer(node.ref)
+    if isinstance(node, Neg):
+        return ("-" if not uni else "−") + sub_(node.arg, 3)
+    if isinstance(node, T):
+        return sub_(node.arg, 5) + (r"^\top" if latex else "ᵀ" if uni else ".T")
+    if isinstance(node, Pow):
+        power = number(node.power)
+        if uni and power == "2":
+            return sub_(node.arg, 5) + "²"
+        return sub_(node.arg, 5) + (f"^{{{power}}}" if latex else f"**{power}")
+    if isinstance(node, Positive):
+        inner = _write(node.arg, style, names, depth + 1)
+        if latex:
+            return rf"\mathbb{{1}}[{inner} > 0]"
+        return f"𝟙({inner} > 0)" if uni else f"({inner} > 0)"
+    if isinstance(node, Deriv):
+        if node.expanded is None or (names.v and not latex):
+            d = Quantity(Kind.Z, node.layer).symbol(names.column, latex, v=True) if uni else f"d{node.layer}"
+            return f"t({d})"
+        return _write(node.expanded, style, names, depth)
+    if isinstance(node, Call):
+        inner = _write(node.arg, style, names, depth + 1)
+        if latex:
+            return rf"{_LATEX_FN[node.fn]}\left({inner}\right)"
+        return f"{_UNICODE_FN[node.fn] if uni else node.fn}({inner})"
+    if isinstance(node, Sum):
+        inner = _write(node.arg, style, names, depth + 1)
+        if latex:
+            index = {0: "_i", 1: "_k", None: ""}[node.axis]
+            return rf"\sum{index} \left({inner}\right)"
+        if uni:
+            return {0: "Σᵢ", 1: "Σₖ", None: "Σ"}[node.axis] + f"({inner})"
+        return f"sum({inner}, {node.axis})" if node.axis is not None else f"sum({inner})"
+    # Bin
+    op = node.op
+    left = sub_(node.left, _PRECEDENCE[op])
+    right = sub_(node.right, _PRECEDENCE[op], right=True)
+    if latex:
+        if op == "/":
+            top, bottom = (_write(part, style, names, depth + 1) for part in (node.left, node.right))
+            return rf"\frac{{{top}}}{{{bottom}}}"
+        symbol = {"+": " + ", "-": " - ", "*": r" \odot ", "@": " "}[op]
+        if op == "*" and isinstance(node.left, Num):
+            symbol = r" \cdot " if right[:1] in "0123456789." else " "
+        return left + symbol + right
+    if uni:
+        if op == "@" or (op == "*" and isinstance(node.left, Num)):  # W₁x, 2(ŷ − y); 2·3
+            return left + ("·" if right[:1] in "0123456789." else "") + right
+        return left + {"+": " + ", "-": " − ", "*": " ⊙ ", "/": "/"}[op] + right
+    return left + {"+": " + ", "-": " - ", "*": "*", "/": "/", "@": " @ "}[op] + right
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<grad>(?:dL/d|∂L/∂)(?:[WwBb]|[Aa])[0-9₀-₉]+)         # dL/dW2, ∂L/∂b₁, dL/da2
+  | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
+  | (?P<sum>Σ[ᵢₖ]?)
+  | (?P<name>(?i:delta|sigmoid|leaky_relu|lrelu|relu|tanh|softmax|exp|log|ln|sum|eta|lr|yhat)(?![A-Za-z])[0-9₀-₉]*
+      | [A-Za-zα-ωΑ-ΩŷŶ]\u0302?[0-9₀-₉]*)                    # one letter: XW₁ᵀ is X times W₁ᵀ
+  | (?P<op>\*\*|\.T|[-+*/@^()\[\],>·⊙×−ᵀ²𝟙])
+    """,
+    re.VERBOSE,
+)
+_AXES = {"Σ": None, "Σᵢ": 0, "Σₖ": 1}
+
+
+def parse(text: str, depth_layers: int) -> object:
+    """The tree of an expression in the answer syntax or the screen's Unicode (see README,
+    "Typed answers"). depth_layers: the network's number of layers (names past it are
+    unknown). Raises ExpressionError for anything that is not such an expression."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is longer than {MAX_LENGTH:,} characters")
+    tokens = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise ExpressionError(f"unexpected {text[pos]!r} at character {pos + 1}")
+        pos = match.end()
+        kind = match.lastgroup
+        if kind != "space":
+            tokens.append((kind, match.group()))
+    return _Parser(tokens, depth_layers).parse()
+
+
+class _Parser:
+    def __init__(self, tokens, layers):
+        self.tokens, self.i, self.layers, self.depth = tokens, 0, layers, 0
+
+    def peek(self):
+        return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
+
+    def take(self, value=None):
+        kind, text = self.peek()
+        if kind is None or (value is not None and text != value):
+            wanted = f"{value!r}" if value else "more"
+            raise ExpressionError(f"expected {wanted} {'at the end' if kind is None else f'before {text!r}'}")
+        self.i += 1
+        return kind, text
+
+    def nested(self):
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"the expression is nested more than {MAX_DEPTH} deep")
+
+    def parse(self):
+        if not self.tokens:
+            raise ExpressionError("the expression is empty")
+        node = self.compare()
+        if self.i < len(self.tokens):
+            raise ExpressionError(f"unexpected {self.tokens[self.i][1]!r}")
+        return node
+
+    def compare(self):
+        node = self.additive()
+        if self.peek()[1] == ">":
+            self.take()
+            zero = self.additive()
+            if zero != Num(0.0):
+                raise ExpressionError("a comparison is written (expression > 0)")
+            return Positive(node)
+        return node
+
+    def additive(self):
+        node = self.product()
+        while self.peek()[1] in ("+", "-", "−"):
+            op = "+" if self.take()[1] == "+" else "-"
+            node = Bin(op, node, self.product())
+        return node
+
+    def product(self):
+        node = self.unary()
+        while True:
+            kind, text = self.peek()
+            if text in ("*", "⊙", "×", "/", "@", "·"):
+                self.take()
+                op = {"⊙": "*", "×": "*", "·": "@"}.get(text, text)
+                node = self.product_of(op, node, self.unary())
+            elif kind in ("name", "number", "grad", "sum") or text in ("(", "[", "𝟙"):
+                node = self.product_of("@", node, self.unary())  # juxtaposed: W₁x, 2(ŷ − y), δ₂a₁ᵀ
+            else:
+                return node
+
+    @staticmethod
+    def product_of(op, left, right):
+        """A matrix product with a number in it is the number times the matrix: 2(ŷ − y)."""
+        if op == "@" and isinstance(right, Num):
+            left, right = right, left  # W₃ᵀ · 2 is 2W₃ᵀ
+        if op == "@" and isinstance(left, Num):
+            op = "*"
+        return Bin(op, left, right)
+
+    def unary(self):
+        if self.peek()[1] in ("-", "−"):
+            self.take()
+            self.nested()
+            node = Neg(self.unary())
+            self.depth -= 1
+            return node
+        if self.peek()[1] == "+":
+            self.take()
+            return self.unary()
+        return self.postfix()
+
+    def postfix(self):
+        node = self.atom()
+        kind, text = self.peek()
+        if isinstance(node, Num) and (kind in ("name", "grad", "sum") or text in ("(", "[", "𝟙")):
+            return Bin("*", node, self.postfix())  # 2(ŷ − y): the number and what it multiplies, first
+        while True:
+            text = self.peek()[1]
+            if text in (".T", "ᵀ"):
+                self.take()
+                node = T(node)
+            elif text == "²":
+                self.take()
+                node = Pow(node, 2.0)
+            elif text in ("**", "^"):
+                self.take()
+                negative = self.peek()[1] in ("-", "−")
+                if negative:
+                    self.take()
+                kind, number = self.take()
+                if kind != "number":
+                    raise ExpressionError("a power is a number: (expression)**2")
+                node = Pow(node, -float(number) if negative else float(number))
+            else:
+                return node
+
+    def group(self, closing: str):
+        self.nested()
+        node = self.compare()
+        self.take(closing)
+        self.depth -= 1
+        return node
+
+    def atom(self):
+        kind, text = self.take()
+        if kind == "number":
+            return Num(float(text))
+        if text in ("(", "["):
+            return self.group(")" if text == "(" else "]")
+        if text == "𝟙":
+            opening = self.take()[1]
+            if opening not in ("(", "["):
+                raise ExpressionError("𝟙 is written 𝟙(z > 0)")
+            inner = self.group(")" if opening == "(" else "]")
+            if not isinstance(inner, Positive):
+                raise ExpressionError("𝟙 is written 𝟙(z > 0)")
+            return inner
+        if kind == "sum":
+            axis = _AXES[text]
+            opening = self.take()[1]
+            if opening not in ("(", "["):
+                raise ExpressionError("Σ is written Σᵢ(…), Σₖ(…) or Σ(…)")
+            return Sum(self.group(")" if opening == "(" else "]"), axis)
+        if kind == "grad":
+            return Name(self.quantity(text))
+        if kind == "name":
+            return self.name(text)
+        raise ExpressionError(f"unexpected {text!r}")
+
+    def quantity(self, text: str) -> str:
+        plain = text.translate(_SUBSCRIPT_DIGITS).replace("∂", "d")
+        match = re.fullmatch(r"dL/d([A-Za-z])([0-9]+)", plain)
+        letter, layer = match[1], int(match[2])
+        ref = {"w": f"dL/dW{layer}", "b": f"dL/db{layer}", "a": f"dL/da{layer}"}[letter.lower()]
+        self.known(layer, text)
+        return ref
+
+    def known(self, layer: int, text: str):
+        if not 1 <= layer <= self.layers:
+            raise ExpressionError(f"unknown name {text!r}: the network has layers 1 to {self.layers}")
+
+    def name(self, text: str):
+        plain = text.translate(_SUBSCRIPT_DIGITS)
+        match = re.fullmatch(r"([^0-9]+?)([0-9]*)", plain)
+        word, digits = match[1].lower(), match[2]
+        if word in FUNCTIONS or word in ("σ", "ln", "lrelu", "sum", "t"):
+            return self.function(word, digits, text)
+        if digits:
+            ref = {"w": "W", "b": "b", "z": "z", "d": "z", "a": "a", "delta": "delta", "δ": "delta", "v": "delta"}
+            if word not in ref:
+                raise ExpressionError(f"unknown name {text!r}")
+            self.known(int(digits), text)
+            return Name(f"{ref[word]}{int(digits)}")
+        if word in ("x", "y", "m", "eta", "η", "lr"):
+            return Name({"η": "eta", "lr": "eta"}.get(word, word))
+        if word in ("ŷ", "yhat", "y\u0302"):
+            return Name(f"a{self.layers}")
+        raise ExpressionError(f"unknown name {text!r}")
+
+    def function(self, word: str, digits: str, text: str):
+        if digits:
+            raise ExpressionError(f"unknown name {text!r}")
+        if self.take()[1] not in ("(", "["):
+            raise ExpressionError(f"{text} is a function: {text}(…)")
+        self.nested()
+        arg = self.compare()
+        axis = None
+        if word == "sum" and self.peek()[1] == ",":
+            self.take()
+            kind, number = self.take()
+            if number not in ("0", "1"):
+                raise ExpressionError("sum(expression, 0) sums over the rows, sum(expression, 1) along them")
+            axis = int(number)
+        kind, closing = self.take()
+        if closing not in (")", "]"):
+            raise ExpressionError(f"expected ')' before {closing!r}")
+        self.depth -= 1
+        if word == "sum":
+            return Sum(arg, axis)
+        if word == "t":
+            if not (isinstance(arg, Name) and re.fullmatch(r"z\d+", arg.ref)):
+                raise ExpressionError("t is the activation's derivative at one layer's d: t(d2)")
+            return Deriv(int(arg.ref[1:]), None)  # evaluated as the layer's ∂a/∂z
+        return Call({"σ": "sigmoid", "ln": "log", "lrelu": "leaky_relu"}.get(word, word), arg)
