@@ -128,9 +128,9 @@ class Judge:
 
     def __init__(self, network: Network, sample: int | None = None, seed: int = 0, draws: int = DRAWS):
         self.net = network
-        self.column = sample is not None
         self.X = network.X if sample is None else network.X[sample : sample + 1]
         self.Y = network.Y if sample is None else network.Y[sample : sample + 1]
+        self.column = self.X.shape[0] == 1  # one sample: the column vectors, as the derivation writes it
         self.m = self.X.shape[0]
         rng = np.random.default_rng(seed)
         self.param_sets = [network.params] + [random_params(network, rng) for _ in range(draws)]

@@ -14,8 +14,10 @@ from typing import TextIO
 import numpy as np
 
 from . import notation
+from .closedform import ClosedForms
 from .derivation import PHASES, Iteration, derive
 from .divergence import NonFinite, diverged, first_nonfinite
+from .expr import Names, write
 from .network import Network
 
 EXPORT_FORMAT = notation.significant(6)
@@ -206,6 +208,7 @@ def to_markdown(trace: Trace) -> str:
         value = notation.latex(value, fmt, trace.batch_size == 1, per_sample=False)
         out.append(f"$${name[0]}_{{{name[1:]}}} = {value}$$")
     out.append("")
+    out += _closed_forms(trace)
     for k, it in enumerate(trace.iterations, start=trace.first):
         out += [f"## Iteration {k}", ""]
         for phase in PHASES:
@@ -226,6 +229,27 @@ def to_markdown(trace: Trace) -> str:
                     out += [f"*Convention:* {s.convention}", ""]
         out += [f"Loss of this iteration's forward pass: $L = {notation.latex(np.float64(it.loss), fmt)}$.", ""]
     return "\n".join(out)
+
+
+def _closed_forms(trace: Trace) -> list[str]:
+    """Each parameter's gradient composed back to the loss, with the simplifications it makes."""
+    net = trace.network
+    column = trace.batch_size == 1
+    Y = net.Y if trace.sample is None else net.Y[trace.sample : trace.sample + 1]
+    out = [
+        "## Closed forms",
+        "",
+        "Each gradient composed back to the loss, every δ written out as the factors it came from"
+        + (" (one sample: column vectors)." if column else " (rows are samples)."),
+        "",
+    ]
+    names = Names(column=column)
+    for form in ClosedForms(net, column, targets=Y).parameters():
+        q = form.quantity
+        out += [f"$${q.symbol(column, latex=True)} = {write(form.tree, 'latex', names)}$$", ""]
+        out += [f"*Simplified:* {'; '.join(form.notes)}.", ""] if form.notes else []
+        out += [f"In `backprop-tui answer` syntax: `{write(form.tree, 'answer', names)}`", ""]
+    return out
 
 
 FORMATS = {"text": to_text, "markdown": to_markdown, "json": to_json}  # `trace` streams json (write_json)

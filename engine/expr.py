@@ -263,7 +263,7 @@ _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2}
 
 def _prec(node, style: str = "answer") -> int:
     if isinstance(node, Bin):
-        if style == "unicode" and node.op == "*" and isinstance(node.left, Num):
+        if style in ("unicode", "latex") and node.op == "*" and isinstance(node.left, Num):
             return 3  # 2(ŷ − y): a number written against what it multiplies binds tightest
         return _PRECEDENCE[node.op]
     if isinstance(node, Neg):
@@ -304,7 +304,7 @@ def _write(node, style, names, depth) -> str:
         p = _prec(child, style)
         if p < least or (right and p == least and isinstance(child, Bin)):
             return _group(text, style)
-        if isinstance(node, Bin) and isinstance(child, Bin) and p == 2 and child.op != node.op:
+        if isinstance(node, Bin) and isinstance(child, Bin) and p == _PRECEDENCE[node.op] == 2 and child.op != node.op:
             if not isinstance(child.left, Num):  # (δ₃W₃) ⊙ 𝟙(z₂ > 0): never ⊙ and a product unbracketed
                 return _group(text, style)
         return text

@@ -2,9 +2,11 @@
 `backprop-tui answer`): every closed form the project writes is judged correct and equals the
 derivation's value; the textbook slips get their diagnosis; hostile text gets exit status 2."""
 
+import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -199,3 +201,37 @@ def test_show_prints_what_answer_reads_back_for_every_quantity():
             text=True,
         )
         assert (done.returncode, done.stdout) == (0, "correct\n"), (q, shown, done.stderr)
+
+
+def test_the_readmes_six_gradients_are_the_closed_forms():
+    """README, "Typed answers": both tables are what --show prints, and every cell is correct."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme[readme.index("### Typed answers") : readme.index("## Presets")]
+    tables = re.split(r"and the batch", section)
+    assert len(tables) == 2
+    for table, sample in zip(tables, (0, None)):
+        rows = re.findall(r"^\| `(dL/d[Wb]\d)` \| `([^`]+)` \| `([^`]+)` \|$", table, re.M)
+        assert len(rows) == 6
+        for preset, column in (("regression", 1), ("classification", 2)):
+            net = resolve(preset)
+            judge = Judge(net, sample)
+            for row in rows:
+                assert row[column] == judge.closed_form(quantity_named(row[0], net))
+
+
+def test_the_markdown_worked_solution_has_a_closed_form_per_parameter():
+    """Each parameter's closed form in LaTeX (KaTeX checks it: tests/test_latex.py) and in the
+    answer syntax, which is judged correct."""
+    from engine.export import run_trace, to_markdown
+
+    for preset in names():
+        net = resolve(preset)
+        for sample in (None, 0):
+            markdown = to_markdown(run_trace(net, 1, sample))
+            section = markdown[markdown.index("## Closed forms") : markdown.index("## Iteration 1")]
+            answers = re.findall(r"syntax: `([^`]+)`", section)
+            assert section.count("$$") == 2 * len(answers) == 2 * len(net.params)
+            judge = Judge(net, sample, draws=1)
+            order = [Quantity(k, l) for l in range(net.depth, 0, -1) for k in (Kind.DL_DW, Kind.DL_DB)]
+            for quantity, text in zip(order, answers):
+                assert judge.judge(quantity, text).correct
