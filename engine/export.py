@@ -48,6 +48,8 @@ def run_trace(
     from the parameters the one before left; `first` numbers the first one."""
     X, Y = network.X, network.Y
     if sample is not None:
+        if not 0 <= sample < network.samples:
+            raise ValueError(f"sample {sample}: the samples are numbered 0 to {network.samples - 1}")
         X, Y = X[sample : sample + 1], Y[sample : sample + 1]
     start = dict(network.params if params is None else params)
     current, done = start, []
@@ -162,7 +164,10 @@ def describe(network: Network) -> str:
 
 def _walks(trace: Trace) -> str:
     if trace.sample is not None:
-        return f"sample {trace.sample} of {trace.network.samples}, as column vectors"
+        m = trace.network.samples  # numbered from 0, as everywhere: "sample 2 of 0–3"
+        return (
+            f"sample {trace.sample} of 0–{m - 1}, as column vectors" if m > 1 else "its one sample, as a column vector"
+        )
     m = trace.network.samples
     return "one sample, as column vectors" if m == 1 else f"a batch of m = {m} samples, one per row"
 

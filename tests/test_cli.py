@@ -75,7 +75,8 @@ def test_trace_json_of_the_worked_example(capsys):
 def test_trace_text_and_sample(capsys):
     status, out, _ = run(capsys, "trace", "regression", "--sample", "2")
     assert status == 0
-    assert "sample 2 of 4" in out and "z₁ = W₁x + b₁" in out
+    assert "sample 2 of 0–3" in out and "z₁ = W₁x + b₁" in out  # numbered from 0, as in the app
+    assert "of 4" not in out
     assert "z₁ = [[0.2, -0.1, 0.4, 0.1], [-0.3, 0.2, 0.1, 0.5], [0.1, 0.3, -0.2, 0.2]] · [2, -1, 0.5, 0]" in out
     status, _, err = run(capsys, "trace", "regression", "--sample", "4")
     assert status == 2 and "numbered 0 to 3" in err
