@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import backprop as bp
-from .expr import Call, Deriv, Name, Neg, Num, Positive, Pow, Sum, T, add, matmul, minus, over, times
+from .expr import Call, Deriv, Name, Neg, Num, Part, Positive, Pow, Sum, T, add, matmul, minus, over, times
 from .network import Network
 from .quantities import Kind, Quantity
 
@@ -117,8 +117,15 @@ class ClosedForms:
 
     # -- the quantities --------------------------------------------------------------------------
 
+    def part(self, kind: Kind, l: int | None, tree):
+        """tree, marked as the quantity it computes (the screen lights it)."""
+        return Part(Quantity(kind, l).id, tree)
+
     def delta(self, l: int, expand: bool = True):
         """δ_l, every δ above it expanded (expand) or named."""
+        return self.part(Kind.DELTA, l, self._delta(l, expand))
+
+    def _delta(self, l: int, expand: bool):
         if l == self.L:
             act, loss = self.acts[-1].name, self.loss_fn.name
             if self.simplified and bp.simplifies(act, loss):
@@ -131,31 +138,47 @@ class ClosedForms:
                     return self.scaled(minus(times(a, Sum(y, None if self.column else 1)), y))
                 self.note(f"{pair}: ∂L/∂ŷ ⊙ ∂ŷ/∂z simplifies to ŷ − y")
                 return self.scaled(minus(a, y))
-            return self.through(l, self.loss_gradient())
-        above = self.delta(l + 1) if expand else self.name(Kind.DELTA, l + 1)
-        return self.through(l, self.sent_back(l, above))
+            return self.through(l, self.dL_da(l))
+        return self.through(l, self.dL_da(l, expand))
 
-    def dL_da(self, l: int):
+    def dL_da(self, l: int, expand: bool = True):
         if l == self.L:
-            return self.loss_gradient()
-        return self.sent_back(l, self.delta(l + 1))
+            return self.part(Kind.DL_DA, l, self.loss_gradient())
+        above = self.delta(l + 1) if expand else self.name(Kind.DELTA, l + 1)
+        return self.part(Kind.DL_DA, l, self.sent_back(l, above))
 
-    def dL_dW(self, l: int):
-        delta, below = self.delta(l), self.name(Kind.X) if l == 1 else self.name(Kind.A, l - 1)
-        return matmul(delta, T(below)) if self.column else matmul(T(delta), below)
+    def dL_dW(self, l: int, expand: bool = True):
+        delta = self.delta(l) if expand else self.name(Kind.DELTA, l)
+        below = self.name(Kind.X) if l == 1 else self.name(Kind.A, l - 1)
+        form = matmul(delta, T(below)) if self.column else matmul(T(delta), below)
+        return self.part(Kind.DL_DW, l, form)
 
-    def dL_db(self, l: int):
-        delta = self.delta(l)
-        return delta if self.column else Sum(delta, 0)
+    def dL_db(self, l: int, expand: bool = True):
+        delta = self.delta(l) if expand else self.name(Kind.DELTA, l)
+        return self.part(Kind.DL_DB, l, delta if self.column else Sum(delta, 0))
+
+    def factors(self, parameter: Quantity) -> list[tuple[Quantity, object]]:
+        """The chain of ∂L/∂W_l (or ∂L/∂b_l) from the loss down, each factor with its form one
+        step deep (the δ above named): ∂L/∂a_L, ∂a_L/∂z_L, δ_L, ∂L/∂a_(L−1), …, δ_l, then the
+        gradient itself. A softmax's ∂a/∂z (a Jacobian) has the form None."""
+        l, out = parameter.layer, []
+        for k in range(self.L, l - 1, -1):
+            out.append((Quantity(Kind.DL_DA, k), self.dL_da(k, expand=False)))
+            derivative = self.act_derivative(k)
+            out.append((Quantity(Kind.DA_DZ, k), None if derivative is None else derivative.expanded))
+            out.append((Quantity(Kind.DELTA, k), self.delta(k, expand=False)))
+        gradient = self.dL_dW(l, False) if parameter.kind in (Kind.W, Kind.DL_DW) else self.dL_db(l, False)
+        out.append((Quantity(Kind.DL_DW if parameter.kind in (Kind.W, Kind.DL_DW) else Kind.DL_DB, l), gradient))
+        return out
 
     def z(self, l: int):
         W, b = self.name(Kind.W, l), self.name(Kind.B, l)
         below = self.name(Kind.X) if l == 1 else self.name(Kind.A, l - 1)
-        return add(matmul(W, below), b) if self.column else add(matmul(below, T(W)), b)
+        return self.part(Kind.Z, l, add(matmul(W, below), b) if self.column else add(matmul(below, T(W)), b))
 
     def a(self, l: int):
         act, z = self.acts[l - 1].name, self.name(Kind.Z, l)
-        return z if act == "identity" else Call(act, z)
+        return self.part(Kind.A, l, z if act == "identity" else Call(act, z))
 
     def loss(self):
         a, y = self.name(Kind.A, self.L), self.name(Kind.Y)
@@ -165,7 +188,7 @@ class ClosedForms:
             "bce": Neg(add(times(y, Call("log", a)), times(minus(ONE, y), Call("log", minus(ONE, a))))),
             "ce": Neg(times(y, Call("log", a))),
         }[self.loss_fn.name]
-        return self.scaled(Sum(terms, None))
+        return self.part(Kind.LOSS, None, self.scaled(Sum(terms, None)))
 
     def of(self, quantity: Quantity) -> ClosedForm | None:
         """The closed form of a quantity, or None where none is written (x, y, a parameter, a

@@ -87,6 +87,17 @@ class Deriv:
     expanded: object
 
 
+@dataclass(frozen=True)
+class Part:
+    """A part of a closed form that is a quantity of its own (δ₂ inside ∂L/∂W₂): evaluated and
+    written as `arg`, and marked when the writer is asked to light that quantity."""
+
+    ref: str
+    arg: object
+
+
+LIT, UNLIT = "\x0e", "\x0f"  # around a lit part in write()'s text (never in an expression)
+
 FUNCTIONS = ("sigmoid", "relu", "leaky_relu", "tanh", "softmax", "exp", "log")
 _UNICODE_FN = {
     "sigmoid": "σ",
@@ -196,6 +207,8 @@ def _eval(node, env, style):
         return np.asarray(_eval(node.arg, env, style)) ** node.power
     if isinstance(node, Positive):
         return (np.asarray(_eval(node.arg, env, style)) > 0).astype(np.float64)
+    if isinstance(node, Part):
+        return _eval(node.arg, env, style)
     if isinstance(node, Deriv):  # the layer's ∂a/∂z, element-wise
         value = env[Quantity(Kind.DA_DZ, node.layer).id]
         if value.ndim != 2:
@@ -262,6 +275,8 @@ _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2}
 
 
 def _prec(node, style: str = "answer") -> int:
+    if isinstance(node, Part):
+        return _prec(node.arg, style)
     if isinstance(node, Bin):
         if style in ("unicode", "latex") and node.op == "*" and isinstance(node.left, Num):
             return 3  # 2(ŷ − y): a number written against what it multiplies binds tightest
@@ -280,10 +295,11 @@ def number(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def write(node, style: str = "answer", names: Names = Names()) -> str:
+def write(node, style: str = "answer", names: Names = Names(), lit: frozenset[str] = frozenset()) -> str:
     """The tree as text: style "answer" (ASCII, `backprop-tui answer`'s syntax), "unicode"
-    (the screen) or "latex". Every "answer" and "unicode" text parses back to the same value."""
-    return _write(node, style, names, 0)
+    (the screen) or "latex". Every "answer" and "unicode" text parses back to the same value.
+    lit: quantity ids whose parts (and names) are written between LIT and UNLIT."""
+    return _write(node, style, names, 0, lit)
 
 
 def _group(text: str, style: str) -> str:
@@ -294,25 +310,32 @@ def _group(text: str, style: str) -> str:
     return f"({text})"
 
 
-def _write(node, style, names, depth) -> str:
+def _write(node, style, names, depth, lit=frozenset()) -> str:
     latex, uni = style == "latex", style == "unicode"
 
     def sub_(child, least: int, right: bool = False) -> str:
         if isinstance(child, Deriv) and child.expanded is not None and not (names.v and not latex):
-            child = child.expanded  # written out: bracketed as what it is
-        text = _write(child, style, names, depth + 1)
-        p = _prec(child, style)
-        if p < least or (right and p == least and isinstance(child, Bin)):
+            child = Part(Quantity(Kind.DA_DZ, child.layer).id, child.expanded)  # bracketed as what it is
+        text = _write(child, style, names, depth + 1, lit)
+        inner = child
+        while isinstance(inner, Part):  # a marked part is bracketed as what it holds
+            inner = inner.arg
+        p = _prec(inner, style)
+        if p < least or (right and p == least and isinstance(inner, Bin)):
             return _group(text, style)
-        if isinstance(node, Bin) and isinstance(child, Bin) and p == _PRECEDENCE[node.op] == 2 and child.op != node.op:
-            if not isinstance(child.left, Num):  # (δ₃W₃) ⊙ 𝟙(z₂ > 0): never ⊙ and a product unbracketed
+        if isinstance(node, Bin) and isinstance(inner, Bin) and p == _PRECEDENCE[node.op] == 2 and inner.op != node.op:
+            if not isinstance(inner.left, Num):  # (δ₃W₃) ⊙ 𝟙(z₂ > 0): never ⊙ and a product unbracketed
                 return _group(text, style)
         return text
 
+    if isinstance(node, Part):
+        text = _write(node.arg, style, names, depth, lit)
+        return f"{LIT}{text}{UNLIT}" if node.ref in lit else text
     if isinstance(node, Num):
         return number(node.value)
     if isinstance(node, Name):
-        return names.symbol(node.ref, latex) if (latex or uni) else names.answer(node.ref)
+        text = names.symbol(node.ref, latex) if (latex or uni) else names.answer(node.ref)
+        return f"{LIT}{text}{UNLIT}" if node.ref in lit else text
     if isinstance(node, Neg):
         return ("-" if not uni else "−") + sub_(node.arg, 3)
     if isinstance(node, T):
@@ -323,22 +346,24 @@ def _write(node, style, names, depth) -> str:
             return sub_(node.arg, 5) + "²"
         return sub_(node.arg, 5) + (f"^{{{power}}}" if latex else f"**{power}")
     if isinstance(node, Positive):
-        inner = _write(node.arg, style, names, depth + 1)
+        inner = _write(node.arg, style, names, depth + 1, lit)
         if latex:
             return rf"\mathbb{{1}}[{inner} > 0]"
         return f"𝟙({inner} > 0)" if uni else f"({inner} > 0)"
     if isinstance(node, Deriv):
         if node.expanded is None or (names.v and not latex):
             d = Quantity(Kind.Z, node.layer).symbol(names.column, latex, v=True) if uni else f"d{node.layer}"
-            return f"t({d})"
-        return _write(node.expanded, style, names, depth)
+            text = f"t({d})"
+        else:
+            text = _write(node.expanded, style, names, depth, lit)
+        return f"{LIT}{text}{UNLIT}" if Quantity(Kind.DA_DZ, node.layer).id in lit else text
     if isinstance(node, Call):
-        inner = _write(node.arg, style, names, depth + 1)
+        inner = _write(node.arg, style, names, depth + 1, lit)
         if latex:
             return rf"{_LATEX_FN[node.fn]}\left({inner}\right)"
         return f"{_UNICODE_FN[node.fn] if uni else node.fn}({inner})"
     if isinstance(node, Sum):
-        inner = _write(node.arg, style, names, depth + 1)
+        inner = _write(node.arg, style, names, depth + 1, lit)
         if latex:
             index = {0: "_i", 1: "_k", None: ""}[node.axis]
             return rf"\sum{index} \left({inner}\right)"
@@ -351,15 +376,15 @@ def _write(node, style, names, depth) -> str:
     right = sub_(node.right, _PRECEDENCE[op], right=True)
     if latex:
         if op == "/":
-            top, bottom = (_write(part, style, names, depth + 1) for part in (node.left, node.right))
+            top, bottom = (_write(part, style, names, depth + 1, lit) for part in (node.left, node.right))
             return rf"\frac{{{top}}}{{{bottom}}}"
         symbol = {"+": " + ", "-": " - ", "*": r" \odot ", "@": " "}[op]
         if op == "*" and isinstance(node.left, Num):
-            symbol = r" \cdot " if right[:1] in "0123456789." else " "
+            symbol = r" \cdot " if right.lstrip(LIT)[:1] in "0123456789." else " "
         return left + symbol + right
     if uni:
         if op == "@" or (op == "*" and isinstance(node.left, Num)):  # W₁x, 2(ŷ − y); 2·3
-            return left + ("·" if right[:1] in "0123456789." else "") + right
+            return left + ("·" if right.lstrip(LIT)[:1] in "0123456789." else "") + right
         return left + {"+": " + ", "-": " − ", "*": " ⊙ ", "/": "/"}[op] + right
     return left + {"+": " + ", "-": " - ", "*": "*", "/": "/", "@": " @ "}[op] + right
 
