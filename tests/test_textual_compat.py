@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 from textual.app import App
-from textual.binding import ActiveBinding
+from textual.binding import ActiveBinding, Binding
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -17,6 +17,7 @@ from textual.widgets import OptionList, Static
 from tui.textual_compat import (
     PagedWithoutRoom,
     RedrawnOnRepaint,
+    active_bindings,
     on_bindings_changed,
     set_virtual_size,
     stop_bindings_changed,
@@ -101,7 +102,23 @@ async def test_the_bindings_signal_fires_when_the_keys_change():
 
 
 def test_active_bindings_carry_their_binding_by_name():
-    assert "binding" in ActiveBinding._fields  # KeyBar reads active_binding.binding
+    assert "binding" in ActiveBinding._fields  # active_bindings reads active_binding.binding
+
+
+async def test_active_bindings_are_the_screens_keys_as_bindings():
+    class Host(App):
+        BINDINGS = [Binding("n", "next", "Next"), Binding("p", "previous", "Previous", show=False)]
+
+        def compose(self):
+            yield Static()
+
+    app = Host()
+    async with app.run_test(size=(40, 10)):
+        keys = active_bindings(app.screen)
+        assert all(isinstance(binding, Binding) for binding in keys.values())
+        assert keys["n"].action == "next" and keys["p"].action == "previous" and not keys["p"].show
+        assert keys[app.COMMAND_PALETTE_BINDING].action == "command_palette"
+        assert list(keys) == list(app.screen.active_bindings)  # Textual's order, which KeyBar shows
 
 
 async def test_option_list_still_fails_to_page_without_room():

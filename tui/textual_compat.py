@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.binding import Binding
 from textual.geometry import Size
+from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
 from textual.widgets import OptionList
@@ -43,6 +45,12 @@ def on_bindings_changed(widget: Widget, callback: Callable[[], None]) -> None:
 
 def stop_bindings_changed(widget: Widget) -> None:
     widget.screen.bindings_updated_signal.unsubscribe(widget)
+
+
+def active_bindings(screen: Screen) -> dict[str, Binding]:
+    """The keys the screen answers now, by key, in Textual's order (Screen.active_bindings, which
+    Textual's Footer reads; each of its values is an ActiveBinding whose .binding is the Binding)."""
+    return {key: active.binding for key, active in screen.active_bindings.items()}
 
 
 class PagedWithoutRoom(OptionList):

@@ -12,7 +12,7 @@ from textual import events
 from textual.binding import Binding
 from textual.widget import Widget
 
-from tui.textual_compat import on_bindings_changed, stop_bindings_changed
+from tui.textual_compat import active_bindings, on_bindings_changed, stop_bindings_changed
 
 ALWAYS = ("help", "quit")  # actions whose keys never give way to the others
 
@@ -41,14 +41,14 @@ class KeyBar(Widget):
 
     def _keys(self) -> tuple[list[Binding], Binding | None]:
         """The bindings to show, one per action, and the command palette's."""
-        active = self.screen.active_bindings
+        active = active_bindings(self.screen)
         shown, actions = [], set()
-        for binding in (active_binding.binding for active_binding in active.values()):
+        for binding in active.values():
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)
                 shown.append(binding)
         palette = active.get(self.app.COMMAND_PALETTE_BINDING) if self.app.ENABLE_COMMAND_PALETTE else None
-        return shown, palette.binding if palette else None
+        return shown, palette
 
     def render(self) -> Text:
         style = self.get_component_rich_style
