@@ -19,6 +19,7 @@ from .derivation import PHASES, Iteration, derive
 from .divergence import NonFinite, diverged, first_nonfinite
 from .expr import Names, write
 from .network import Network
+from .quantities import Quantity
 
 EXPORT_FORMAT = notation.significant(6)
 
@@ -211,7 +212,7 @@ def to_markdown(trace: Trace) -> str:
     ]
     for name, value in trace.initial_params.items():
         value = notation.latex(value, fmt, trace.batch_size == 1, per_sample=False)
-        out.append(f"$${name[0]}_{{{name[1:]}}} = {value}$$")
+        out.append(f"$${Quantity.parse(name).symbol(trace.batch_size == 1, latex=True)} = {value}$$")
     out.append("")
     out += _closed_forms(trace)
     for k, it in enumerate(trace.iterations, start=trace.first):

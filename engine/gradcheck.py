@@ -19,6 +19,7 @@ import numpy as np
 
 from .derivation import Iteration, derive
 from .network import Network
+from .quantities import Kind, Quantity
 from .training import evaluate
 
 TOLERANCE = 1e-6
@@ -70,11 +71,15 @@ def rounding_scale(network: Network, iteration: Iteration) -> float:
     change of the loss if every weighted sum, every activation and the loss were off by a
     relative ε (each weighted sum's error is at most ε times the sum of its terms' sizes)."""
     v, p = iteration.values, iteration.params
+
+    def value(kind: Kind, l: int) -> np.ndarray:
+        return np.abs((p if kind in (Kind.W, Kind.B) else v)[Quantity(kind, l).id])
+
     total = abs(iteration.loss)
     for l in range(1, network.depth + 1):
-        inputs = np.abs(v["x" if l == 1 else f"a{l - 1}"])
-        total += float(np.sum(np.abs(v[f"delta{l}"]) * (inputs @ np.abs(p[f"W{l}"]).T + np.abs(p[f"b{l}"]))))
-    output = np.abs(v[f"dL/da{network.depth}"] * v[f"a{network.depth}"])
+        inputs = np.abs(v[Quantity.input_of(l).id])
+        total += float(np.sum(value(Kind.DELTA, l) * (inputs @ value(Kind.W, l).T + value(Kind.B, l))))
+    output = np.abs(v[Quantity(Kind.DL_DA, network.depth).id] * v[Quantity(Kind.A, network.depth).id])
     return total + float(np.sum(output[np.isfinite(output)]))
 
 

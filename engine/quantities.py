@@ -72,9 +72,14 @@ class Quantity:
         return None
 
     @classmethod
+    def on_units(cls, layer: int) -> Quantity:
+        """What a layer's units hold in the forward pass: x for layer 0 (the inputs), else aₗ."""
+        return cls(Kind.X) if layer == 0 else cls(Kind.A, layer)
+
+    @classmethod
     def input_of(cls, layer: int) -> Quantity:
         """What layer `layer` reads: x for the first layer, else the activation below."""
-        return cls(Kind.X) if layer == 1 else cls(Kind.A, layer - 1)
+        return cls.on_units(layer - 1)
 
     @property
     @cache  # noqa: B019 (a few dozen quantities in all: the cache holds them for good, on purpose)
@@ -100,8 +105,7 @@ class Quantity:
     @cache  # noqa: B019 (a derivation names a few dozen quantities hundreds of times)
     def symbol(self, column: bool, latex: bool = False, v: bool = False) -> str:
         """Its name: column for the one-sample notation (small letters), else a batch's
-        (capitals for what has a row per sample); v for the dynamic-programming view's names
-        (Unicode only)."""
+        (capitals for what has a row per sample); v for the dynamic-programming view's names."""
         k, l = self.kind, self.layer
         if k in (Kind.X, Kind.Y, Kind.LOSS):
             return k.value if column or k is Kind.LOSS else k.value.upper()
@@ -118,13 +122,17 @@ class Quantity:
         if k is Kind.DA_DZ:
             return f"t({z})" if v else derivative(a, z, latex)
         if v and k in (Kind.DL_DW, Kind.DL_DB):
-            return f"g{'W' if k is Kind.DL_DW else 'b'}{sub(l)}"  # g = v·x
+            wrt = "W" if k is Kind.DL_DW else "b"  # g = v·x
+            return f"g_{{{wrt}_{{{l}}}}}" if latex else f"g{wrt}{sub(l)}"
         wrt = {
             Kind.DL_DA: a,
             Kind.DL_DW: Quantity(Kind.W, l).symbol(column, latex),
             Kind.DL_DB: Quantity(Kind.B, l).symbol(column, latex),
         }[k]
         return derivative("L", wrt, latex)
+
+
+PREDICTION = "ŷ"  # the output layer's activation as the loss reads it (∂L/∂ŷ), in every notation
 
 
 def derivative(of: str, wrt: str, latex: bool = False) -> str:

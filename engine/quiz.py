@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from .derivation import Step
-from .notation import sub
+from .quantities import Kind, Quantity
 
 RELATIVE, ABSOLUTE = 1e-3, 1e-4
 
@@ -56,8 +56,8 @@ def origins(step: Step, steps: list[Step]) -> list[str]:
         writer = next((s for s in reversed(steps[: step.index]) if s.writes == name and s.phase != "update"), None)
         if writer is not None:
             out.append(f"{writer.symbol} (step {writer.index + 1})")
-        elif name in ("x", "y"):
-            out.append(f"{name if step.column else name.upper()} (the data)")
         else:
-            out.append(f"{name[0]}{sub(int(name[1:]))} (a parameter)")
+            quantity = Quantity.parse(name)
+            data = quantity.kind in (Kind.X, Kind.Y)
+            out.append(f"{quantity.symbol(step.column)} ({'the data' if data else 'a parameter'})")
     return out

@@ -2,8 +2,8 @@
 `latex`) renders in KaTeX's strict mode, checked by KaTeX itself under Node.
 
 KaTeX is found in $KATEX_DIR or in .katex/ at the top of the checkout, where
-`npm install --prefix .katex katex` puts it (.ci/run does). The v notation exists in the
-Unicode text only: the LaTeX of a worked solution is always in δ notation."""
+`npm install --prefix .katex katex` puts it (.ci/run does). The LaTeX of a worked solution is
+always in δ notation; the symbol table's v names have LaTeX of their own, checked here too."""
 
 import json
 import os
@@ -19,6 +19,7 @@ from engine.functions import ACTIVATIONS
 from engine.network import loads
 from engine.presets import names, resolve
 from engine.presets import path as preset_path
+from engine.quantities import Kind, Quantity
 
 from .test_gradients import ce_nearly_one
 from .test_notation import softmax_network
@@ -104,6 +105,14 @@ def test_every_latex_string_renders_in_katex_strict_mode():
     assert any(r"\times 10^{-300}" in s for s in strings)
     errors = katex_errors(strings)
     assert not errors, "\n".join(f"{message}\n    in {s[:300]}" for s, message in errors[:10])
+
+
+def test_every_symbol_renders_in_katex_strict_mode():
+    """The symbol table's LaTeX, the dynamic-programming view's names (v, d, t(d), g) too."""
+    quantities = [Quantity(kind, None if "{l}" not in kind.value else 2) for kind in Kind]
+    strings = [q.symbol(column, latex=True, v=v) for q in quantities for column in (True, False) for v in (True, False)]
+    errors = katex_errors(list(dict.fromkeys(strings)))
+    assert not errors, errors
 
 
 def test_katex_refuses_what_it_should():

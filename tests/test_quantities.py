@@ -52,6 +52,23 @@ def test_v_names_are_the_ones_the_prose_gets(quantity, column):
     assert quantity.symbol(column, v=True) == notation.v_notation(quantity.symbol(column))
 
 
+def test_v_names_in_latex_are_latex():
+    names = ["z2", "da2/dz2", "delta2", "dL/dW2", "dL/db2", "dL/dW12"]
+    assert [Quantity.parse(n).symbol(True, latex=True, v=True) for n in names] == [
+        "d_{2}",
+        "t(d_{2})",
+        "v_{2}",
+        "g_{W_{2}}",
+        "g_{b_{2}}",
+        "g_{W_{12}}",
+    ]
+
+
+def test_what_a_layer_holds_and_reads():
+    assert [Quantity.on_units(l).id for l in (0, 1, 2)] == ["x", "a1", "a2"]
+    assert [Quantity.input_of(l).id for l in (1, 2, 3)] == ["x", "a1", "a2"]
+
+
 def test_rows_are_samples_except_for_the_loss_and_the_parameters():
     assert [n for n in LAYER_2 if not Quantity.parse(n).per_sample] == ["W2", "b2", "dL/dW2", "dL/db2", "L"]
 
