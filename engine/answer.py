@@ -140,27 +140,34 @@ class Judge:
     def symbol(self, quantity: Quantity) -> str:
         return quantity.symbol(self.column)
 
-    def closed_form(self, quantity: Quantity, style: str = "answer", simplified: bool = True) -> str | None:
+    def closed_form(
+        self, quantity: Quantity, style: str = "answer", simplified: bool = True, names: Names | None = None
+    ) -> str | None:
         forms = self.forms if simplified else ClosedForms(self.net, self.column, simplified=False, targets=self.Y)
         form = forms.of(quantity)
-        return None if form is None else write(form.tree, style, Names(column=self.column))
+        return None if form is None else write(form.tree, style, names or Names(column=self.column))
 
-    def judge(self, quantity: Quantity, text: str) -> Verdict:
-        """Raises AnswerError for what is not an answer to judge (exit status 2)."""
+    def unanswerable(self, quantity: Quantity, updated: bool = False) -> str:
+        """Why no expression is judged for this quantity ("" when one is)."""
+        if updated:
+            return "" if quantity.kind in (Kind.W, Kind.B) else f"{quantity.id} is not a parameter"
         if quantity.kind not in _ANSWERABLE:
-            raise AnswerError(
-                f"{quantity.id} is given, not derived: ask for L, z, a, dL/da, da/dz, delta, dL/dW or dL/db"
-            )
+            return f"{quantity.id} is given, not derived: ask for L, z, a, dL/da, da/dz, delta, dL/dW or dL/db"
         if quantity.kind is Kind.DA_DZ and self.envs[0][quantity.id].ndim == 3:
-            raise AnswerError(
-                f"{quantity.id} of a softmax is a Jacobian per sample, no matrix of the batch: ask with --sample I"
-            )
+            return f"{quantity.id} of a softmax is a Jacobian per sample, no matrix of the batch: ask with --sample I"
+        return ""
+
+    def judge(self, quantity: Quantity, text: str, updated: bool = False) -> Verdict:
+        """Raises AnswerError for what is not an answer to judge (exit status 2). updated: a
+        parameter after this iteration's update (p − η ∂L/∂p), as the app's update steps ask."""
+        why = self.unanswerable(quantity, updated)
+        if why:
+            raise AnswerError(why)
         try:
             tree = parse(text, self.net.depth)
         except ExpressionError as err:
             raise AnswerError(str(err)) from None
-        used = _names(tree)
-        if quantity.id in used:
+        if not updated and quantity.id in _names(tree):
             raise AnswerError(f"the expression for {quantity.id} uses {quantity.id} itself")
         values = []
         for env in self.envs:
@@ -168,7 +175,11 @@ class Judge:
                 values.append(_bounded(tree, env))
             except ShapeError as err:
                 return Verdict(False, str(err))
-        truths = [env[quantity.id] for env in self.envs]
+        if updated:
+            gradient = Quantity(Kind.DL_DW if quantity.kind is Kind.W else Kind.DL_DB, quantity.layer).id
+            truths = [env[quantity.id] - env["eta"] * env[gradient] for env in self.envs]
+        else:
+            truths = [env[quantity.id] for env in self.envs]
         return self.verdict(quantity, tree, values, truths)
 
     def verdict(self, quantity, tree, values, truths) -> Verdict:

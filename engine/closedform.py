@@ -14,13 +14,13 @@ every factor is written as it comes (∂L/∂ŷ ⊙ σ'(z), ⊙ 1 for the identi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from . import backprop as bp
 from .expr import Call, Deriv, Name, Neg, Num, Part, Positive, Pow, Sum, T, add, matmul, minus, over, times
-from .network import Network
+from .network import Layer, Network
 from .quantities import Kind, Quantity
 
 ONE = Num(1.0)
@@ -213,3 +213,12 @@ class ClosedForms:
     def parameters(self) -> list[ClosedForm]:
         """∂L/∂W_L, ∂L/∂b_L, …, ∂L/∂W₁, ∂L/∂b₁: the homework's six answers for its network."""
         return [self.of(Quantity(kind, l)) for l in range(self.L, 0, -1) for kind in (Kind.DL_DW, Kind.DL_DB)]
+
+
+def twin(network: Network) -> Network:
+    """The homework's other case on the same weights, for comparing forms (never trained: its
+    targets may not suit its loss): regression (identity + mse) and classification (sigmoid +
+    bce) are each other's twin; any other network's twin is the classification one."""
+    last = network.layers[-1]
+    pair = ("identity", "mse") if (last.activation, network.loss) == ("sigmoid", "bce") else ("sigmoid", "bce")
+    return replace(network, layers=(*network.layers[:-1], Layer(last.units, pair[0])), loss=pair[1])

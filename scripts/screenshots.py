@@ -29,6 +29,16 @@ async def _trained(pilot) -> None:
     pilot.app.stepper.run(3000)
 
 
+def _typed(text: str):
+    """Type an answer into the dialog's input and submit it."""
+
+    async def typed(pilot) -> None:
+        pilot.app.screen.query_one("Input").value = text
+        await pilot.press("enter")
+
+    return typed
+
+
 # (file name, preset, keys to press or coroutines to run with the pilot, terminal size)
 VIEWS = [
     ("start-xor", "xor", [], (140, 45)),
@@ -46,6 +56,9 @@ VIEWS = [
     ("common-mistake-two-outputs", "two-outputs", ["c"] + ["n"] * 11, (140, 45)),
     ("gradient-check-classification", "classification", ["i", "g", _workers], (140, 45)),
     ("loss-plot-xor", "xor", [_trained, "l"], (140, 45)),
+    ("closed-form-regression", "regression", ["n"] * 14 + ["a"], (140, 45)),
+    ("side-by-side-regression", "regression", ["m", "a", "tab", "tab", "s"], (140, 45)),
+    ("derive-regression", "regression", ["s", "f", "f", "n", _typed("2*(A3 - Y)")], (140, 45)),
 ]
 
 

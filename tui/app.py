@@ -81,7 +81,9 @@ class BackpropApp(App[None]):
         self.trained_from = 0  # the iteration a training run started on
         self.remembering = remember  # the session is kept from the first frame on (see on_mount)
         self.session: SessionWriter | None = None
-        self.quiz: Score | None = None  # the running score while quiz mode is on
+        self.quiz: Score | None = None  # the running score while quiz or derive mode is on
+        self.derive = False  # the quiz asks for expressions (derive mode), not numbers
+        self._judge = None  # derive mode's judge of the iteration on screen, and what it was made for
         self.opened_before: list[tuple[Network, Stepper, View]] = []  # what `o` replaced, the latest last
 
     # -- layout ----------------------------------------------------------------------------------
@@ -201,7 +203,7 @@ class BackpropApp(App[None]):
         self.remember()
 
     def show_status(self) -> None:
-        self.query_one(StatusLine).show(self.view, self.quiz)
+        self.query_one(StatusLine).show(self.view, self.quiz, quiz_label=self.quiz_label)
 
     def remember(self) -> None:
         """Keep the learner's place on disk (see tui/session.py); a failure is said once."""
@@ -267,7 +269,6 @@ class BackpropApp(App[None]):
     def action_next(self) -> None:
         s = self.stepper
         if self.quiz is not None and s.cursor < s.total and not self.busy:
-            from tui.screens.quiz import QuizScreen
 
             def answered(result: str | None) -> None:
                 if result is not None:
@@ -275,9 +276,30 @@ class BackpropApp(App[None]):
                 else:
                     self.refresh_view()
 
+            if self.derive:
+                self.ask_expression(answered)
+                return
+            from tui.screens.quiz import QuizScreen
+
             self.push_screen(QuizScreen(self.view, self.quiz), answered)
             return
         self._move(s.next)
+
+    def ask_expression(self, answered) -> None:
+        """Derive mode: the next step's quantity as an expression (a step with none is shown)."""
+        from tui.screens.derive import DeriveScreen, judge_for
+
+        s = self.stepper
+        made_for = (s.iteration, s.sample, id(s.start_params))
+        if self._judge is None or self._judge[0] != made_for:
+            self._judge = (made_for, judge_for(self.view))
+        judge, step = self._judge[1], s.steps[s.cursor]
+        why = judge.unanswerable(Quantity.parse(step.writes), updated=step.phase == "update")
+        if why:
+            self.notify(f"Not asked: {why}.", title="derive", timeout=4)
+            self._move(s.next)
+            return
+        self.push_screen(DeriveScreen(self.view, self.quiz, judge), answered)
 
     async def action_back(self) -> None:
         if self.busy:
@@ -378,16 +400,30 @@ class BackpropApp(App[None]):
             self.notify("The common mistake is off: every number is right again.", timeout=3)
         self.refresh_view()
 
+    @property
+    def quiz_label(self) -> str:
+        return "derive" if self.derive else "quiz"
+
     def on_quiz_screen_scored(self, event) -> None:
         self.quiz = event.score
         self.show_status()
 
     def action_quiz(self) -> None:
-        if self.quiz is None:
-            self.quiz = Score()  # the status line says so; n now asks before it reveals
-        else:
-            self.notify(f"Quiz over: {self.quiz}.", title="Quiz", timeout=5)
+        self.toggle_quiz(derive=False)
+
+    def action_derive(self) -> None:
+        self.toggle_quiz(derive=True)
+
+    def toggle_quiz(self, derive: bool) -> None:
+        """k asks for numbers, s for expressions; either key ends its own mode or switches."""
+        if self.quiz is not None:
+            self.notify(f"{'Derive mode' if self.derive else 'Quiz'} over: {self.quiz}.", title="Quiz", timeout=5)
+            ending = self.derive == derive
             self.quiz = None
+            if ending:
+                self.refresh_view()
+                return
+        self.quiz, self.derive = Score(), derive  # the status line says so; n now asks before it reveals
         self.refresh_view()
 
     @on(OptionList.OptionSelected, "#steps")
@@ -408,6 +444,13 @@ class BackpropApp(App[None]):
 
         names, start = zoomable(self.view)
         self.push_screen(ZoomScreen(self.view, names, start))
+
+    def action_closed_form(self) -> None:
+        if self.busy:
+            return
+        from tui.screens.closedform import ClosedFormScreen
+
+        self.push_screen(ClosedFormScreen(self.view), self.view_returned)
 
     def action_chain(self) -> None:
         if self.busy:
@@ -443,10 +486,10 @@ class BackpropApp(App[None]):
             return
         from tui.screens.chain import ChainScreen
 
-        self.push_screen(ChainScreen(self.view, name, index), self.chain_closed)
+        self.push_screen(ChainScreen(self.view, name, index), self.view_returned)
 
-    def chain_closed(self, view: View | None) -> None:
-        """The chain screen's sample in focus and names carry over to the panels."""
+    def view_returned(self, view: View | None) -> None:
+        """A screen's sample in focus and names (chain, closed form) carry over to the panels."""
         if view is not None:
             self.view.focus, self.view.v_names = view.focus, view.v_names
         self.refresh_view()
@@ -617,7 +660,9 @@ class BackpropApp(App[None]):
         self.stepper.add_run(chunk)
         loss, fmt = chunk[-1][0], self.view.fmt
         self.query_one(TrainingBar).show(self.stepper.iteration - self.trained_from, count, fmt(loss))
-        self.query_one(StatusLine).show(self.view, self.quiz, training=(self.stepper.iteration + 1, loss))
+        self.query_one(StatusLine).show(
+            self.view, self.quiz, training=(self.stepper.iteration + 1, loss), quiz_label=self.quiz_label
+        )
         losses = list(self.stepper.losses)
         self.query_one(LossHistory).show(losses, fmt, (len(losses), losses[0], losses[-1]))
         self.update_plot()

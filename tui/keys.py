@@ -42,7 +42,13 @@ ACTIONS = [
     Action("w", "chain", "Chain", "Explain one weight",
            "One weight's or bias's whole chain, every path and every factor, lit in the diagram "
            "(also a click on an edge or a unit)"),
+    Action("a", "closed_form", "Form", "Closed form",
+           "The gradient the current step works towards, composed back to the loss, its factors lit as "
+           "you step (u: unsimplified; s: regression and classification side by side)"),
     Action("k", "quiz", "Quiz", "Quiz mode", "Type each value of the next step before it is revealed; a running score"),
+    Action("s", "derive", "Derive", "Derive mode",
+           "Type the expression of each next step's quantity (delta2.T @ A1, (δ₃W₃) ⊙ 𝟙(z₂ > 0)), judged as "
+           "backprop-tui answer judges it"),
     Action("c", "toggle_mistake", "Mistake", "Common mistake on or off",
            "Send δ back through the already-updated weights, and see every number that changes"),
     Action("g", "gradient_check", "Check", "Gradient check",

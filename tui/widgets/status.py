@@ -14,17 +14,26 @@ class StatusLine(Static):
     X), the common mistake and the quiz's score. A Static of fixed height, updated without a
     relayout: Textual's Header cost ~20 ms a key."""
 
-    def show(self, view: View, quiz: Score | None = None, training: tuple[int, float] | None = None) -> None:
-        """training: (the iteration being run, the latest loss) while `t` runs."""
-        self.update(literal(self.line(view, quiz, training)), layout=False)
+    def show(
+        self,
+        view: View,
+        quiz: Score | None = None,
+        training: tuple[int, float] | None = None,
+        quiz_label: str = "quiz",
+    ) -> None:
+        """training: (the iteration being run, the latest loss) while `t` runs; quiz_label: "quiz"
+        (numbers) or "derive" (expressions)."""
+        self.update(literal(self.line(view, quiz, training, quiz_label)), layout=False)
 
-    def line(self, view: View, quiz: Score | None, training: tuple[int, float] | None) -> str:
+    def line(self, view: View, quiz: Score | None, training: tuple[int, float] | None, quiz_label="quiz") -> str:
         s, fmt = view.stepper, view.fmt
         m = s.network.samples
         walking = (
             f"sample {s.sample} of 0–{m - 1}" if s.sample is not None else "1 sample" if m == 1 else f"batch of {m}"
         )
-        walking += "".join([" · ⚠ common mistake" if s.mistake else "", f" · quiz: {quiz}" if quiz is not None else ""])
+        walking += "".join(
+            [" · ⚠ common mistake" if s.mistake else "", f" · {quiz_label}: {quiz}" if quiz is not None else ""]
+        )
 
         def forms(iteration: int, phase: str, step: str, loss: str, short_loss: str = "") -> tuple[str, str]:
             return (
