@@ -18,7 +18,7 @@ import numpy as np
 
 from .derivation import Iteration
 from .network import Network
-from .quantities import Kind, Quantity
+from .quantities import PREDICTION, Kind, Quantity, derivative
 
 MAX_PATHS = 20_000  # paths per sample enumerated; beyond, only the δ / v view is given
 _NAME = re.compile(r"^\s*([WwBb])\s*_?\s*(\d+)\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*$")
@@ -35,6 +35,7 @@ class Path:
     sample: int  # the row of the batch
     units: tuple[tuple[int, int], ...]  # (layer, unit) from the parameter's unit to the output
     factors: tuple[Factor, ...]  # from the loss back to the parameter, as the chain rule reads
+    output: int  # the output unit the loss reads: the path's last unit, or any one through a softmax
 
     @property
     def product(self) -> float:
@@ -67,16 +68,23 @@ class WeightChain:
     depth: int
 
     @property
+    def parameter(self) -> Quantity:
+        return Quantity.parse(self.name)
+
+    @property
+    def layer(self) -> int:
+        return self.parameter.layer
+
+    @property
     def is_bias(self) -> bool:
-        return self.name[0] == "b"
+        return self.parameter.kind is Kind.B
 
     @property
     def input_symbol(self) -> str:
         """The input on the parameter's edge, one sample's: "x[1]", "a₁[0]", or "1" for a bias."""
         if self.is_bias:
             return "1"
-        l = int(self.name[1:])
-        return f"{Quantity.input_of(l).symbol(column=True)}[{self.index[1]}]"
+        return f"{Quantity.input_of(self.layer).symbol(column=True)}[{self.index[1]}]"
 
     @property
     def per_sample(self) -> list[float]:
@@ -90,7 +98,7 @@ class WeightChain:
 
     def symbolic(self, column: bool = True) -> str:
         """The chain in symbols, the layer-by-layer way: ∂L/∂W₁ = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁."""
-        l, depth = int(self.name[1:]), self.depth
+        l, depth = self.layer, self.depth
 
         def z(q):
             return Quantity(Kind.Z, q).symbol(column)
@@ -98,27 +106,28 @@ class WeightChain:
         def a(q):
             return Quantity(Kind.A, q).symbol(column)
 
-        parts = ["∂L/∂ŷ", f"∂ŷ/∂{z(depth)}"]
+        parts = [derivative("L", PREDICTION), derivative(PREDICTION, z(depth))]
         for q in range(depth, l, -1):
-            parts += [f"∂{z(q)}/∂{a(q - 1)}", f"∂{a(q - 1)}/∂{z(q - 1)}"]
-        parts.append(f"∂{z(l)}/∂{self.label}")
-        return f"∂L/∂{self.label} = " + " · ".join(parts)
+            parts += [derivative(z(q), a(q - 1)), derivative(a(q - 1), z(q - 1))]
+        parts.append(derivative(z(l), self.label))
+        return f"{derivative('L', self.label)} = " + " · ".join(parts)
 
 
 def parse_name(text: str, network: Network) -> tuple[str, tuple[int, ...]]:
     """'W2[0,1]', 'w2[0, 1]' or 'b1[2]' → ("W2", (0, 1)); ValueError with a clear message."""
     match = _NAME.match(text.replace("W_", "W").replace("b_", "b"))
     if not match:
-        raise ValueError(f"expected a parameter entry such as W{network.depth}[0,0] or b1[0], got {text.strip()!r}")
+        example = Quantity(Kind.W, network.depth).id
+        raise ValueError(f"expected a parameter entry such as {example}[0,0] or b1[0], got {text.strip()!r}")
     layer, first, second = match.groups()[1:]
-    kind = "W" if match.group(1) in "Ww" else "b"
-    name = f"{kind}{int(layer)}"
+    kind = Kind.W if match.group(1) in "Ww" else Kind.B
+    name = Quantity(kind, int(layer)).id
     if name not in network.params:
         raise ValueError(f"{name} is not a parameter of this network (layers 1 to {network.depth})")
     index = (int(first),) if second is None else (int(first), int(second))
     shape = network.params[name].shape
     if len(index) != len(shape):
-        want = "[row, column]" if kind == "W" else "[unit]"
+        want = "[row, column]" if kind is Kind.W else "[unit]"
         raise ValueError(f"{name} needs {want}: it is {'×'.join(map(str, shape))}")
     if any(i >= n for i, n in zip(index, shape)):
         raise ValueError(f"{name}{list(index)} is outside {name}, which is {'×'.join(map(str, shape))}")
@@ -136,10 +145,13 @@ def weight_chain(
     """The chain of ∂L/∂name[index] in an iteration, from the factors it computed; the paths of
     `samples` (default: all) are enumerated, and path_total sums those samples' paths."""
     v = iteration.values
-    depth, l = network.depth, int(name[1:])
+    parameter = Quantity.parse(name)
+    depth, l = network.depth, parameter.layer
     j = index[0]
-    m = v["x"].shape[0]
-    inputs = [1.0] * m if name[0] == "b" else [float(v[Quantity.input_of(l).id][s, index[1]]) for s in range(m)]
+    m = v[Quantity(Kind.X).id].shape[0]
+    inputs = (
+        [1.0] * m if parameter.kind is Kind.B else [float(v[Quantity.input_of(l).id][s, index[1]]) for s in range(m)]
+    )
 
     def of(kind, q):  # the values of a quantity of layer q
         return v[Quantity(kind, q).id]
@@ -155,7 +167,7 @@ def weight_chain(
     def z(q, u):
         return f"{Quantity(Kind.Z, q).symbol(column)}[{u}]"
 
-    target = f"{Quantity.parse(name).symbol(column)}[{','.join(map(str, index))}]"
+    target = f"{parameter.symbol(column)}[{','.join(map(str, index))}]"
     paths: list[Path] = []
     total: float | None = None
     if path_count <= MAX_PATHS:
@@ -168,25 +180,26 @@ def weight_chain(
                     u_last = units[-1][1]
                     k = u_last if out is None else out
                     factors = [
-                        Factor(f"∂L/∂{a(depth, k)}", float(of(Kind.DL_DA, depth)[s, k])),
+                        Factor(derivative("L", a(depth, k)), float(of(Kind.DL_DA, depth)[s, k])),
                         Factor(
-                            f"∂{a(depth, k)}/∂{z(depth, u_last)}",
+                            derivative(a(depth, k), z(depth, u_last)),
                             float(jac[s, k, u_last] if jacobian else jac[s, u_last]),
                         ),
                     ]
                     for (q_in, u_in), (q, u) in reversed(list(zip(units, units[1:]))):
+                        W = Quantity(Kind.W, q)
                         factors.append(
                             Factor(
-                                f"∂{z(q, u)}/∂{a(q_in, u_in)} = {Quantity(Kind.W, q).symbol(column)}[{u},{u_in}]",
-                                float(iteration.params[Quantity(Kind.W, q).id][u, u_in]),
+                                f"{derivative(z(q, u), a(q_in, u_in))} = {W.symbol(column)}[{u},{u_in}]",
+                                float(iteration.params[W.id][u, u_in]),
                             )
                         )
                         factors.append(
-                            Factor(f"∂{a(q_in, u_in)}/∂{z(q_in, u_in)}", float(of(Kind.DA_DZ, q_in)[s, u_in]))
+                            Factor(derivative(a(q_in, u_in), z(q_in, u_in)), float(of(Kind.DA_DZ, q_in)[s, u_in]))
                         )
-                    edge = "1" if name[0] == "b" else a(l - 1, index[1])
-                    factors.append(Factor(f"∂{z(l, j)}/∂{target} = {edge}", inputs[s]))
-                    path = Path(s, tuple(units), tuple(factors))
+                    edge = "1" if parameter.kind is Kind.B else a(l - 1, index[1])
+                    factors.append(Factor(f"{derivative(z(l, j), target)} = {edge}", inputs[s]))
+                    path = Path(s, tuple(units), tuple(factors), k)
                     paths.append(path)
                     total += path.product
     deltas = {}

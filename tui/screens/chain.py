@@ -17,7 +17,7 @@ from textual.widgets import Input, Label, Static
 
 from engine.chain import Path, WeightChain, parse_name, weight_chain
 from engine.notation import indices, plus
-from engine.quantities import Kind, Quantity
+from engine.quantities import PREDICTION, Kind, Quantity, derivative
 from tui.screens.dialog import Dialog
 from tui.screens.prompts import DIALOG_CSS
 from tui.text import literal
@@ -166,6 +166,7 @@ class ChainScreen(Dialog[View]):
         if chain.path_total is not None:
             out.append(f" Σ over the paths of this sample = {fmt(chain.path_total)}\n")
         d = chain.deltas[self.sample]
+        dL_dy, gradient = derivative("L", PREDICTION), derivative("L", chain.label)
         x = chain.inputs[self.sample]
         out.append(
             "\nthe δ way (the dynamic-programming view: v = Σ(v·w)·t(d), g = v·x) sums the paths once per unit:\n",
@@ -175,10 +176,12 @@ class ChainScreen(Dialog[View]):
             q = line.layer
             delta, z = _symbol(Kind.DELTA, q), _symbol(Kind.Z, q)
             if np.isnan(line.slope):
-                out.append(words(f"  {delta}[{line.unit}] = Σₖ ∂L/∂ŷₖ · ∂ŷₖ/∂{z}[{line.unit}] = {fmt(line.value)}\n"))
+                y_k = f"{PREDICTION}ₖ"
+                chain_rule = f"{derivative('L', y_k)} · {derivative(y_k, f'{z}[{line.unit}]')}"
+                out.append(words(f"  {delta}[{line.unit}] = Σₖ {chain_rule} = {fmt(line.value)}\n"))
             else:
                 head = (
-                    "∂L/∂ŷ"
+                    dL_dy
                     if q == s.network.depth
                     else f"(Σₖ {_symbol(Kind.DELTA, q + 1)}[k]·{_symbol(Kind.W, q + 1)}[k,{line.unit}])"
                 )
@@ -188,19 +191,19 @@ class ChainScreen(Dialog[View]):
                         f"{fmt(line.slope)} = {fmt(line.value)}\n"
                     )
                 )
-        l, j = int(self.param[1:]), self.index[0]
+        l, j = chain.layer, self.index[0]
         parts = chain.per_sample
         out.append(
             words(
-                f"  ∂L/∂{chain.label} for this sample = {_symbol(Kind.DELTA, l)}[{j}] · {chain.input_symbol} = "
+                f"  {gradient} for this sample = {_symbol(Kind.DELTA, l)}[{j}] · {chain.input_symbol} = "
                 f"{fmt(d[-1].value)} · {fmt(x)} = {fmt(parts[self.sample])}\n"
             )
         )
         if m > 1:
-            out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside ∂L/∂ŷ):\n", label)
+            out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside {dL_dy}):\n", label)
             shown = [fmt(parts[i]) if i is not None else "…" for i in indices(m, 8)]
             out.append(f"  {plus(shown)} = {fmt(sum(parts))}\n")
-        out.append(words(f"\nbackprop's ∂L/∂{chain.label} = {fmt(chain.backprop)} "))
+        out.append(words(f"\nbackprop's {gradient} = {fmt(chain.backprop)} "))
         out.append("✓ the same" if chain.agrees else "✗ differs", style("chain--ok" if chain.agrees else "chain--bad"))
         return out
 
@@ -229,7 +232,7 @@ def _route(chain: WeightChain, path: Path) -> str:
     """'x[0] → a₁[1] → a₂[0] → L' (a softmax output adds the ŷ the loss reads)."""
     start = chain.input_symbol
     units = [f"{_symbol(Kind.A, q)}[{u}]" for q, u in path.units]
-    last = path.factors[0].symbol.split("∂")[-1]  # ∂L/∂a_L[k]: the output the loss reads
+    last = f"{_symbol(Kind.A, path.units[-1][0])}[{path.output}]"  # aₗ[k]: the output the loss reads
     if last != units[-1]:
         units.append(last)
     return " → ".join([start, *units, "L"])
@@ -242,7 +245,7 @@ def _symbol(kind: Kind, layer: int) -> str:
 
 def _lit(chain: WeightChain, paths: list[Path]) -> tuple[set, set]:
     edges, units = set(), set()
-    l, j = int(chain.name[1:]), chain.index[0]
+    l, j = chain.layer, chain.index[0]
     units.add((l, j))
     if not chain.is_bias:
         edges.add((l, j, chain.index[1]))
