@@ -16,6 +16,7 @@ from textual.color import Color
 from textual.message import Message
 from textual.strip import Strip
 
+from engine.quantities import Kind, Quantity
 from engine.stepper import Stepper
 from tui.colours import faint
 from tui.textual_compat import RedrawnOnRepaint
@@ -194,7 +195,7 @@ class NetworkDiagram(RedrawnOnRepaint):
         x, y = offset
         for layer, unit, ux, uy, w in self._units:
             if uy == y and ux <= x < ux + w and layer > 0:
-                self.post_message(self.Picked(self, f"b{layer}", (unit,)))
+                self.post_message(self.Picked(self, Quantity(Kind.B, layer).id, (unit,)))
                 return
         px, py = 2 * x + 1, 4 * y + 2
         best, picked = 7.0, None  # within about 3 cells of an edge
@@ -204,7 +205,7 @@ class NetworkDiagram(RedrawnOnRepaint):
                 best, picked = distance, (layer, unit, source)
         if picked is not None:
             layer, unit, source = picked
-            self.post_message(self.Picked(self, f"W{layer}", (unit, source)))
+            self.post_message(self.Picked(self, Quantity(Kind.W, layer).id, (unit, source)))
 
     def _draw(self) -> list[list[Segment]]:
         view = self.view
@@ -262,9 +263,10 @@ class NetworkDiagram(RedrawnOnRepaint):
         writes = Style(color=style("diagram--written").color, bold=True)
         reads = style("diagram--node") + Style(bold=True)
         for l in range(1, columns):
-            W = stepper.value(f"W{l}")
+            edges = Quantity(Kind.W, l).id
+            W = stepper.value(edges)
             scale = float(np.max(np.abs(W))) or 1.0
-            lit = writes if f"W{l}" in written else reads if f"W{l}" in read else None
+            lit = writes if edges in written else reads if edges in read else None
             for j_out, unit in enumerate(shown[l]):
                 for j_in, source in enumerate(shown[l - 1]):
                     if unit is None or source is None:
@@ -289,7 +291,7 @@ class NetworkDiagram(RedrawnOnRepaint):
             canvas.write(
                 xs[l], 0, title if len(title) < label_width else title[: label_width - 2] + "…", style("diagram--title")
             )
-            part = "x" if l == 0 else f"a{l}"
+            part = Quantity.on_units(l).id
             node_style = style(
                 "diagram--written" if part in written else "diagram--read" if part in read else "diagram--node"
             )

@@ -98,21 +98,22 @@ class View:
         """The quantity on a layer's units for the sample in focus: the one the current step
         writes there, else the latest of δ, a, z revealed."""
         s = self.stepper
+        units = Quantity.on_units(layer).id  # x, a1, a2, …
         if layer == 0:
-            return self.symbol("x"), s.value("x")[self.row]
+            return self.symbol(units), s.value(units)[self.row]
         step = s.step
         if (
             step is not None
-            and part_of(step.writes) == f"a{layer}"
+            and part_of(step.writes) == units
             and step.value.ndim == 2
-            and step.value.shape[0] == s.value("x").shape[0]
+            and step.value.shape[0] == s.value(Quantity(Kind.X).id).shape[0]
         ):
             return self.words(step.symbol), step.value[self.row]  # what the current step writes on these units
-        for name in (f"delta{layer}", f"a{layer}", f"z{layer}"):
-            value = s.value(name)
+        for kind in (Kind.DELTA, Kind.A, Kind.Z):
+            value = s.value(Quantity(kind, layer).id)
             if value is not None:
-                return self.symbol(name), value[self.row]
-        return self.symbol(f"a{layer}"), None
+                return self.symbol(Quantity(kind, layer).id), value[self.row]
+        return self.symbol(units), None
 
     def loss_trend(self) -> tuple[int, float, float] | None:
         """(iterations finished, the first iteration's loss, the loss after the last update),
