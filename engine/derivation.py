@@ -15,11 +15,24 @@ import numpy as np
 
 from . import backprop as bp
 from . import notation
+from .explanations import DELTA, name, render
 from .network import Network
 from .quantities import Kind, Quantity, StepKind, derivative
 
 PHASES = ("forward", "loss", "backward", "update")
 LATEX_RELATIONS = {"=": "=", "←": r"\leftarrow"}
+
+
+@dataclass(frozen=True)
+class Words:
+    """A step's text in one notation (see Step for each field)."""
+
+    symbol: str
+    formula: str
+    explanation: str
+    convention: str
+    chain_target: str
+    chain: tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +62,13 @@ class Step:
     chain: tuple[tuple[str, str | None], ...] = ()
     relation: str = "="  # "←" for an update: the new value replaces the old
     convention: str = ""  # where sources differ, which choice this step makes and what it changes
+    v_names: Words | None = None  # the text above in the dynamic-programming view's names (v, d, t, g)
+
+    def words(self, v_names: bool = False) -> Words:
+        """The step's text in the δ names, or in the v names."""
+        if v_names and self.v_names is not None:
+            return self.v_names
+        return Words(self.symbol, self.formula, self.explanation, self.convention, self.chain_target, self.chain)
 
     @property
     def relation_latex(self) -> str:
@@ -157,8 +177,9 @@ class _Derivation:
         self.values: dict[str, np.ndarray] = {"x": X, "y": Y, **params}
 
     def sym(self, quantity: Quantity) -> tuple[str, str]:
-        """A quantity's (Unicode, LaTeX) symbol in this iteration's notation."""
-        return quantity.symbol(self.single), quantity.symbol(self.single, latex=True)
+        """A quantity's (Unicode, LaTeX) symbol: in Unicode its placeholder, which add() renders
+        in both notations."""
+        return name(quantity), quantity.symbol(self.single, latex=True)
 
     def add(
         self,
@@ -182,29 +203,40 @@ class _Derivation:
         in the template's order."""
         value = np.asarray(value, dtype=np.float64)
         target, chain = self.layer_chain(layer, kind) if phase == "backward" else ("", ())
+        delta, v = (
+            Words(
+                *(
+                    render(text, column=self.single, v=v)
+                    for text in (symbol[0], f"{symbol[0]} {relation} {formula[0]}", explanation, convention, target)
+                ),
+                tuple((render(factor, column=self.single, v=v), q) for factor, q in chain),
+            )
+            for v in (False, True)
+        )
         step = Step(
             index=len(self.steps),
             phase=phase,
             layer=layer,
-            symbol=symbol[0],
+            symbol=delta.symbol,
             symbol_latex=symbol[1],
-            formula=f"{symbol[0]} {relation} {formula[0]}",
+            formula=delta.formula,
             latex=f"{symbol[1]} {LATEX_RELATIONS[relation]} {formula[1]}",
             reads=tuple(reads),
             writes=writes,
             value=value,
-            explanation=explanation,
+            explanation=delta.explanation,
             template=template[0],
             template_latex=template[1],
             operands=tuple(v for _, v in operands.values()),
             operand_names=tuple(q for q, _ in operands.values()),
             roles=tuple(operands),
             column=self.single,
-            chain_target=target,
-            chain=chain,
+            chain_target=delta.chain_target,
+            chain=delta.chain,
             kind=kind,
             relation=relation,
-            convention=convention,
+            convention=delta.convention,
+            v_names=v,
         )
         self.steps.append(step)
         self.values[writes] = value
@@ -212,15 +244,14 @@ class _Derivation:
 
     def layer_chain(self, l, kind):
         """∂L/∂W_l = ∂L/∂a_l · ∂a_l/∂z_l · ∂z_l/∂W_l (∂L/∂b_l for the bias step)."""
-        c = self.single
         bias = kind == StepKind.DB
-        p = Quantity(Kind.B if bias else Kind.W, l).symbol(c)
+        p = Quantity(Kind.B if bias else Kind.W, l)
         factors = (
-            (Quantity(Kind.DL_DA, l).symbol(c), _id(Kind.DL_DA, l)),
-            (Quantity(Kind.DA_DZ, l).symbol(c), _id(Kind.DA_DZ, l)),
-            (derivative(Quantity(Kind.Z, l).symbol(c), p), None if bias else _input_id(l)),
+            (name(Quantity(Kind.DL_DA, l)), _id(Kind.DL_DA, l)),
+            (name(Quantity(Kind.DA_DZ, l)), _id(Kind.DA_DZ, l)),
+            (derivative(name(Quantity(Kind.Z, l)), name(p)), None if bias else _input_id(l)),
         )
-        return derivative("L", p), factors
+        return name(Quantity(Kind.DL_DB if bias else Kind.DL_DW, l)), factors
 
     def run(self) -> Iteration:
         net, L = self.net, self.net.depth
@@ -438,7 +469,8 @@ class _Derivation:
         operands = {"a": (a_id, a_value), "y": ("y", self.Y)}
         sums = bp.target_sums(self.Y)
         convention = (
-            "Many sources skip the two factors and write δ = (ŷ − y)/m directly (without the /m for one sample); "
+            f"Many sources skip the two factors and write {DELTA} = (ŷ − y)/m directly (without the /m for one "
+            "sample); "
         )
         if self.loss.name == "ce" and not np.all(sums == 1.0):
             convention += "that holds only where each row of targets sums to exactly 1."
@@ -475,7 +507,7 @@ class _Derivation:
             reads=[a_id, "y"],
             writes=_id(Kind.DELTA, L),
             value=value,
-            explanation=f"The same δ in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
+            explanation=f"The same {DELTA} in one line: {why}. This form stays finite even where ŷ is exactly 0 or 1.",
             template=(
                 f"({template[0]}){per_m}" if per else template[0],
                 f"{per_latex_m}({template[1]})" if per else template[1],
@@ -526,7 +558,7 @@ class _Derivation:
         W_next, d_next = self.sym(Quantity(Kind.W, l + 1)), self.sym(Quantity(Kind.DELTA, l + 1))
         W_id, d_id = _id(Kind.W, l + 1), _id(Kind.DELTA, l + 1)
         mistaken = W_value is not self.params[W_id]
-        W_plain = W_next[0]
+        W_plain, dW_next = W_next[0], name(Quantity(Kind.DL_DW, l + 1))
         if mistaken:  # W⁺: the weights already updated
             W_next = (f"{W_next[0]}⁺", f"({W_next[1]}^{{+}})")
         dL_da_sym, da_dz_sym = self.sym(Quantity(Kind.DL_DA, l)), self.sym(Quantity(Kind.DA_DZ, l))
@@ -541,7 +573,7 @@ class _Derivation:
             template = ("‹0› · ‹1›", r"‹0› ‹1›")
             operands = {"delta": (d_id, delta_next), "W": (W_id, W_value)}
         which = (
-            f"⚠ the common mistake, made on purpose: this uses {W_next[0]} = {W_plain} − η ∂L/∂{W_plain}, "
+            f"⚠ the common mistake, made on purpose: this uses {W_next[0]} = {W_plain} − η {dW_next}, "
             f"already updated, instead of the {W_plain} of the forward pass, so every gradient of the "
             f"layers below is off."
             if mistaken
@@ -563,7 +595,7 @@ class _Derivation:
             template=template,
             operands=operands,
             convention="Every gradient of an iteration is taken at the same weights, those of the forward "
-            "pass; updating a layer before sending δ through it is the classic slip (the app's c key shows it).",
+            f"pass; updating a layer before sending {DELTA} through it is the classic slip (the app's c key shows it).",
         )
         da_dz = self.local_derivative(l, z_value, a_value)
         value = bp.chain(dL_da, da_dz)
@@ -605,11 +637,11 @@ class _Derivation:
             writes=_id(Kind.DL_DW, l),
             value=value,
             explanation=f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is "
-            f"the input {x[0]}, so a weight's gradient is its unit's δ times the input on its "
+            f"the input {x[0]}, so a weight's gradient is its unit's {DELTA} times the input on its "
             f"edge{summed}.",
             template=template,
             operands={"delta": (d_id, delta_value), "x": (x_id, a_prev)},
-            convention="Summed, not averaged, over the samples: the 1/m of the mean is already inside δ."
+            convention=f"Summed, not averaged, over the samples: the 1/m of the mean is already inside {DELTA}."
             if summed and self.net.reduction == "mean"
             else "",
         )

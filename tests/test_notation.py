@@ -14,7 +14,8 @@ from engine import notation
 from engine.derivation import derive
 from engine.export import run_trace, to_json, to_markdown, to_text
 from engine.network import loads
-from engine.presets import resolve
+from engine.presets import names, resolve
+from engine.quantities import Quantity
 
 # Every entry of an array of distinct integers: what a written array shows can be read back.
 INTEGERS = notation.significant(17)
@@ -207,3 +208,21 @@ def test_targets_summing_near_1_are_scaled_by_a_true_product():
     assert "diag([[" in delta.substitution(fmt) and "·[[" not in delta.substitution(fmt)
     (delta,) = [s for s in _steps(replace(net, Y=Y), sample=2) if s.writes == "delta1" and s.kind == "simplified"]
     assert delta.formula == "δ₁ = (Σₖyₖ) a₁ − y"  # one sample: its sum is a number, no diag of it
+
+
+@pytest.mark.parametrize("preset", [*names(), "softmax"])
+@pytest.mark.parametrize("sample", [None, 0])
+def test_each_step_carries_its_words_in_both_notations(preset, sample):
+    """The v names are the symbol table's, looked up, never a rewrite of the δ text: the
+    symbol a step writes is the table's in each notation, and the v text holds no δ name."""
+    net = softmax_network(3) if preset == "softmax" else resolve(preset)
+    X, Y = (net.X, net.Y) if sample is None else (net.X[:1], net.Y[:1])
+    for step in derive(net, net.params, X, Y, mistake=True).steps:
+        delta, v = step.words(False), step.words(True)
+        assert (delta.formula, delta.explanation, delta.convention) == (step.formula, step.explanation, step.convention)
+        written = Quantity.parse(step.writes)
+        if written is not None:
+            assert (delta.symbol, v.symbol) == (written.symbol(step.column), written.symbol(step.column, v=True))
+        text = " ".join((v.symbol, v.formula, v.explanation, v.convention, v.chain_target, *(f for f, _ in v.chain)))
+        assert not re.search(r"δ|∂L/∂[Wb]|∂[aA][₀-₉]+/∂|(?<![A-Za-z])[zZ][₀-₉]", text), text
+        assert "⟨" not in text + delta.formula + delta.explanation + delta.convention  # every name looked up

@@ -12,6 +12,7 @@ import pytest
 from engine import notation
 from engine.derivation import derive
 from engine.presets import names, resolve
+from engine.quantities import Kind, Quantity
 
 from .test_notation import softmax_network
 
@@ -84,24 +85,23 @@ def networks():
 @pytest.mark.parametrize("sample", [None, 0])
 @pytest.mark.parametrize("v_names", [False, True])
 def test_each_step_says_what_the_quantity_it_computes_is(net, sample, v_names):
-    words = notation.v_notation if v_names else (lambda text: text)
     X, Y = (net.X, net.Y) if sample is None else (net.X[sample : sample + 1], net.Y[sample : sample + 1])
     for step in derive(net, net.params, X, Y).steps:
-        said = words(step.explanation)
+        said = step.words(v_names).explanation
         if step.kind in ("dL/da", "dW", "db"):  # ∂L/∂a₁, ∂L/∂W₂, ∂L/∂b₂: how the loss moves with a₁, W₂, b₂
-            of = words(step.symbol.split("/∂")[1])
+            of = step.symbol.split("/∂")[1]  # a₁, W₂, b₂: the same in both notations
             assert said.startswith(
                 f"How much the loss changes if each {'weight of ' if step.kind == 'dW' else ''}"
                 f"{'bias of ' if step.kind == 'db' else ''}"
             ), said
             assert f" {of} " in said.split(":")[0] + " ", (of, said)
         if step.kind == "delta":  # δ₁ (v₁) = ∂L/∂z₁ (∂L/∂d₁)
-            z = words(f"z{notation.sub(step.layer)}" if step.column else f"Z{notation.sub(step.layer)}")
+            z = Quantity(Kind.Z, step.layer).symbol(step.column, v=v_names)
             assert said.startswith(f"How much the loss changes if {z} changes"), said
         if step.kind == "dL/da" and step.layer < net.depth:
             # ∂L/∂a of a hidden layer is neither δ nor v: it is the Σ(v·w) before the slope t(d)
             assert not re.search(r"(δ|v) sent|(δ|v)[₀-₉]* =", said), said
-            assert words("δ") + notation.sub(step.layer + 1) in said
+            assert Quantity(Kind.DELTA, step.layer + 1).symbol(step.column, v=v_names) in said
         if step.phase == "update":
             assert "small enough" in said and "loss goes down" not in said.replace("small enough", ""), said
 

@@ -76,7 +76,7 @@ class QuizScreen(Dialog[str | None]):
         box = self.query_one(Vertical)
         box.border_title = f"quiz · step {self.step.index + 1} of {s.total} · {self.step.phase}"
         head = Text()
-        head.append(words(self.step.formula), style("quiz--formula"))
+        head.append(self.step.words(self.view.v_names).formula, style("quiz--formula"))
         head.append("   from " + ", ".join(words(o) for o in origins(self.step, s.steps)), style("quiz--label"))
         self.query_one("#quiz-step", Static).update(head)
         self.ask()

@@ -79,23 +79,22 @@ class StepPanel(TextView, can_focus=True):
             text.append("Press ", style("step--label"))
             text.append("n", style("step--computing"))
             text.append(" to compute the first factor of the forward pass: ", style("step--label"))
-            text.append(view.words(s.steps[0].formula), style("step--formula"))
+            text.append(s.steps[0].words(view.v_names).formula, style("step--formula"))
             self._set(text, s, None)
             return
         self.border_subtitle = f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}"
         found = s.nonfinite()
         if found is not None:
             text.append(f"⚠ not finite from {found.describe()}\n", style("step--danger"))
-        words = view.words
-        text.append(words(step.formula) + "\n", style("step--formula"))
-        if step.chain:
+        words = step.words(view.v_names)  # its text in the notation on screen
+        text.append(words.formula + "\n", style("step--formula"))
+        if words.chain:
             text.append("chain rule: ", style("step--label"))
-            text.append(f"{words(step.chain_target)} = ")
+            text.append(f"{words.chain_target} = ")
             computing = _computing(step)
-            for i, (symbol, name) in enumerate(step.chain):
+            for i, (symbol, name) in enumerate(words.chain):
                 if i:
                     text.append(" · ")
-                symbol = words(symbol)
                 if i in computing:
                     text.append(symbol, style("step--computing"))
                 elif name is None or s.value(name) is not None:
@@ -115,12 +114,12 @@ class StepPanel(TextView, can_focus=True):
                 text.append(
                     f"\n⚠ the mistake changed this (off by up to {view.fmt(off)}); correct:\n", style("step--danger")
                 )
-                block = self._grid(words(step.symbol), right.value, step.writes, step, view, room, style("step--known"))
+                block = self._grid(words.symbol, right.value, step.writes, step, view, room, style("step--known"))
                 text.append_text(Text("\n").join(block))
                 text.append("\n")
         known = [
-            (words(symbol), name)
-            for i, (symbol, name) in enumerate(step.chain)
+            (symbol, name)
+            for i, (symbol, name) in enumerate(words.chain)
             if i not in _computing(step) and (name is None or s.value(name) is not None)
         ]
         if known:  # the chain's factors already computed, for the sample in focus
@@ -140,10 +139,10 @@ class StepPanel(TextView, can_focus=True):
             text.append("\n")
         if view.explain:
             text.append("\nwhy: ", style("step--label"))
-            text.append(words(step.explanation), style("step--why"))
-            if step.convention:
+            text.append(words.explanation, style("step--why"))
+            if words.convention:
                 text.append("\nconvention: ", style("step--label"))
-                text.append(words(step.convention), style("step--why"))
+                text.append(words.convention, style("step--why"))
         self._set(text, s, step)
 
     def _set(self, text: Text, s, step) -> None:
@@ -195,7 +194,7 @@ class StepPanel(TextView, can_focus=True):
         operand's grid with the text before it (= · + σ( …) on its first row. An operand
         written twice in the formula is a grid the first time and its name after that."""
         operands = view.operands(step)
-        title = ("new " if step.relation == "←" else "") + view.words(step.symbol)
+        title = ("new " if step.relation == "←" else "") + step.words(view.v_names).symbol
         blocks = [
             self._grid(title, step.value, step.writes, step, view, room, self.get_component_rich_style("step--result"))
         ]
@@ -320,7 +319,7 @@ class UpdatesPanel(TextView):
         room = self.scrollable_content_region.width
         for st in reversed(updates):  # the newest first: in sight without a scroll
             old, new = st.operands[0], st.value
-            lead = f"{view.words(st.symbol)}: "
+            lead = f"{st.words(view.v_names).symbol}: "
             line = Text(lead, style("update--name"))
             flat_old, flat_new = old.reshape(-1), new.reshape(-1)
             for i in indices(flat_old.size, 6):
@@ -380,7 +379,9 @@ class StepList(PagedWithoutRoom):
 
     def show(self, view: View) -> None:
         s = view.stepper
-        formulas = [f"{i + 1:>2} {PHASE_MARK[st.phase]} {view.words(st.formula)}" for i, st in enumerate(s.steps)]
+        formulas = [
+            f"{i + 1:>2} {PHASE_MARK[st.phase]} {st.words(view.v_names).formula}" for i, st in enumerate(s.steps)
+        ]
         frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
         if frozen:  # why the update phase has fewer steps than parameters
             formulas.append(f"   {PHASE_MARK['update']} {frozen} frozen: not updated")
