@@ -113,8 +113,37 @@ class WeightChain:
         return f"{derivative('L', self.label)} = " + " · ".join(parts)
 
 
+# The dynamic-programming view's names for its two-output network (2-2-2): weights w1–w8 (w1 and
+# w2 into the first hidden unit, …, w5 and w6 into the first output), units N1–N4 with hidden
+# values h1, h2 and outputs u1, u2; a unit names its bias, as a click on it does.
+DP_WEIGHTS = {f"w{k + 1}": (f"W{1 + k // 4}", (k % 4 // 2, k % 2)) for k in range(8)}
+DP_UNITS = {
+    **{f"n{k + 1}": (f"b{1 + k // 2}", (k % 2,)) for k in range(4)},
+    **{f"h{k + 1}": ("b1", (k,)) for k in range(2)},
+    **{f"u{k + 1}": ("b2", (k,)) for k in range(2)},
+}
+
+
+def dp_name(text: str, network: Network) -> tuple[str, tuple[int, ...]] | None:
+    """w6 → ("W2", (0, 1)), N3 or u1 → ("b2", (0,)) on a 2-2-2 network; None for other text.
+    ValueError when such a name is given for another shape."""
+    key = text.strip().lower()
+    if key not in DP_WEIGHTS and key not in DP_UNITS:
+        return None
+    if network.sizes != [2, 2, 2]:
+        raise ValueError(
+            f"{text.strip()!r} is a name of the dynamic-programming view's two-output network (2-2-2, "
+            "the two-outputs preset); here name a weight such as W1[0,0]"
+        )
+    return DP_WEIGHTS.get(key) or DP_UNITS[key]
+
+
 def parse_name(text: str, network: Network) -> tuple[str, tuple[int, ...]]:
-    """'W2[0,1]', 'w2[0, 1]' or 'b1[2]' → ("W2", (0, 1)); ValueError with a clear message."""
+    """'W2[0,1]', 'w2[0, 1]' or 'b1[2]' → ("W2", (0, 1)); on the two-output network also the
+    dynamic-programming view's w1–w8, N1–N4, h1, h2, u1, u2. ValueError with a clear message."""
+    named = dp_name(text, network)
+    if named is not None:
+        return named
     match = _NAME.match(text.replace("W_", "W").replace("b_", "b"))
     if not match:
         example = Quantity(Kind.W, network.depth).id

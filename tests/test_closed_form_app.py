@@ -115,3 +115,30 @@ async def test_derive_mode_asks_the_updates_too():
         await pilot.press("enter")
         await pilot.pause()
         assert app.stepper.steps[app.stepper.cursor - 1].writes == "W2"
+
+
+def test_the_dynamic_programming_views_names_name_weights_and_units():
+    """w1–w8, N1–N4, h, u of the two-output network, as that document numbers them."""
+    from engine.chain import parse_name
+    from engine.presets import resolve
+
+    net = resolve("two-outputs")
+    assert parse_name("w6", net) == ("W2", (0, 1))  # h2 → the first output: "w6 goes with u1 − y1"
+    assert parse_name("w1", net) == ("W1", (0, 0)) and parse_name("w8", net) == ("W2", (1, 1))
+    assert parse_name("N3", net) == parse_name("u1", net) == ("b2", (0,))
+    assert parse_name("h2", net) == ("b1", (1,))
+    assert float(net.params["W2"][0, 1]) == 0.45  # the classic example's w6
+
+
+async def test_explain_w6_in_the_palette_opens_its_chain():
+    from tui.screens.chain import ChainScreen
+
+    app = BackpropApp("two-outputs")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"explain w6")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ChainScreen)
+        assert (app.screen.param, app.screen.index) == ("W2", (0, 1))

@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 from textual.command import Hit, Hits, Provider
 
-from engine.chain import parse_name
+from engine.chain import dp_name, parse_name
 
 LISTED = 400  # networks with at most this many entries list every one; larger ones match a typed name
 
@@ -32,9 +32,10 @@ class WeightCommands(Provider):
             name = None
         if name is not None:  # an exact entry, whatever the network's size
             label = f"{name}[{','.join(map(str, index))}]"
+            alias = f" ({typed})" if dp_name(typed, app.network) else ""  # w6: the dynamic-programming view's name
             yield Hit(
                 1.0,
-                f"Explain {label}",
+                f"Explain {label}{alias}",
                 partial(app.open_chain, name, index),
                 help=f"The whole chain of ∂L/∂{label}: every path, every factor",
             )

@@ -42,8 +42,9 @@ class ChainPrompt(Dialog[str | None]):
         shapes = ", ".join(f"{n} {'×'.join(map(str, v.shape))}" for n, v in net.params.items())
         with Vertical() as box:
             box.border_title = "explain one weight"
+            two_outputs = " (or the dynamic-programming view's w1–w8, N1–N4)" if net.sizes == [2, 2, 2] else ""
             yield Label(
-                f"A weight or bias, such as W{net.depth}[0,0] or b1[0] ({shapes}); "
+                f"A weight or bias, such as W{net.depth}[0,0] or b1[0] ({shapes}){two_outputs}; "
                 "a click on an edge or a unit of the diagram does the same:"
             )
             yield Input(value=self.default, id="chain-name")
