@@ -348,7 +348,7 @@ class _Derivation:
     def loss_step(self, z_value, a_value):
         L, loss = self.net.depth, self.loss
         a, y = self.sym(Quantity(Kind.A, L)), self.sym(Quantity(Kind.Y))
-        several = self.net.layers[-1].units > 1 and loss.name != "ce"
+        several = self.net.layers[-1].units > 1 and not loss.sums_outputs
         if self.single:
             outer = ("Σₖ " if several else "", r"\sum_k " if several else "")
             t_outer = outer
@@ -472,7 +472,7 @@ class _Derivation:
             f"Many sources skip the two factors and write {DELTA} = (ŷ − y)/m directly (without the /m for one "
             "sample); "
         )
-        if self.loss.name == "ce" and not np.all(sums == 1.0):
+        if self.loss.one_line_scaled and not np.all(sums == 1.0):
             convention += "that holds only where each row of targets sums to exactly 1."
             operands["sum y"] = ("sum y", sums)
             # diag(Σy) scales each row of ŷ by its sample's sum: a true matrix product, as the batch is
@@ -484,19 +484,11 @@ class _Derivation:
             if self.single:  # one sample: its sum is a number that scales the column ŷ
                 rhs = (f"(Σₖ{y[0]}ₖ) {a[0]} − {y[0]}", rf"\left(\sum_k {{{y[1]}}}_{{k}}\right) {a[1]} - {y[1]}")
                 template = ("(‹2›) ‹0› − ‹1›", r"\left(‹2›\right) ‹0› - ‹1›")
-            why = (
-                "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ·Σy − y, "
-                "Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)"
-            )
+            why = self.loss.one_line_scaled
         else:
             rhs = (f"{a[0]} − {y[0]}", f"{a[1]} - {y[1]}")
             template = ("‹0› − ‹1›", "‹0› - ‹1›")
-            why = (
-                "for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y"
-                if self.loss.name == "bce"
-                else "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is "
-                "ŷ·Σy − y, which is ŷ − y because each row of targets sums to 1"
-            )
+            why = self.loss.one_line
             convention += "it is the same number."
         self.add(
             phase="backward",

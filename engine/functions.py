@@ -142,6 +142,11 @@ class Loss:
     # Where sources differ, the choice this loss makes: on the loss step and on its ∂L/∂ŷ step.
     convention: str = ""
     grad_convention: str = ""
+    sums_outputs: bool = False  # the term sums over the output units already (−Σₖ yₖ ln ŷₖ)
+    # Why the output δ is ŷ − y in one line with the activation this loss needs; scaled: why it is
+    # ŷ·Σy − y where a sample's targets do not sum to exactly 1 ("": the same form for any target).
+    one_line: str = ""
+    one_line_scaled: str = ""
 
 
 # The sign of the squared errors' gradient, as their ∂L/∂ŷ step says it.
@@ -149,6 +154,9 @@ _Y_HAT_MINUS_Y = (
     "We write ŷ − y, never −(y − ŷ): the same number, and with this sign the update subtracts, "
     "p ← p − η ∂L/∂p (the dynamic-programming view: u − y, not y − u)"
 )
+
+
+_SOFTMAX_CE = "for softmax + cross-entropy, the row (−y/ŷ) times the Jacobian diag(ŷ) − ŷŷᵀ is ŷ·Σy − y"
 
 
 def _bce_grad(a, y, scale):
@@ -207,6 +215,7 @@ BCE = Loss(
     grad_term_latex=lambda p, t: rf"\left(-\frac{{{t}}}{{{p}}} + \frac{{1 - {t}}}{{1 - {p}}}\right)",
     needs="sigmoid",
     definition="binary cross-entropy: ℓ = −Σₖ [y ln ŷ + (1 − y) ln(1 − ŷ)], so ∂ℓ/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)",
+    one_line="for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y",
 )
 CE = Loss(
     name="ce",
@@ -219,6 +228,9 @@ CE = Loss(
     grad_term_latex=lambda p, t: rf"\left(-\frac{{{t}}}{{{p}}}\right)",
     needs="softmax",
     definition="cross-entropy: ℓ = −Σₖ yₖ ln ŷₖ, so ∂ℓ/∂ŷₖ = −yₖ/ŷₖ",
+    sums_outputs=True,
+    one_line=_SOFTMAX_CE + ", which is ŷ − y because each row of targets sums to 1",
+    one_line_scaled=_SOFTMAX_CE + ", Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)",
 )
 LOSSES: dict[str, Loss] = {l.name: l for l in (MSE, HALF_MSE, BCE, CE)}
 
