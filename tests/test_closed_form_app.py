@@ -142,3 +142,24 @@ async def test_explain_w6_in_the_palette_opens_its_chain():
         await pilot.pause()
         assert isinstance(app.screen, ChainScreen)
         assert (app.screen.param, app.screen.index) == ("W2", (0, 1))
+
+
+async def test_the_dynamic_programming_view_draws_the_loss_as_a_node():
+    """v: the loss node L, its weight-1 edges from each output, and the v at it per output."""
+    from tui.widgets.diagram import NetworkDiagram
+
+    app = BackpropApp("two-outputs")
+    async with app.run_test(size=SIZE) as pilot:
+        diagram = app.query_one(NetworkDiagram)
+        await pilot.pause()
+        assert not diagram.drawing[0].text.rstrip().endswith("L")  # δ names: no loss node
+        await pilot.press("v", *["n"] * 6)  # ∂L/∂a₂: the v at the loss node
+        await pilot.pause()
+        lines = [strip.text for strip in diagram.drawing]
+        assert lines[0].rstrip().endswith("L")
+        text = "\n".join(lines)
+        assert "●0.2984" in text and "v₁ 0.7414" in text and "v₂ -0.2171" in text
+        assert "into L: w = 1" in diagram.border_subtitle
+        await pilot.press("v")
+        await pilot.pause()
+        assert "v₁ 0.7414" not in "\n".join(strip.text for strip in diagram.drawing)

@@ -16,6 +16,7 @@ from textual.color import Color
 from textual.message import Message
 from textual.strip import Strip
 
+from engine import notation
 from engine.quantities import Kind, Quantity
 from engine.stepper import Stepper
 from tui.colours import faint
@@ -170,7 +171,10 @@ class NetworkDiagram(RedrawnOnRepaint):
             return
         frozen = ", ".join(self.view.symbol(name) for name in self.view.stepper.network.frozen)
         room = self.outer_size.width - 6  # the corners, and a line and a space on each side
-        forms = [legend + tail for legend in LEGENDS for tail in ((f" · frozen: {frozen}",) if frozen else ()) + ("",)]
+        tails = ((f" · frozen: {frozen}",) if frozen else ()) + ("",)
+        if self.view.v_names:  # the loss node's edges
+            tails = tuple(f" · into L: w = 1{tail}" for tail in tails) + tails
+        forms = [legend + tail for legend in LEGENDS for tail in tails]
         subtitle = next((form for form in forms if len(form) <= room), "")
         if self.border_subtitle != subtitle:  # setting it repaints the panel: only when it changes
             self.border_subtitle = subtitle
@@ -221,6 +225,9 @@ class NetworkDiagram(RedrawnOnRepaint):
         self._edges, self._units = [], []
         fmt = view.fmt
         columns = net.depth + 1
+        # The dynamic-programming view draws the loss as a node of its own, each output joined
+        # to it by an edge of weight 1 (its "we1, we2 = 1"), with a v per output at that node.
+        loss_node = view.v_names and self.path is None
         nodes = [view.node_values(l) for l in range(columns)]
         rows_available = height - 1
         shown: list[list[int | None]] = []
@@ -242,12 +249,13 @@ class NetworkDiagram(RedrawnOnRepaint):
             for (_, values), idx in zip(nodes, shown)
         ]
         widest = max([len(fmt(-0.5))] + [len(t) for column in labels for t in column])
-        label_width = max(min(widest + 3, width // columns), 2)
+        label_width = max(min(widest + 3, width // (columns + loss_node)), 2)
         values_fit = label_width > len(fmt(-0.5)) + 2
         if not values_fit:  # no value has room: the units alone, and the room to the edges
             label_width = min(label_width, 3)
         span = max(width - label_width, 1)
-        xs = [round(i * span / max(columns - 1, 1)) for i in range(columns)]
+        drawn = columns + loss_node
+        xs = [round(i * span / max(drawn - 1, 1)) for i in range(drawn)]
         # Edges: the sign by colour and by the line (dashed when negative), the size by how
         # strong the colour is; the strongest line wins a shared cell. What a step writes is in
         # its colour, what it reads in the text's, both bold, the line still solid or dashed.
@@ -305,7 +313,37 @@ class NetworkDiagram(RedrawnOnRepaint):
                 lit_unit = style("diagram--written") if (l, unit) in units_lit else node_style
                 canvas.write(xs[l], ys[l][j], text, lit_unit)
                 self._units.append((l, unit, xs[l], ys[l][j], len(text)))
+        if loss_node:
+            self._draw_loss(
+                canvas, xs[-1], xs[columns - 1] + label_width - 1, ys[-1], shown[-1], label_width, values_fit
+            )
         return canvas.rows()
+
+    def _draw_loss(self, canvas, x, x_outputs, ys_outputs, outputs, label_width, values_fit) -> None:
+        """The loss node L, its weight-1 edges from the outputs, and the v at it per output (∂L/∂ŷₖ)."""
+        view, style = self.view, self.get_component_rich_style
+        s = view.stepper
+        last = s.network.depth
+        loss_id, gradient_id = Quantity(Kind.LOSS).id, Quantity(Kind.DL_DA, last).id
+        y = ys_outputs[len(ys_outputs) // 2] if len(ys_outputs) % 2 else (ys_outputs[0] + ys_outputs[-1]) // 2
+        step = s.step
+        lit = step is not None and step.writes in (loss_id, gradient_id)
+        edge = Style(color=style("diagram--written").color, bold=True) if lit else style("diagram--node")
+        for j, unit in enumerate(outputs):
+            if unit is not None:
+                canvas.line(2 * x_outputs, 4 * ys_outputs[j] + 2, 2 * x - 1, 4 * y + 2, edge, 10.0 if lit else 0.5)
+        canvas.write(x, 0, "L", style("diagram--title"))
+        loss = s.value(loss_id)
+        text = "●" + (view.fmt(float(loss)) if loss is not None and values_fit else "")
+        canvas.write(x, y, text[: max(label_width - 1, 1)], style("diagram--written" if lit else "diagram--node"))
+        v = s.value(gradient_id)
+        if v is None or not values_fit:
+            return
+        row = view.sample_of(v).reshape(-1)
+        for j, unit in enumerate(u for u in outputs if u is not None):
+            line = f"v{notation.sub(unit + 1)} {view.fmt(float(row[unit]))}"
+            if y + 1 + j < canvas.height and len(line) <= label_width:
+                canvas.write(x, y + 1 + j, line, style("diagram--title"))
 
 
 # the sign without colour, longest first; frozen parameters are said in the layer panels too
