@@ -116,11 +116,11 @@ class WeightChain:
 # The dynamic-programming view's names for its two-output network (2-2-2): weights w1–w8 (w1 and
 # w2 into the first hidden unit, …, w5 and w6 into the first output), units N1–N4 with hidden
 # values h1, h2 and outputs u1, u2; a unit names its bias, as a click on it does.
-DP_WEIGHTS = {f"w{k + 1}": (f"W{1 + k // 4}", (k % 4 // 2, k % 2)) for k in range(8)}
+DP_WEIGHTS = {f"w{k + 1}": (Quantity(Kind.W, 1 + k // 4).id, (k % 4 // 2, k % 2)) for k in range(8)}
 DP_UNITS = {
-    **{f"n{k + 1}": (f"b{1 + k // 2}", (k % 2,)) for k in range(4)},
-    **{f"h{k + 1}": ("b1", (k,)) for k in range(2)},
-    **{f"u{k + 1}": ("b2", (k,)) for k in range(2)},
+    **{f"n{k + 1}": (Quantity(Kind.B, 1 + k // 2).id, (k % 2,)) for k in range(4)},
+    **{f"h{k + 1}": (Quantity(Kind.B, 1).id, (k,)) for k in range(2)},
+    **{f"u{k + 1}": (Quantity(Kind.B, 2).id, (k,)) for k in range(2)},
 }
 
 

@@ -44,7 +44,7 @@ class ChainPrompt(Dialog[str | None]):
             box.border_title = "explain one weight"
             two_outputs = " (or the dynamic-programming view's w1–w8, N1–N4)" if net.sizes == [2, 2, 2] else ""
             yield Label(
-                f"A weight or bias, such as W{net.depth}[0,0] or b1[0] ({shapes}){two_outputs}; "
+                f"A weight or bias, such as {Quantity(Kind.W, net.depth).id}[0,0] or b1[0] ({shapes}){two_outputs}; "
                 "a click on an edge or a unit of the diagram does the same:"
             )
             yield Input(value=self.default, id="chain-name")
