@@ -59,6 +59,7 @@ VIEWS = [
     ("closed-form-regression", "regression", ["n"] * 14 + ["a"], (140, 45)),
     ("side-by-side-regression", "regression", ["m", "a", "tab", "tab", "s"], (140, 45)),
     ("derive-regression", "regression", ["s", "f", "f", "n", _typed("2*(A3 - Y)")], (140, 45)),
+    ("loss-node-two-outputs", "two-outputs", ["v"] + ["n"] * 6, (140, 45)),
 ]
 
 
