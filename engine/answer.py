@@ -8,7 +8,6 @@ means within 1e-9 relative. A wrong answer gets the most useful diagnosis that a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,16 +24,6 @@ DRAWS = 4  # random parameter sets besides the network's own
 MAX_VALUES = 10_000_000  # numbers in any intermediate result of an expression
 
 _ANSWERABLE = (Kind.LOSS, Kind.Z, Kind.A, Kind.DL_DA, Kind.DA_DZ, Kind.DELTA, Kind.DL_DW, Kind.DL_DB)
-_QUANTITY = [
-    (re.compile(r"l"), lambda: Quantity(Kind.LOSS)),
-    (re.compile(r"dl/dw(\d+)"), lambda l: Quantity(Kind.DL_DW, l)),
-    (re.compile(r"dl/db(\d+)"), lambda l: Quantity(Kind.DL_DB, l)),
-    (re.compile(r"dl/da(\d+)"), lambda l: Quantity(Kind.DL_DA, l)),
-    (re.compile(r"da(\d+)/dz(\d+)"), lambda l, k: Quantity(Kind.DA_DZ, l) if l == k else None),
-    (re.compile(r"delta(\d+)"), lambda l: Quantity(Kind.DELTA, l)),
-    (re.compile(r"z(\d+)"), lambda l: Quantity(Kind.Z, l)),
-    (re.compile(r"a(\d+)"), lambda l: Quantity(Kind.A, l)),
-]
 
 
 class AnswerError(ValueError):
@@ -43,17 +32,17 @@ class AnswerError(ValueError):
 
 
 def quantity_named(text: str, network: Network) -> Quantity:
-    """The quantity a QUANTITY argument names: L, dL/dW3, dL/db3, delta2, dL/da2, da2/dz2, z1, a1."""
+    """The quantity a QUANTITY argument names, in any case: L, dL/dW3, dL/db3, delta2, dL/da2,
+    da2/dz2, z1, a1 (Quantity's ids, each letter as the learner likes it)."""
     plain = text.strip().lower()
-    for pattern, make in _QUANTITY:
-        match = pattern.fullmatch(plain)
-        if match:
-            quantity = make(*(int(g) for g in match.groups()))
-            if quantity is not None and (quantity.layer is None or 1 <= quantity.layer <= network.depth):
+    for layer in [None, *range(1, network.depth + 1)]:
+        for kind in _ANSWERABLE:
+            quantity = Quantity(kind, layer if kind is not Kind.LOSS else None)
+            if (kind is Kind.LOSS) == (layer is None) and quantity.id.lower() == plain:
                 return quantity
-    layers = f"layers 1 to {network.depth}"
     raise AnswerError(
-        f"unknown quantity {text!r}: name one of L, dL/dW1, dL/db1, dL/da1, da1/dz1, delta1, z1, a1 ({layers})"
+        f"unknown quantity {text!r}: name one of L, dL/dW1, dL/db1, dL/da1, da1/dz1, delta1, z1, a1 "
+        f"(layers 1 to {network.depth})"
     )
 
 

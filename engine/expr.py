@@ -567,7 +567,7 @@ class _Parser:
         plain = text.translate(_SUBSCRIPT_DIGITS).replace("∂", "d")
         match = re.fullmatch(r"dL/d([A-Za-z])([0-9]+)", plain)
         letter, layer = match[1], int(match[2])
-        ref = {"w": f"dL/dW{layer}", "b": f"dL/db{layer}", "a": f"dL/da{layer}"}[letter.lower()]
+        ref = Quantity({"w": Kind.DL_DW, "b": Kind.DL_DB, "a": Kind.DL_DA}[letter.lower()], layer).id
         self.known(layer, text)
         return ref
 
@@ -582,15 +582,16 @@ class _Parser:
         if word in FUNCTIONS or word in ("σ", "ln", "lrelu", "sum", "t"):
             return self.function(word, digits, text)
         if digits:
-            ref = {"w": "W", "b": "b", "z": "z", "d": "z", "a": "a", "delta": "delta", "δ": "delta", "v": "delta"}
-            if word not in ref:
+            kinds = {"w": Kind.W, "b": Kind.B, "z": Kind.Z, "d": Kind.Z, "a": Kind.A, "delta": Kind.DELTA}
+            kinds |= {"δ": Kind.DELTA, "v": Kind.DELTA}  # δ₂, and the dynamic-programming view's v₂ and d₂
+            if word not in kinds:
                 raise ExpressionError(f"unknown name {text!r}")
             self.known(int(digits), text)
-            return Name(f"{ref[word]}{int(digits)}")
+            return Name(Quantity(kinds[word], int(digits)).id)
         if word in ("x", "y", "m", "eta", "η", "lr"):
             return Name({"η": "eta", "lr": "eta"}.get(word, word))
         if word in ("ŷ", "yhat", "y\u0302"):
-            return Name(f"a{self.layers}")
+            return Name(Quantity(Kind.A, self.layers).id)
         raise ExpressionError(f"unknown name {text!r}")
 
     def function(self, word: str, digits: str, text: str):
@@ -614,7 +615,8 @@ class _Parser:
         if word == "sum":
             return Sum(arg, axis)
         if word == "t":
-            if not (isinstance(arg, Name) and re.fullmatch(r"z\d+", arg.ref)):
+            named = Quantity.parse(arg.ref) if isinstance(arg, Name) else None
+            if named is None or named.kind is not Kind.Z:
                 raise ExpressionError("t is the activation's derivative at one layer's d: t(d2)")
-            return Deriv(int(arg.ref[1:]), None)  # evaluated as the layer's ∂a/∂z
+            return Deriv(named.layer, None)  # evaluated as the layer's ∂a/∂z
         return Call({"σ": "sigmoid", "ln": "log", "lrelu": "leaky_relu"}.get(word, word), arg)
