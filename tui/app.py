@@ -467,7 +467,7 @@ class BackpropApp(App[None]):
             param = quantity.parameter if quantity is not None else None  # W₂ for W₂ and ∂L/∂W₂
             if param is not None and param.id in self.network.params:
                 return f"{param.id}[0,0]" if param.kind is Kind.W else f"{param.id}[0]"
-        return f"W{self.network.depth}[0,0]"
+        return f"{Quantity(Kind.W, self.network.depth).id}[0,0]"
 
     def explain_weight(self, text: str | None) -> None:
         if text is None:

@@ -95,7 +95,7 @@ class DeriveScreen(Dialog[str | None]):
             if s.value(Quantity(kind, l).id) is not None
         ]
         data = "x, y (this sample's columns)" if column else "X, Y (rows are samples), m"
-        params = ", ".join(f"W{l}, b{l}" for l in range(1, net.depth + 1))
+        params = ", ".join(Quantity(k, l).id for l in range(1, net.depth + 1) for k in (Kind.W, Kind.B))
         found = ", ".join(Names(column=column).answer(q.id) for q in known) or "none yet"
         return f"names: {data}; {params}; computed so far: {found}; eta (the learning rate)"
 
