@@ -15,24 +15,12 @@ import numpy as np
 
 from . import backprop as bp
 from . import notation
-from .explanations import DELTA, name, render
+from .explanations import DELTA, Words, name
 from .network import Network
 from .quantities import Kind, Quantity, StepKind, derivative
 
 PHASES = ("forward", "loss", "backward", "update")
 LATEX_RELATIONS = {"=": "=", "←": r"\leftarrow"}
-
-
-@dataclass(frozen=True)
-class Words:
-    """A step's text in one notation (see Step for each field)."""
-
-    symbol: str
-    formula: str
-    explanation: str
-    convention: str
-    chain_target: str
-    chain: tuple[tuple[str, str | None], ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,16 +191,8 @@ class _Derivation:
         in the template's order."""
         value = np.asarray(value, dtype=np.float64)
         target, chain = self.layer_chain(layer, kind) if phase == "backward" else ("", ())
-        delta, v = (
-            Words(
-                *(
-                    render(text, column=self.single, v=v)
-                    for text in (symbol[0], f"{symbol[0]} {relation} {formula[0]}", explanation, convention, target)
-                ),
-                tuple((render(factor, column=self.single, v=v), q) for factor, q in chain),
-            )
-            for v in (False, True)
-        )
+        text = Words(symbol[0], f"{symbol[0]} {relation} {formula[0]}", explanation, convention, target, chain)
+        delta, v = (text.rendered(column=self.single, v=v) for v in (False, True))
         step = Step(
             index=len(self.steps),
             phase=phase,

@@ -8,6 +8,7 @@ renaming is a lookup, never a rewrite of text already rendered."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .notation import sub
 from .quantities import Kind, Quantity
@@ -31,3 +32,26 @@ def _symbol(id: str, *, column: bool, v: bool) -> str:
     if quantity is None:  # DELTA: the table's δ₁ without its layer
         return Quantity(Kind.DELTA, 1).symbol(column, v=v).removesuffix(sub(1))
     return quantity.symbol(column, v=v)
+
+
+@dataclass(frozen=True)
+class Words:
+    """A step's text in one notation (derivation.Step says what each field is)."""
+
+    symbol: str
+    formula: str
+    explanation: str
+    convention: str
+    chain_target: str
+    chain: tuple[tuple[str, str | None], ...]  # (symbol, id of the value or None)
+
+    def rendered(self, *, column: bool, v: bool) -> Words:
+        """The text with every placeholder looked up in one notation."""
+
+        def look_up(text: str) -> str:
+            return render(text, column=column, v=v)
+
+        return Words(
+            *map(look_up, (self.symbol, self.formula, self.explanation, self.convention, self.chain_target)),
+            tuple((look_up(factor), value) for factor, value in self.chain),
+        )

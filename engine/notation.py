@@ -223,7 +223,11 @@ _V_RULES = [
 def v_notation(text: str) -> str:
     """Text in the names of the dynamic-programming view: v for δ, d for z (d = Σxw + b), t for
     the activation's derivative f', g for a gradient ∂L/∂w (g = v·x). ∂L/∂a keeps its name:
-    that view has none for it (it is the Σ v·w inside v = Σ(v·w)·t(d))."""
+    that view has none for it (it is the Σ v·w inside v = Σ(v·w)·t(d)).
+
+    A Step's own text needs none of this: it carries its words in both notations (Step.words).
+    This is left for text written from δ symbols elsewhere: the chain screen, a quiz cell's line
+    and origins (engine.scalar, engine.quiz) and the diagram's label of a step's result (View.words)."""
     for pattern, replacement in _V_RULES:
         text = pattern.sub(replacement, text)
     return text
