@@ -153,3 +153,27 @@ class TestSelfStudy:
     def test_common_mistake(self, snap_compare):
         """c: δ sent back through the updated weights, the correct value beside each it changes."""
         assert snap_compare(BackpropApp("two-outputs"), press=["c"] + ["n"] * 11, terminal_size=WIDE)
+
+
+class TestDerivation:
+    def test_closed_form(self, snap_compare):
+        """a: ∂L/∂W₂ composed back to the loss, the factor step 14 computes lit, known ones with values."""
+        assert snap_compare(BackpropApp("regression"), press=["n"] * 14 + ["a"], terminal_size=WIDE)
+
+    def test_side_by_side(self, snap_compare):
+        """a then s: regression and classification on the same weights, each factor shared or differs."""
+        assert snap_compare(BackpropApp("regression"), press=["m", "a", "tab", "tab", "s"], terminal_size=WIDE)
+
+    def test_derive_mode(self, snap_compare):
+        """s: derive mode after a wrong expression, its diagnosis and the names to use."""
+
+        async def wrong(pilot):
+            await pilot.press("s", "f", "f", "n")
+            pilot.app.screen.query_one("Input").value = "2*(A3 - Y)"
+            await pilot.press("enter")
+
+        assert snap_compare(BackpropApp("regression"), run_before=wrong, terminal_size=WIDE)
+
+    def test_loss_node(self, snap_compare):
+        """v: the dynamic-programming view's loss node, its weight-1 edges and a v per output."""
+        assert snap_compare(BackpropApp("two-outputs"), press=["v"] + ["n"] * 6, terminal_size=WIDE)
