@@ -189,34 +189,123 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # CSV data files: plain decimal notation only (no 1_000, no digits of other scripts).
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NON_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # refused as non-finite, not as "not a number"
-# a block of plain decimal rows, byte by byte: 0 for what a value holds, 1 for , and newline, 2 for the rest
-_CSV_BYTES = bytes(1 if c in b",\n" else 0 if c in b"0123456789+-.eE \t" else 2 for c in range(256))
 _BLANK_ROWS = re.compile(rb"\n[ \t\r,]*(?=\n)")  # blank lines and lines of empty cells: skipped
-_BLANK_FIRST = re.compile(rb"[ \t\r,]*\n")
-CSV_BLOCK = 4 * 2**20  # bytes read and converted at a time
+CSV_BLOCK = 2**18  # bytes read, checked and converted at a time (small: NumPy's arrays stay in cache)
+
+# A block of CSV rows is checked without converting a number (_csv_counted): every byte but a
+# digit is a token, and the plain decimal grammar comes down to which token may follow which,
+# with digits between or not, given the token before (a point after digits or not, a sign of the
+# exponent or not, a blank that leads a value or trails one). Tokens:
+_SEP, _SIGN, _POINT, _EXP, _BLANK, _OTHER = range(6)  # , or newline; + -; .; e E; space, tab, CR
+_TOKEN_KIND = np.full(256, _OTHER, np.uint8)
+for _kind, _chars in ((_SEP, b",\n"), (_SIGN, b"+-"), (_POINT, b"."), (_EXP, b"eE"), (_BLANK, b" \t\r")):
+    _TOKEN_KIND[list(_chars)] = _kind
+
+
+def _csv_grammar() -> np.ndarray:
+    """Whether token b may follow token a, indexed by (((before·2 + d₀)·5 + a)·2 + d)·5 + b: d
+    says whether digits come between a and b, d₀ between `before` and a. A cell is blanks, a
+    sign, digits with a point (digits on one side of it at least), an exponent (e, a sign,
+    digits), blanks: _DECIMAL between blanks."""
+    value_end = ("point after digits", _EXP, "trailing blank", _SEP)  # what may follow mantissa digits
+    may_follow = {  # (a, digits between) → what b may be
+        (_SEP, False): (_SIGN, "lone point", "leading blank"),
+        (_SEP, True): value_end,
+        ("leading blank", False): (_SIGN, "lone point"),
+        ("leading blank", True): value_end,
+        ("trailing blank", False): (_SEP,),
+        (_SIGN, False): ("lone point",),
+        (_SIGN, True): value_end,
+        ("exponent sign", True): ("trailing blank", _SEP),
+        ("point after digits", False): (_EXP, "trailing blank", _SEP),
+        ("point after digits", True): (_EXP, "trailing blank", _SEP),
+        ("lone point", True): (_EXP, "trailing blank", _SEP),
+        (_EXP, False): ("exponent sign",),
+        (_EXP, True): ("trailing blank", _SEP),
+    }
+
+    def role(before, digits, token):
+        if token == _POINT:
+            return "point after digits" if digits else "lone point"
+        if token == _BLANK:
+            return "leading blank" if before == _SEP and not digits else "trailing blank"
+        if token == _SIGN and before == _EXP and not digits:
+            return "exponent sign"
+        return token
+
+    table = np.zeros(500, bool)
+    for before, d0, a, d, b in np.ndindex(5, 2, 5, 2, 5):
+        first = role(before, d0, a)
+        table[(((before * 2 + d0) * 5 + a) * 2 + d) * 5 + b] = role(a, d, b) in may_follow.get((first, bool(d)), ())
+    return table
+
+
+_CSV_GRAMMAR = _csv_grammar()
+
+
+def _csv_counted(data: bytes, width: int) -> int | None:
+    """How many rows `data` (a newline, then whole lines) holds when each is `width` plain decimal
+    numbers of at most MAX_CSV_VALUE characters, certainly finite; None when any line needs a
+    closer look. Nothing is converted: a bad cell at the end of a large file costs a scan."""
+    raw = np.frombuffer(data, np.uint8)
+    at = np.flatnonzero((raw - 48) > 9)  # every byte but a digit (uint8: below '0' wraps round)
+    kind = _TOKEN_KIND.take(raw.take(at))
+    if (kind == _OTHER).any():
+        return None
+    seps = np.compress(kind == _SEP, at)  # the first is the newline before the first line
+    newlines = np.flatnonzero(raw == 10)
+    rows = len(newlines) - 1
+    if len(seps) != rows * width + 1 or not np.array_equal(seps.searchsorted(newlines), np.arange(0, len(seps), width)):
+        return None  # a line of another width
+    if rows and (np.diff(seps) - 1).max() > MAX_CSV_VALUE:
+        return None
+    exps = np.flatnonzero(kind == _EXP)
+    if len(exps):  # an exponent of three digits or more may pass float64's range: converted to know
+        signed = kind[exps + 1] == _SIGN
+        positive = ~signed | (raw.take(at.take(exps + 1)) == ord("+"))
+        before_digits = np.where(signed, exps + 1, exps)
+        if (positive & (at.take(before_digits + 1) - at.take(before_digits) > 3)).any():
+            return None
+    digits = np.diff(at) > 1  # between token i and token i + 1
+    blank_runs = (kind[:-1] == _BLANK) & (kind[1:] == _BLANK) & ~digits
+    if blank_runs.any():  # a run of blanks is one token: keep its last
+        keep = np.append(~blank_runs, True)
+        kind, digits = np.compress(keep, kind), np.compress(keep[:-1], digits)
+    token = np.append(np.uint16(_SEP), kind)  # a separator before the first: the line's start
+    digits = np.append(False, digits)
+    grammar = (((token[:-2] * 2 + digits[:-1]) * 5 + token[1:-1]) * 2 + digits[1:]) * 5 + token[2:]
+    return rows if _CSV_GRAMMAR.take(grammar).all() else None
+
+
+def _csv_checked(block: bytes, width: int) -> tuple[int, bytes] | None:
+    """The rows `block` (whole lines; the last may lack its newline) holds and the text of them to
+    convert, when _csv_counted vouches for every line but blank ones (the line reader skips a
+    line of blanks and empty cells); None when any line needs a closer look."""
+    data = b"\n" + block if block.endswith(b"\n") else b"\n" + block + b"\n"
+    rows = _csv_counted(data, width)
+    if rows is None and _BLANK_ROWS.search(data):  # blank lines fail the grammar: try without them
+        data = _BLANK_ROWS.sub(b"", data)
+        rows = _csv_counted(data, width)
+    return None if rows is None else (rows, data)
 
 
 def _csv_rows(block: bytes, width: int) -> np.ndarray | None:
     """The rows of `block` (whole lines) when every one is `width` plain decimal numbers, each at
     most MAX_CSV_VALUE characters and finite; None when any line needs a closer look."""
-    block = block.replace(b"\r", b" ")  # around a value, a blank as the line reader takes it; inside one, an error
-    if _BLANK_FIRST.match(block) or _BLANK_ROWS.search(block):
-        block = _BLANK_ROWS.sub(b"", b"\n" + block)
-    if not block.strip():
+    checked = _csv_checked(block, width)
+    if checked is None:
+        return None
+    rows, data = checked
+    if rows == 0:
         return np.empty((0, width))
-    kinds = block.translate(_CSV_BYTES)
-    if b"\x02" in kinds:
-        return None
-    ends = np.flatnonzero(np.frombuffer(kinds, bool))  # where each value ends
-    if np.diff(ends, prepend=-1).max(initial=0) > MAX_CSV_VALUE + 1:
-        return None
-    try:  # NumPy's C reader accepts what _DECIMAL does, given only these bytes (tests/test_hostile_files.py)
-        rows = np.loadtxt(io.BytesIO(block), delimiter=",", dtype=np.float64, ndmin=2, comments=None)
+    try:  # checked already: NumPy's C reader only converts
+        # around a value a carriage return is a blank, as the line reader takes it
+        values = np.loadtxt(io.BytesIO(data.replace(b"\r", b" ")), delimiter=",", ndmin=2, comments=None)
     except ValueError:
         return None
-    if rows.shape[1] != width or not np.isfinite(rows).all():
+    if values.shape != (rows, width) or not np.isfinite(values).all():
         return None
-    return rows
+    return values
 
 
 def _zip_members(handle) -> int | None:
@@ -531,14 +620,41 @@ class _Parser:
             self.fail(label, f"{shown} cannot be read ({err.strerror or err})")
 
     def read_csv(self, handle, label, inputs, outputs, most, why):
-        """Plain decimal numbers, `inputs` then `outputs` to a line, read block by block: each block
-        is checked and converted at C speed (_csv_rows), and only one that fails that is read line
-        by line to say exactly what is wrong (csv_lines). A line or a sample past what the limits
-        allow is refused as soon as it is met, never held."""
+        """Plain decimal numbers, `inputs` then `outputs` to a line, in two passes over the file. The
+        first checks every line without converting a number (_csv_checked), so a file bad at its
+        end costs a scan, never a conversion; the second converts block by block at C speed
+        (_csv_rows). A block either pass turns down is read line by line to say exactly what is
+        wrong (csv_block). A line or a sample past what the limits allow is refused as soon as it
+        is met, never held."""
         width = inputs + outputs
-        longest_line = width * (MAX_CSV_VALUE + 1) + 1
-        X, Y = np.empty((most, inputs)), np.empty((most, outputs))  # pages are touched as rows arrive
-        m, line = 0, 1  # samples so far, number of the first line of the next block
+        m = 0  # samples
+        for line, block in self.csv_blocks(handle, label, inputs, outputs):
+            checked = _csv_checked(block, width)
+            # a block the scan cannot vouch for (a bad line, an exponent past 99) is converted now
+            rows = checked[0] if checked else len(self.csv_block(label, block, line, inputs, outputs))
+            if m + rows > most:
+                self.fail(label, f"has more than the limit of {most:,} samples{why}")
+            m += rows
+        if m == 0:
+            self.fail(label, "has no rows, expected at least one sample")
+        handle.seek(0)
+        X, Y = np.empty((m, inputs)), np.empty((m, outputs))
+        i = 0
+        for line, block in self.csv_blocks(handle, label, inputs, outputs):
+            rows = self.csv_block(label, block, line, inputs, outputs)
+            if i + len(rows) > m:
+                break
+            X[i : i + len(rows)], Y[i : i + len(rows)] = rows[:, :inputs], rows[:, inputs:]
+            i += len(rows)
+        if i != m or handle.read(1):
+            self.fail(label, "changed while it was being read")
+        return X, Y
+
+    def csv_blocks(self, handle, label, inputs, outputs):
+        """(number of its first line, block) for the file's blocks of whole lines, from where the
+        handle is; a line longer than any row can be is refused from its start, never held whole."""
+        longest_line = (inputs + outputs) * (MAX_CSV_VALUE + 1) + 1
+        line = 1
         while block := handle.read(CSV_BLOCK):
             if not block.endswith(b"\n"):  # read on to the end of the block's last line
                 tail = handle.readline(longest_line)
@@ -547,17 +663,8 @@ class _Parser:
                     cut = block.rfind(b"\n") + 1
                     self.csv_block(label, block[:cut], line, inputs, outputs)  # the lines before it first
                     self.long_line(label, block[cut:], line + block.count(b"\n", 0, cut), inputs, outputs)
-            rows = self.csv_block(label, block, line, inputs, outputs)
-            if m + len(rows) > most:
-                self.fail(label, f"has more than the limit of {most:,} samples{why}")
-            X[m : m + len(rows)], Y[m : m + len(rows)] = rows[:, :inputs], rows[:, inputs:]
-            m += len(rows)
+            yield line, block
             line += block.count(b"\n")
-        if m == 0:
-            self.fail(label, "has no rows, expected at least one sample")
-        X.resize((m, inputs), refcheck=False)  # gives back the rows never used
-        Y.resize((m, outputs), refcheck=False)
-        return X, Y
 
     def long_line(self, label, start, line, inputs, outputs):
         """Refuses a line longer than any row can be from its start, never held whole."""

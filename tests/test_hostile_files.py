@@ -6,6 +6,7 @@ import io
 import math
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -291,6 +292,37 @@ def test_csv_rows_past_the_values_limit_are_refused_before_they_are_read(tmp_pat
     assert "more than the limit of 200 samples" in proc.stderr
 
 
+def test_a_bad_last_line_is_found_before_the_lines_above_it_are_converted(tmp_path, monkeypatch):
+    # every block is checked before any is converted: only the bad block's good lines are
+    monkeypatch.setattr(netmod, "CSV_BLOCK", 256)
+    converted = []
+    loadtxt = np.loadtxt
+
+    def counted(*args, **kwargs):
+        rows = loadtxt(*args, **kwargs)
+        converted.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(np, "loadtxt", counted)
+    good = "0.5, -1e-3,+.25\r\n" * 2000
+    for last, words in (
+        ("0,x,1\n", 'line 2001: found "x"'),
+        ("0,1\n", "line 2001 has 2 values"),
+        ("0,1,1e999", "non-finite"),
+    ):
+        converted.clear()
+        assert words in refused(csv_net(tmp_path, good + last))
+        assert sum(converted) < 40, sum(converted)
+    converted.clear()
+    net = load(csv_net(tmp_path, good + "\n , ,\n" + "1,2,3"))
+    assert net.X.shape == (2001, 2) and net.X[-1].tolist() == [1, 2] and net.X[0].tolist() == [0.5, -1e-3]
+
+
+def test_a_block_of_form_feeds_is_not_taken_for_blank_lines(tmp_path, monkeypatch):
+    monkeypatch.setattr(netmod, "CSV_BLOCK", 4)
+    assert "line 2 has 1 values" in refused(csv_net(tmp_path, "0,0,0\n\x0c\n"))
+
+
 # -- NPZ -------------------------------------------------------------------------------------
 
 
@@ -433,6 +465,31 @@ def test_the_csv_block_reader_accepts_exactly_what_the_line_reader_does():
             slow = None
         if fast is not None:
             assert slow is not None and np.array_equal(fast, slow), block
+
+
+def test_the_csv_scan_vouches_for_exactly_the_blocks_the_line_reader_accepts():
+    """_csv_checked (no number converted) says yes exactly when the line reader accepts, but for
+    an exponent of three digits or more, which may pass float64's range: that block is converted."""
+    rnd = random.Random(12)
+    parser = netmod._Parser("<test>", None)
+    alphabet, plain = "0123456789+-.eE \t\r,x\x0c", "0123456789+-.eE \t"
+    for _ in range(5000):
+        width = rnd.randint(1, 3)
+        lines = []
+        for _ in range(rnd.randint(1, 3)):
+            count = rnd.choice([width, width, width, width + 1, max(width - 1, 1)])
+            chars = alphabet if rnd.random() < 0.3 else plain
+            size = rnd.choice([rnd.randint(0, 7)] * 9 + [rnd.randint(98, 102)])
+            lines.append(",".join("".join(rnd.choice(chars) for _ in range(size)) for _ in range(count)))
+        block = ("\n".join(lines) + rnd.choice(["\n", "", "\n\n"])).encode()
+        checked = netmod._csv_checked(block, width)
+        try:
+            accepted = len(parser.csv_lines("d", block, 1, width, 0))
+        except NetworkError:
+            accepted = None
+        if re.search(rb"[eE]\+?[0-9]{3}", block) and checked is None:
+            continue
+        assert (checked and checked[0]) == accepted, block
 
 
 def _materialised(value):
