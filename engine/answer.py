@@ -88,6 +88,13 @@ class Verdict:
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal within RELATIVE of the larger magnitude; an infinity or a NaN only equals itself
+    (an expression that overflows is never right by the tolerance of infinity)."""
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    finite = np.isfinite(a) & np.isfinite(b)
+    if not np.array_equal(a[~finite], b[~finite], equal_nan=True):
+        return False
+    a, b = a[finite], b[finite]
     scale = max(float(np.max(np.abs(b), initial=0.0)), float(np.max(np.abs(a), initial=0.0)))
     return bool(np.all(np.abs(a - b) <= RELATIVE * scale))
 
@@ -152,6 +159,12 @@ class Judge:
         why = self.unanswerable(quantity, updated)
         if why:
             raise AnswerError(why)
+        parts = _sides(text)
+        if len(parts) > 1:  # "δ₂ = ∂L/∂a₂ ⊙ ∂a₂/∂z₂ = …" as on screen: every side must be right
+            verdicts = [self.judge(quantity, part, updated) for part in parts if not self.names_it(quantity, part)]
+            return next(
+                (v for v in verdicts if not v.correct), verdicts[0] if verdicts else Verdict(False, "no expression")
+            )
         try:
             tree = parse(text, self.net.depth)
         except ExpressionError as err:
@@ -161,15 +174,32 @@ class Judge:
         values = []
         for env in self.envs:
             try:
-                values.append(_bounded(tree, env))
+                values.append(_bounded(tree, env, Names(column=self.column)))
             except ShapeError as err:
                 return Verdict(False, str(err))
-        if updated:
-            gradient = Quantity(Kind.DL_DW if quantity.kind is Kind.W else Kind.DL_DB, quantity.layer).id
-            truths = [env[quantity.id] - env["eta"] * env[gradient] for env in self.envs]
-        else:
-            truths = [env[quantity.id] for env in self.envs]
-        return self.verdict(quantity, tree, values, truths)
+        if not updated:
+            return self.verdict(quantity, tree, values, [env[quantity.id] for env in self.envs])
+        gradient = Quantity(Kind.DL_DW if quantity.kind is Kind.W else Kind.DL_DB, quantity.layer).id
+        truths = [env[quantity.id] - env["eta"] * env[gradient] for env in self.envs]
+        verdict = self.verdict(quantity, tree, values, truths)
+        slips = (
+            (
+                lambda env: env[quantity.id] + env["eta"] * env[gradient],
+                "the step goes up the gradient: p ← p − η ∂L/∂p",
+            ),
+            (lambda env: env[quantity.id] - env[gradient], "the learning rate η is missing: p ← p − η ∂L/∂p"),
+        )
+        for slip, words in slips if not verdict.correct else ():
+            if all(_close(_oriented(np.asarray(v), t), slip(env)) for v, t, env in zip(values, truths, self.envs)):
+                return Verdict(False, words)
+        return verdict
+
+    def names_it(self, quantity: Quantity, text: str) -> bool:
+        """Whether text is just the quantity's own name (the left side of "δ₂ = …")."""
+        try:
+            return parse(text, self.net.depth) == Name(quantity.id)
+        except ExpressionError:
+            return False
 
     def verdict(self, quantity, tree, values, truths) -> Verdict:
         name = self.symbol(quantity)
@@ -180,6 +210,13 @@ class Judge:
                 if _close(value.T, truth):
                     return Verdict(False, f"transposed: yours is {_shape(value)}, {name} is {_shape(truth)}")
                 return Verdict(False, f"the shape is transposed (yours is {_shape(value)}, {name} is {_shape(truth)})")
+            summed = value.sum(axis=0) if value.ndim == 2 and value.shape[0] == self.m > 1 else None
+            if summed is not None and summed.size == truth.size and _close(summed.reshape(-1), truth.reshape(-1)):
+                return Verdict(
+                    False,
+                    f"the sum over the samples is missing: yours is {_shape(value)}, a row per sample; "
+                    f"{name} is their sum, sum(…, 0)",
+                )
             return Verdict(False, f"the shape is wrong: yours is {_shape(value)}, {name} is {_shape(truth)}")
         pairs = []
         for v, t in zip(values, truths):
@@ -198,6 +235,12 @@ class Judge:
             return Verdict(False, "; ".join(why + ([missing] if missing else [])))
         if missing:
             return Verdict(False, missing)
+        if quantity.kind is Kind.DA_DZ and _close(oriented, self.envs[0][Quantity(Kind.A, quantity.layer).id]):
+            return Verdict(
+                False,
+                f"that is the activation {self.symbol(Quantity(Kind.A, quantity.layer))} itself; "
+                f"{name} is its derivative",
+            )
         if self.is_the_slip(quantity, oriented):
             return Verdict(
                 False,
@@ -216,11 +259,12 @@ class Judge:
                 (1.0 / m, f"m = {m} times too small: the 1/m is there twice"),
                 (-float(m), "off by a factor −m: the sign is flipped and the 1/m of the mean is missing"),
             ]
-        out += [
-            (2.0, "twice too large: a factor 2 too many (half_mse's ½ cancels the square's 2)"),
-            (0.5, "half of it: a factor 2 is missing (mse has no ½, so ∂L/∂ŷ = 2(ŷ − y))"),
-        ]
-        return out
+        twice, half = "twice too large: a factor 2 too many", "half of it: a factor 2 is missing"
+        if self.net.loss == "half_mse":
+            twice += " (half_mse's ½ cancels the square's 2, so ∂L/∂ŷ = ŷ − y)"
+        elif self.net.loss == "mse":
+            half += " (mse has no ½, so ∂L/∂ŷ = 2(ŷ − y))"
+        return out + [(2.0, twice), (0.5, half)]
 
     def missing_derivative(self, quantity: Quantity, values, truths) -> str:
         """Whether the answer is the closed form with one layer's ∂a/∂z left out."""
@@ -285,14 +329,25 @@ def _names(tree) -> set[str]:
     return out
 
 
-def _bounded(tree, env) -> np.ndarray:
+def _sides(text: str) -> list[str]:
+    """The sides of "a = b = c" or "p ← p − η∂L/∂p" (an "=" inside brackets ends no side)."""
+    sides, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(ch, 0)
+        if ch in "=←" and depth == 0:
+            sides.append(text[start:i])
+            start = i + 1
+    return sides + [text[start:]]
+
+
+def _bounded(tree, env, names: Names) -> np.ndarray:
     """evaluate, refusing an intermediate result of more than MAX_VALUES numbers before it is made."""
     from . import expr
 
     def guard(node):
         if isinstance(node, expr.Bin):
             a, b = guard(node.left), guard(node.right)
-            if node.op == "@" and len(a) == 2 and len(b) == 2:
+            if node.op in ("@", "juxt") and len(a) == 2 and len(b) == 2 and a[1] == b[0]:
                 shape = (a[0], b[1])
             else:
                 try:
@@ -308,11 +363,8 @@ def _bounded(tree, env) -> np.ndarray:
             return guard(node.arg)[::-1]
         if isinstance(node, expr.Sum):
             shape = guard(node.arg)
-            return (
-                ()
-                if node.axis is None or len(shape) < 2
-                else tuple(1 if i == node.axis else n for i, n in enumerate(shape))
-            )
+            axis = expr.sum_axis(node.axis, column=env.get("m") == 1)
+            return () if axis is None or len(shape) < 2 else tuple(1 if i == axis else n for i, n in enumerate(shape))
         if isinstance(node, expr.Num):
             return ()
         if isinstance(node, expr.Deriv):
@@ -320,4 +372,4 @@ def _bounded(tree, env) -> np.ndarray:
         return guard(node.arg)
 
     guard(tree)
-    return evaluate(tree, env)
+    return evaluate(tree, env, names)

@@ -45,7 +45,9 @@ class Neg:
 
 @dataclass(frozen=True)
 class Bin:
-    op: str  # "+", "-", "*" (element-wise), "/", "@" (matrix product)
+    # "+", "-", "*" (element-wise), "/", "@" (matrix product), "juxt" (written side by side, as
+    # on screen: the matrix product where the shapes allow it, else element-wise: XW₁ᵀ, Y ln A₃)
+    op: str
     left: object
     right: object
 
@@ -75,7 +77,9 @@ class Call:
 @dataclass(frozen=True)
 class Sum:
     arg: object
-    axis: int | None  # 0: over the rows (the samples of a batch), 1: along each row, None: all
+    # 0: over the rows (the samples of a batch), 1: along each row, None: all; "i" and "k" (Σᵢ, Σₖ
+    # as the screen writes them): over the samples and over the units, whichever axis they are on
+    axis: int | str | None
 
 
 @dataclass(frozen=True)
@@ -98,8 +102,9 @@ class Part:
 
 LIT, UNLIT = "\x0e", "\x0f"  # around a lit part in write()'s text (never in an expression)
 
-FUNCTIONS = ("sigmoid", "relu", "leaky_relu", "tanh", "softmax", "exp", "log")
+FUNCTIONS = ("identity", "sigmoid", "relu", "leaky_relu", "tanh", "softmax", "exp", "log")
 _UNICODE_FN = {
+    "identity": "id",
     "sigmoid": "σ",
     "relu": "ReLU",
     "leaky_relu": "LReLU",
@@ -109,6 +114,7 @@ _UNICODE_FN = {
     "log": "ln",
 }
 _LATEX_FN = {
+    "identity": r"\mathrm{id}",
     "sigmoid": r"\sigma",
     "relu": r"\mathrm{ReLU}",
     "leaky_relu": r"\mathrm{LReLU}",
@@ -168,77 +174,102 @@ def _fits(op: str, a: np.ndarray, b: np.ndarray) -> bool:
         return False
 
 
-def _mismatch(op: str, node: Bin, a: np.ndarray, b: np.ndarray, style: str) -> ShapeError:
+def _mismatch(op: str, node: Bin, a: np.ndarray, b: np.ndarray, names) -> ShapeError:
     what = "a matrix product" if op == "@" else {"+": "a sum", "-": "a difference"}.get(op, "an element-wise product")
-    left, right = write(node.left, style), write(node.right, style)
-    tried = [
-        (f"{_t(left, style)} and {right}", a.T, b),
-        (f"{left} and {_t(right, style)}", a, b.T),
-        (f"{_t(left, style)} and {_t(right, style)}", a.T, b.T),
+    left, right = (write(part, "answer", names) for part in (node.left, node.right))
+    flipped = (part.arg if isinstance(part, T) else T(part) for part in (node.left, node.right))  # Wᵀᵀ is W
+    left_t, right_t = (write(part, "answer", names) for part in flipped)
+    fitting = [
+        f"{words} (gives {_shape(np.empty(_result(op, x, y)))})"
+        for words, x, y in (
+            (f"{left_t} and {right}", a.T, b),
+            (f"{left} and {right_t}", a, b.T),
+            (f"{left_t} and {right_t}", a.T, b.T),
+        )
+        if _fits(op, x, y)
     ]
-    hint = next((f"; transposing would fit: {words}" for words, x, y in tried if _fits(op, x, y)), "")
+    hint = f"; transposing would fit: {', or '.join(fitting)}" if fitting else ""
     return ShapeError(f"the shapes do not fit in {what}: {left} is {_shape(a)}, {right} is {_shape(b)}{hint}")
 
 
-def _t(text: str, style: str) -> str:
-    simple = re.fullmatch(r"[\wδ₀-₉]+", text)
-    body = text if simple else f"({text})"
-    return body + ("ᵀ" if style == "unicode" else ".T")
+def _result(op: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
+    return (a.shape[0], b.shape[1]) if op == "@" else np.broadcast_shapes(a.shape, b.shape)
 
 
-def evaluate(node, env: dict[str, np.ndarray | float], style: str = "answer") -> np.ndarray:
+def evaluate(node, env: dict[str, np.ndarray | float], names=None) -> np.ndarray:
     """The value of the tree, names looked up in env (2-D arrays; "m" and "eta" numbers).
-    Raises ShapeError when an operation's shapes do not fit (named in `style`)."""
+    Raises ShapeError when an operation's shapes do not fit (its operands written with `names`)."""
     with np.errstate(all="ignore"):
-        return np.asarray(_eval(node, env, style), dtype=np.float64)
+        return np.asarray(_eval(node, env, names or Names()), dtype=np.float64)
 
 
-def _eval(node, env, style):
+def sum_axis(axis: int | str | None, column: bool) -> int | None:
+    """The array axis of a Sum: Σᵢ runs over the samples (the rows of a batch, the one column of
+    one sample), Σₖ over the units (a batch's columns, one sample's rows)."""
+    if axis == "i":
+        return 1 if column else 0
+    if axis == "k":
+        return 0 if column else 1
+    return axis
+
+
+def _eval(node, env, names):
     if isinstance(node, Num):
         return np.float64(node.value)
     if isinstance(node, Name):
         return env[node.ref]
     if isinstance(node, Neg):
-        return -_eval(node.arg, env, style)
+        return -_eval(node.arg, env, names)
     if isinstance(node, T):
-        value = np.asarray(_eval(node.arg, env, style))
+        value = np.asarray(_eval(node.arg, env, names))
         return value.T
     if isinstance(node, Pow):
-        return np.asarray(_eval(node.arg, env, style)) ** node.power
+        return np.asarray(_eval(node.arg, env, names)) ** node.power
     if isinstance(node, Positive):
-        return (np.asarray(_eval(node.arg, env, style)) > 0).astype(np.float64)
+        return (np.asarray(_eval(node.arg, env, names)) > 0).astype(np.float64)
     if isinstance(node, Part):
-        return _eval(node.arg, env, style)
+        return _eval(node.arg, env, names)
     if isinstance(node, Deriv):  # the layer's ∂a/∂z, element-wise
         value = env[Quantity(Kind.DA_DZ, node.layer).id]
         if value.ndim != 2:
             raise ShapeError(f"t(d{node.layer}) is a Jacobian per sample here (softmax), not element-wise")
         return value
     if isinstance(node, Sum):
-        value = np.asarray(_eval(node.arg, env, style))
-        if node.axis is None or value.ndim < 2:
+        value = np.asarray(_eval(node.arg, env, names))
+        axis = sum_axis(node.axis, column=env.get("m") == 1)
+        if axis is None or value.ndim < 2:
             return np.sum(value)
-        return np.sum(value, axis=node.axis, keepdims=True)
+        return np.sum(value, axis=axis, keepdims=True)
     if isinstance(node, Call):
-        value = np.asarray(_eval(node.arg, env, style), dtype=np.float64)
+        value = np.asarray(_eval(node.arg, env, names), dtype=np.float64)
         if node.fn == "softmax":  # per sample: a row of a batch, the one column of one sample
             axis = 0 if env.get("m") == 1 and value.ndim == 2 and value.shape[1] == 1 else -1
             e = np.exp(value - np.max(value, axis=axis, keepdims=True))
             return e / np.sum(e, axis=axis, keepdims=True)
+        sigma = 1.0 / (1.0 + np.exp(-value))
         return {
-            "sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v)),
+            "identity'": lambda v: np.ones_like(v),
+            "identity": lambda v: v,
+            "relu'": lambda v: (v > 0).astype(np.float64),
+            "leaky_relu'": lambda v: np.where(v > 0, 1.0, 0.01),
+            "sigmoid'": lambda v: sigma * (1.0 - sigma),
+            "tanh'": lambda v: 1.0 - np.tanh(v) ** 2,
+            "sigmoid": lambda v: sigma,
             "relu": lambda v: np.maximum(v, 0.0),
             "leaky_relu": lambda v: np.where(v > 0, v, 0.01 * v),
             "tanh": np.tanh,
             "exp": np.exp,
             "log": np.log,
         }[node.fn](value)
-    a, b = np.asarray(_eval(node.left, env, style)), np.asarray(_eval(node.right, env, style))
-    if node.op == "@" and (a.ndim == 0 or b.ndim == 0):
+    a, b = np.asarray(_eval(node.left, env, names)), np.asarray(_eval(node.right, env, names))
+    op = node.op
+    if op == "juxt":
+        op = "@" if _fits("@", a, b) or not _fits("*", a, b) else "*"
+    if op == "@" and (a.ndim == 0 or b.ndim == 0):
         return a * b  # a number "times" a matrix, as a learner writes 2(ŷ − y)
-    if not _fits(node.op, a, b):
-        raise _mismatch(node.op, node, a, b, style)
-    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "@": np.matmul}[node.op](a, b)
+    if not _fits(op, a, b):
+        raise _mismatch(op, node, a, b, names)
+    return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "@": np.matmul}[op](a, b)
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -271,7 +302,7 @@ class Names:
         return q.symbol(self.column, latex, self.v and not latex) if q else ref
 
 
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "juxt": 2}
 
 
 def _prec(node, style: str = "answer") -> int:
@@ -360,16 +391,17 @@ def _write(node, style, names, depth, lit=frozenset()) -> str:
     if isinstance(node, Call):
         inner = _write(node.arg, style, names, depth + 1, lit)
         if latex:
-            return rf"{_LATEX_FN[node.fn]}\left({inner}\right)"
-        return f"{_UNICODE_FN[node.fn] if uni else node.fn}({inner})"
+            return rf"{_LATEX_FN.get(node.fn, node.fn)}\left({inner}\right)"
+        return f"{_UNICODE_FN.get(node.fn, node.fn) if uni else node.fn}({inner})"
     if isinstance(node, Sum):
         inner = _write(node.arg, style, names, depth + 1, lit)
         if latex:
-            index = {0: "_i", 1: "_k", None: ""}[node.axis]
+            index = {0: "_i", 1: "_k", "i": "_i", "k": "_k", None: ""}[node.axis]
             return rf"\sum{index} \left({inner}\right)"
         if uni:
-            return {0: "Σᵢ", 1: "Σₖ", None: "Σ"}[node.axis] + f"({inner})"
-        return f"sum({inner}, {node.axis})" if node.axis is not None else f"sum({inner})"
+            return {0: "Σᵢ", 1: "Σₖ", "i": "Σᵢ", "k": "Σₖ", None: "Σ"}[node.axis] + f"({inner})"
+        axis = sum_axis(node.axis, names.column)
+        return f"sum({inner}, {axis})" if axis is not None else f"sum({inner})"
     # Bin
     op = node.op
     left = sub_(node.left, _PRECEDENCE[op])
@@ -378,15 +410,15 @@ def _write(node, style, names, depth, lit=frozenset()) -> str:
         if op == "/":
             top, bottom = (_write(part, style, names, depth + 1, lit) for part in (node.left, node.right))
             return rf"\frac{{{top}}}{{{bottom}}}"
-        symbol = {"+": " + ", "-": " - ", "*": r" \odot ", "@": " "}[op]
+        symbol = {"+": " + ", "-": " - ", "*": r" \odot ", "@": " ", "juxt": " "}[op]
         if op == "*" and isinstance(node.left, Num):
             symbol = r" \cdot " if right.lstrip(LIT)[:1] in "0123456789." else " "
         return left + symbol + right
     if uni:
-        if op == "@" or (op == "*" and isinstance(node.left, Num)):  # W₁x, 2(ŷ − y); 2·3
+        if op in ("@", "juxt") or (op == "*" and isinstance(node.left, Num)):  # W₁x, 2(ŷ − y); 2·3
             return left + ("·" if right.lstrip(LIT)[:1] in "0123456789." else "") + right
         return left + {"+": " + ", "-": " − ", "*": " ⊙ ", "/": "/"}[op] + right
-    return left + {"+": " + ", "-": " - ", "*": "*", "/": "/", "@": " @ "}[op] + right
+    return left + {"+": " + ", "-": " - ", "*": "*", "/": "/", "@": " @ ", "juxt": " "}[op] + right
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -395,16 +427,31 @@ _SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<grad>(?:dL/d|∂L/∂)(?:[WwBb]|[Aa])[0-9₀-₉]+)         # dL/dW2, ∂L/∂b₁, dL/da2
+  | (?P<dadz>[d∂][aA][0-9₀-₉]+/[d∂][zZ][0-9₀-₉]+)            # da2/dz2, ∂A₂/∂Z₂
+  | (?P<grad>(?:dL/d|∂L/∂)[WwBbAa][0-9₀-₉]+)                 # dL/dW2, ∂L/∂b₁, dL/da2
   | (?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<sum>Σ[ᵢₖ]?)
-  | (?P<name>(?i:delta|sigmoid|leaky_relu|lrelu|relu|tanh|softmax|exp|log|ln|sum|eta|lr|yhat)(?![A-Za-z])[0-9₀-₉]*
-      | [A-Za-zα-ωΑ-ΩŷŶ]\u0302?[0-9₀-₉]*)                    # one letter: XW₁ᵀ is X times W₁ᵀ
-  | (?P<op>\*\*|\.T|[-+*/@^()\[\],>·⊙×−ᵀ²𝟙])
+  | (?P<name>[A-Za-z_α-ωΑ-ΡΤ-ΩŷŶ][A-Za-z_α-ωΑ-ΡΤ-ΩŷŶ\u0302]*[0-9₀-₉]*'?[ᵢₖ]?)   # δ₃ᵢ: a sample's index
+  | (?P<op>\*\*|\.T|[-+*/@^()\[\],>·⊙×−ᵀ²𝟙½])
     """,
     re.VERBOSE,
 )
-_AXES = {"Σ": None, "Σᵢ": 0, "Σₖ": 1}
+_AXES = {"Σ": None, "Σᵢ": "i", "Σₖ": "k"}
+_FUNCTION_WORDS = set(FUNCTIONS) | {"σ", "ln", "lrelu", "sum", "t", "id"}
+_WORDS = _FUNCTION_WORDS | {"delta", "eta", "lr", "yhat", "gw", "gb"}
+_DERIVATIVES = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")  # f'(z), element-wise
+_LAYER_NAMES = {
+    "w": Kind.W,
+    "b": Kind.B,
+    "z": Kind.Z,
+    "d": Kind.Z,  # the dynamic-programming view's d = Σxw + b
+    "a": Kind.A,
+    "delta": Kind.DELTA,
+    "δ": Kind.DELTA,
+    "v": Kind.DELTA,  # its v
+    "gw": Kind.DL_DW,  # its g = v·x
+    "gb": Kind.DL_DB,
+}
 
 
 def parse(text: str, depth_layers: int) -> object:
@@ -421,9 +468,27 @@ def parse(text: str, depth_layers: int) -> object:
             raise ExpressionError(f"unexpected {text[pos]!r} at character {pos + 1}")
         pos = match.end()
         kind = match.lastgroup
-        if kind != "space":
+        if kind == "name":
+            tokens += [("name", part) for part in _letters(match.group())]
+        elif kind != "space":
             tokens.append((kind, match.group()))
     return _Parser(tokens, depth_layers).parse()
+
+
+def _letters(text: str) -> list[str]:
+    """A word of one-letter names written together, as on screen (XW₁ is X then W₁), split
+    into them; any other word whole (delta2, sigmoid, foo: unknown names are said whole)."""
+    match = re.fullmatch(r"([^0-9₀-₉']+)(.*)", text)
+    word, tail = match[1], match[2]
+    if len(word) < 2 or word.lower() in _WORDS:
+        return [text]
+    letters = list(word)
+    alone = ("x", "y", "m", "η", "ŷ")  # names without a layer
+    if all(letter.lower() in alone for letter in letters[:-1]) and (
+        letters[-1].lower() in alone or (letters[-1].lower() in _LAYER_NAMES and tail[:1].isdigit())
+    ):
+        return letters[:-1] + [letters[-1] + tail]
+    return [text]
 
 
 class _Parser:
@@ -479,17 +544,17 @@ class _Parser:
                 self.take()
                 op = {"⊙": "*", "×": "*", "·": "@"}.get(text, text)
                 node = self.product_of(op, node, self.unary())
-            elif kind in ("name", "number", "grad", "sum") or text in ("(", "[", "𝟙"):
-                node = self.product_of("@", node, self.unary())  # juxtaposed: W₁x, 2(ŷ − y), δ₂a₁ᵀ
+            elif kind in ("name", "number", "grad", "dadz", "sum") or text in ("(", "[", "𝟙", "½"):
+                node = self.product_of("juxt", node, self.unary())  # juxtaposed: W₁x, 2(ŷ − y), δ₂a₁ᵀ
             else:
                 return node
 
     @staticmethod
     def product_of(op, left, right):
         """A matrix product with a number in it is the number times the matrix: 2(ŷ − y)."""
-        if op == "@" and isinstance(right, Num):
+        if op in ("@", "juxt") and isinstance(right, Num):
             left, right = right, left  # W₃ᵀ · 2 is 2W₃ᵀ
-        if op == "@" and isinstance(left, Num):
+        if op in ("@", "juxt") and isinstance(left, Num):
             op = "*"
         return Bin(op, left, right)
 
@@ -508,7 +573,7 @@ class _Parser:
     def postfix(self):
         node = self.atom()
         kind, text = self.peek()
-        if isinstance(node, Num) and (kind in ("name", "grad", "sum") or text in ("(", "[", "𝟙")):
+        if isinstance(node, Num) and (kind in ("name", "grad", "dadz", "sum") or text in ("(", "[", "𝟙", "½")):
             return Bin("*", node, self.postfix())  # 2(ŷ − y): the number and what it multiplies, first
         while True:
             text = self.peek()[1]
@@ -541,6 +606,8 @@ class _Parser:
         kind, text = self.take()
         if kind == "number":
             return Num(float(text))
+        if text == "½":  # the screen's ½(a − y)²
+            return Num(0.5)
         if text in ("(", "["):
             return self.group(")" if text == "(" else "]")
         if text == "𝟙":
@@ -551,14 +618,19 @@ class _Parser:
             if not isinstance(inner, Positive):
                 raise ExpressionError("𝟙 is written 𝟙(z > 0)")
             return inner
-        if kind == "sum":
-            axis = _AXES[text]
-            opening = self.take()[1]
-            if opening not in ("(", "["):
-                raise ExpressionError("Σ is written Σᵢ(…), Σₖ(…) or Σ(…)")
-            return Sum(self.group(")" if opening == "(" else "]"), axis)
+        if kind == "sum":  # Σᵢ (A₃ − Y)² sums the squares: the operand is all that binds tighter
+            self.nested()
+            node = Sum(self.unary(), _AXES[text])
+            self.depth -= 1
+            return node
         if kind == "grad":
             return Name(self.quantity(text))
+        if kind == "dadz":
+            layers = re.findall(r"[0-9]+", text.translate(_SUBSCRIPT_DIGITS))
+            if layers[0] != layers[1]:
+                raise ExpressionError(f"unknown name {text!r}: ∂aₗ/∂zₗ is one layer's")
+            self.known(int(layers[0]), text)
+            return Name(Quantity(Kind.DA_DZ, int(layers[0])).id)
         if kind == "name":
             return self.name(text)
         raise ExpressionError(f"unexpected {text!r}")
@@ -576,29 +648,47 @@ class _Parser:
             raise ExpressionError(f"unknown name {text!r}: the network has layers 1 to {self.layers}")
 
     def name(self, text: str):
-        plain = text.translate(_SUBSCRIPT_DIGITS)
-        match = re.fullmatch(r"([^0-9]+?)([0-9]*)", plain)
+        plain = text.translate(_SUBSCRIPT_DIGITS).rstrip("ᵢₖ")  # δ₃ᵢ is δ₃ (a sample's row of it)
+        prime = plain.endswith("'")
+        match = re.fullmatch(r"([^0-9']+)([0-9]*)'?", plain)
         word, digits = match[1].lower(), match[2]
-        if word in FUNCTIONS or word in ("σ", "ln", "lrelu", "sum", "t"):
-            return self.function(word, digits, text)
-        if digits:
-            kinds = {"w": Kind.W, "b": Kind.B, "z": Kind.Z, "d": Kind.Z, "a": Kind.A, "delta": Kind.DELTA}
-            kinds |= {"δ": Kind.DELTA, "v": Kind.DELTA}  # δ₂, and the dynamic-programming view's v₂ and d₂
-            if word not in kinds:
+        if prime or word in _FUNCTION_WORDS:
+            if digits:
                 raise ExpressionError(f"unknown name {text!r}")
-            self.known(int(digits), text)
-            return Name(Quantity(kinds[word], int(digits)).id)
+            return self.function(word, text, prime)
+        named = self.single(word, digits)
+        if named is None:
+            raise ExpressionError(f"unknown name {text!r}")
+        return named
+
+    def single(self, word: str, digits: str):
+        """The name `word` with its layer `digits`, or None if it is none."""
+        if digits:
+            kind = _LAYER_NAMES.get(word)
+            if kind is None:
+                return None
+            self.known(int(digits), word + digits)
+            return Name(Quantity(kind, int(digits)).id)
         if word in ("x", "y", "m", "eta", "η", "lr"):
             return Name({"η": "eta", "lr": "eta"}.get(word, word))
         if word in ("ŷ", "yhat", "y\u0302"):
             return Name(Quantity(Kind.A, self.layers).id)
-        raise ExpressionError(f"unknown name {text!r}")
+        if word == "l":  # the loss, as the left side of "L = …"
+            return Name(Quantity(Kind.LOSS).id)
+        return None
 
-    def function(self, word: str, digits: str, text: str):
-        if digits:
-            raise ExpressionError(f"unknown name {text!r}")
-        if self.take()[1] not in ("(", "["):
-            raise ExpressionError(f"{text} is a function: {text}(…)")
+    def function(self, word: str, text: str, prime: bool = False):
+        word = {"σ": "sigmoid", "ln": "log", "lrelu": "leaky_relu", "id": "identity"}.get(word, word)
+        if prime and word not in _DERIVATIVES:
+            raise ExpressionError(f"{text}: a derivative is written relu'(z), σ'(z), tanh'(z) or id'(z)")
+        if self.peek()[1] not in ("(", "["):  # ln A₃: a function of the one factor after it
+            if word in ("sum", "t"):
+                raise ExpressionError(f"{text} is written with parentheses: {text}(…)")
+            self.nested()
+            node = Call(word + "'" if prime else word, self.postfix())
+            self.depth -= 1
+            return node
+        opening = self.take()[1]
         self.nested()
         arg = self.compare()
         axis = None
@@ -608,9 +698,7 @@ class _Parser:
             if number not in ("0", "1"):
                 raise ExpressionError("sum(expression, 0) sums over the rows, sum(expression, 1) along them")
             axis = int(number)
-        kind, closing = self.take()
-        if closing not in (")", "]"):
-            raise ExpressionError(f"expected ')' before {closing!r}")
+        self.take(")" if opening == "(" else "]")
         self.depth -= 1
         if word == "sum":
             return Sum(arg, axis)
@@ -619,4 +707,4 @@ class _Parser:
             if named is None or named.kind is not Kind.Z:
                 raise ExpressionError("t is the activation's derivative at one layer's d: t(d2)")
             return Deriv(named.layer, None)  # evaluated as the layer's ∂a/∂z
-        return Call({"σ": "sigmoid", "ln": "log", "lrelu": "leaky_relu"}.get(word, word), arg)
+        return Call(word + "'" if prime else word, arg)

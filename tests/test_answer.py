@@ -235,3 +235,39 @@ def test_the_markdown_worked_solution_has_a_closed_form_per_parameter():
             order = [Quantity(k, l) for l in range(net.depth, 0, -1) for k in (Kind.DL_DW, Kind.DL_DB)]
             for quantity, text in zip(order, answers):
                 assert judge.judge(quantity, text).correct
+
+
+@pytest.mark.parametrize("preset", names())
+@pytest.mark.parametrize("sample", [None, 0])
+def test_every_formula_the_step_panel_prints_is_judged_correct(preset, sample):
+    """Copied from the screen whole ("∂A₂/∂Z₂ = ReLU'(Z₂) = (Z₂ > 0)", "L = (1/m) Σᵢ (A₃ − Y)²",
+    "W₂ ← W₂ − η ∂L/∂W₂"): every side of it is judged right."""
+    net = resolve(preset)
+    judge = Judge(net, sample, draws=2)
+    X, Y = (net.X, net.Y) if sample is None else (net.X[sample : sample + 1], net.Y[sample : sample + 1])
+    judged = 0
+    for step in derive(net, net.params, X, Y).steps:
+        quantity, updated = Quantity.parse(step.writes), step.phase == "update"
+        if judge.unanswerable(quantity, updated):
+            continue
+        verdict = judge.judge(quantity, step.formula, updated)
+        assert verdict.correct, f"{step.formula}: {verdict.message}"
+        judged += 1
+    assert judged >= 15
+
+
+OVERFLOWS = ["1e999", "exp(1000)", "-exp(1000)", "1/0", "W3*1e300*1e300", "log(0)", "9" * 400]
+
+
+@pytest.mark.parametrize("text", OVERFLOWS)
+def test_an_expression_that_overflows_is_never_right(text):
+    net = resolve("regression")
+    verdict = Judge(net, draws=1).judge(quantity_named("dL/dW3", net), text)
+    assert not verdict.correct
+
+
+def test_unknown_words_are_named_whole():
+    net = resolve("regression")
+    for text, word in [("foo", "foo"), ("mean(A3)", "mean"), ("softplus(Z1)", "softplus")]:
+        with pytest.raises(AnswerError, match=f"unknown name '{word}'"):
+            Judge(net, draws=0).judge(quantity_named("z1", net), text)
