@@ -411,7 +411,7 @@ def _write(node, style, names, depth, lit=frozenset()) -> str:
             top, bottom = (_write(part, style, names, depth + 1, lit) for part in (node.left, node.right))
             return rf"\frac{{{top}}}{{{bottom}}}"
         symbol = {"+": " + ", "-": " - ", "*": r" \odot ", "@": " ", "juxt": " "}[op]
-        if op == "*" and isinstance(node.left, Num):
+        if (op == "*" and isinstance(node.left, Num)) or op in ("@", "juxt"):  # W_3^T \cdot 2(a_3 - y)
             symbol = r" \cdot " if right.lstrip(LIT)[:1] in "0123456789." else " "
         return left + symbol + right
     if uni:

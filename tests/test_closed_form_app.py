@@ -60,9 +60,9 @@ async def test_s_in_the_closed_form_puts_regression_and_classification_side_by_s
         rows = {line.split()[0]: line for line in text.splitlines() if line.strip()}
         full = next(line for line in text.splitlines() if "in full" in line)
         assert full.startswith("∂L/∂W₂ in full") and full.rstrip().endswith("differs")
-        assert rows["∂L/∂W₂"].rstrip().endswith("shared")  # δ₂a₁ᵀ in both
+        assert rows["∂L/∂W₂"].rstrip().endswith("same rule")  # δ₂a₁ᵀ in both
         assert rows["δ₃"].rstrip().endswith("differs") and "a₃ − y" in rows["δ₃"]
-        assert rows["∂a₂/∂z₂"].rstrip().endswith("shared")
+        assert rows["∂a₂/∂z₂"].rstrip().endswith("same rule")
 
 
 async def test_the_closed_form_follows_the_v_names():
@@ -158,8 +158,8 @@ async def test_the_dynamic_programming_view_draws_the_loss_as_a_node():
         lines = [strip.text for strip in diagram.drawing]
         assert lines[0].rstrip().endswith("L")
         text = "\n".join(lines)
-        assert "●0.2984" in text and "v₁ 0.7414" in text and "v₂ -0.2171" in text
+        assert "●0.2984" in text and "vL₁ 0.7414" in text and "vL₂ -0.2171" in text
         assert "into L: w = 1" in diagram.border_subtitle
         await pilot.press("v")
         await pilot.pause()
-        assert "v₁ 0.7414" not in "\n".join(strip.text for strip in diagram.drawing)
+        assert "vL₁ 0.7414" not in "\n".join(strip.text for strip in diagram.drawing)

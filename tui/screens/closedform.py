@@ -188,13 +188,17 @@ class ClosedFormScreen(Dialog[View]):
                 view.symbol(quantity.id) + (" in full" if n == 0 else ""),
                 left,
                 right,
-                Text("shared", style("form--label")) if same else Text("differs", style("form--differs")),
+                Text("same rule", style("form--label")) if same else Text("differs", style("form--differs")),
             )
-        notes = Text()
+        notes = Text(
+            "\nsame rule: the same formula in both cases; its numbers still differ wherever a factor above "
+            "it differs (δ₃ carries the output's difference down)",
+            style("form--label"),
+        )
         for network, forms in ((s.network, mine), (other, theirs)):
             said = forms.of(self.parameter).notes
             if said:
-                notes.append(f"\n{_case(network)}: " + "; ".join(said), style("form--label"))
+                notes.append(f"\n{_case(network).split(':')[0]}: " + "; ".join(said), style("form--label"))
         return Group(table, notes)
 
     # -- keys ------------------------------------------------------------------------------------

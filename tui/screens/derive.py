@@ -64,7 +64,9 @@ class DeriveScreen(Dialog[str | None]):
         with Vertical():
             yield Label(id="derive-question")
             yield Static(id="derive-names")
-            yield Input(id="derive-answer", placeholder="an expression, e.g. delta2.T @ A1 or (δ₃W₃) ⊙ 𝟙(z₂ > 0)")
+            yield Input(
+                id="derive-answer", placeholder="an expression in the names above (syntax: backprop-tui answer --help)"
+            )
             yield Static(id="derive-feedback")
             yield Static(
                 "Enter checks · Ctrl+R reveals the expression · Ctrl+N reveals the step · Esc pauses (n asks "
@@ -88,11 +90,13 @@ class DeriveScreen(Dialog[str | None]):
         """The names the learner may use here: the data, the parameters and what is known so far."""
         s, net = self.view.stepper, self.view.stepper.network
         column = self.judge.column
+        kinds = (Kind.Z, Kind.A, Kind.DL_DA, Kind.DA_DZ, Kind.DELTA, Kind.DL_DW, Kind.DL_DB)
         known = [
             Quantity(kind, l)
-            for l in range(1, net.depth + 1)
-            for kind in (Kind.Z, Kind.A, Kind.DELTA)
+            for l in range(net.depth, 0, -1)
+            for kind in kinds
             if s.value(Quantity(kind, l).id) is not None
+            and not (kind is Kind.DA_DZ and self.judge.envs[0][Quantity(kind, l).id].ndim == 3)  # a Jacobian
         ]
         data = "x, y (this sample's columns)" if column else "X, Y (rows are samples), m"
         params = ", ".join(Quantity(k, l).id for l in range(1, net.depth + 1) for k in (Kind.W, Kind.B))
@@ -113,7 +117,7 @@ class DeriveScreen(Dialog[str | None]):
         if verdict.correct:
             self.score.right += 1
             self.post_message(QuizScreen.Scored(replace(self.score)))
-            self.app.notify(f"✓ {text}", title=f"derive · {self.score}", timeout=5)
+            self.app.notify(f"✓ {text}", title=f"derive · {self.score}", timeout=2)  # short: the next question opens
             self.close("done")
             return
         if not self.tried:

@@ -314,17 +314,22 @@ class NetworkDiagram(RedrawnOnRepaint):
                 canvas.write(xs[l], ys[l][j], text, lit_unit)
                 self._units.append((l, unit, xs[l], ys[l][j], len(text)))
         if loss_node:
-            self._draw_loss(
-                canvas, xs[-1], xs[columns - 1] + label_width - 1, ys[-1], shown[-1], label_width, values_fit
-            )
+            self._draw_loss(canvas, xs[-1], xs[columns - 1] + label_width - 1, ys[-1], shown[-1], values_fit)
         return canvas.rows()
 
-    def _draw_loss(self, canvas, x, x_outputs, ys_outputs, outputs, label_width, values_fit) -> None:
+    def _draw_loss(self, canvas, x, x_outputs, ys_outputs, outputs, values_fit) -> None:
         """The loss node L, its weight-1 edges from the outputs, and the v at it per output (∂L/∂ŷₖ)."""
         view, style = self.view, self.get_component_rich_style
         s = view.stepper
-        last = s.network.depth
-        loss_id, gradient_id = Quantity(Kind.LOSS).id, Quantity(Kind.DL_DA, last).id
+        loss_id, gradient_id = Quantity(Kind.LOSS).id, Quantity(Kind.DL_DA, s.network.depth).id
+        loss, v = s.value(loss_id), s.value(gradient_id)
+        node = "●" + (view.fmt(float(loss)) if loss is not None and values_fit else "")
+        lines = []
+        if v is not None and values_fit:
+            row = view.sample_of(v).reshape(-1)  # the v at L from each output k: vLₖ
+            lines = [f"vL{notation.sub(unit + 1)} {view.fmt(float(row[unit]))}" for unit in outputs if unit is not None]
+        # the last column: its text may take the room to the edge, and moves left for it
+        x = max(min(x, canvas.width - max(len(text) for text in [node, *lines])), x_outputs + 2)
         y = ys_outputs[len(ys_outputs) // 2] if len(ys_outputs) % 2 else (ys_outputs[0] + ys_outputs[-1]) // 2
         step = s.step
         lit = step is not None and step.writes in (loss_id, gradient_id)
@@ -333,16 +338,9 @@ class NetworkDiagram(RedrawnOnRepaint):
             if unit is not None:
                 canvas.line(2 * x_outputs, 4 * ys_outputs[j] + 2, 2 * x - 1, 4 * y + 2, edge, 10.0 if lit else 0.5)
         canvas.write(x, 0, "L", style("diagram--title"))
-        loss = s.value(loss_id)
-        text = "●" + (view.fmt(float(loss)) if loss is not None and values_fit else "")
-        canvas.write(x, y, text[: max(label_width - 1, 1)], style("diagram--written" if lit else "diagram--node"))
-        v = s.value(gradient_id)
-        if v is None or not values_fit:
-            return
-        row = view.sample_of(v).reshape(-1)
-        for j, unit in enumerate(u for u in outputs if u is not None):
-            line = f"v{notation.sub(unit + 1)} {view.fmt(float(row[unit]))}"
-            if y + 1 + j < canvas.height and len(line) <= label_width:
+        canvas.write(x, y, node, style("diagram--written" if lit else "diagram--node"))
+        for j, line in enumerate(lines):
+            if y + 1 + j < canvas.height:
                 canvas.write(x, y + 1 + j, line, style("diagram--title"))
 
 
