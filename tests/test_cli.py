@@ -136,6 +136,7 @@ def test_check_exit_status(capsys, monkeypatch):
         ["trace", "xor", "--format", "pdf"],
         ["train", "xor", "-n", "x"],
         ["trace", "xor", "--sample", "-1"],
+        ["answer", "xor", "L", "X", "--sample", "x"],
         ["--bogus"],
     ],
 )
@@ -144,6 +145,7 @@ def test_usage_errors_exit_2_without_a_traceback(argv):
         [sys.executable, "-c", "from tui.cli import entry; entry()", *argv], capture_output=True, text=True
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "error:" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1  # one line, no usage block
 
 
 def test_the_installed_command_runs():

@@ -39,9 +39,8 @@ NETWORK is a preset name (see `backprop-tui presets`) or the path of a network f
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own message and status 2, and a pointer to --help
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n(see `{PROG} --help`)\n")
+    def error(self, message):  # argparse's own message, on one line, status 2 and a pointer to --help
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _whole(minimum: int, expected: str):
@@ -272,6 +271,14 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _no_such_sample(sample: int, network) -> str:
+    from engine.notation import counted
+
+    m = network.samples
+    numbered = "numbered 0" if m == 1 else f"numbered 0 to {m - 1}"
+    return f"--sample {sample}: the network has {counted(m, 'sample')}, {numbered}"
+
+
 def cmd_presets(args) -> int:
     from engine import presets
 
@@ -285,12 +292,7 @@ def cmd_trace(args, network) -> int:
     from engine.export import FORMATS, run_trace, write_json
 
     if args.sample is not None and args.sample >= network.samples:
-        from engine.notation import counted
-
-        return _fail(
-            f"--sample {args.sample}: the network has {counted(network.samples, 'sample')}, "
-            f"numbered 0 to {network.samples - 1}"
-        )
+        return _fail(_no_such_sample(args.sample, network))
     trace = run_trace(network, args.iterations, args.sample)
     if args.format == "json":  # millions of numbers: written as they are turned into text
         ascii_only = args.output is None and not _unicode_out()  # \u escapes: the same JSON in ASCII
@@ -385,13 +387,9 @@ def cmd_check(args, network) -> int:
 
 def cmd_answer(args, network) -> int:
     from engine.answer import AnswerError, Judge, quantity_named
-    from engine.notation import counted
 
     if args.sample is not None and args.sample >= network.samples:
-        return _fail(
-            f"--sample {args.sample}: the network has {counted(network.samples, 'sample')}, "
-            f"numbered 0 to {network.samples - 1}"
-        )
+        return _fail(_no_such_sample(args.sample, network))
     try:
         if args.show is not None:
             if args.quantity is not None:
