@@ -190,3 +190,10 @@ def test_a_terminal_without_unicode_gets_ascii_never_a_traceback():
     assert doc == utf8 and doc["iterations"][0]["steps"][0]["formula"] == "z₁ = W₁x + b₁"
     for argv in (["presets"], ["check", "xor"], ["--help"], ["check", "--help"], ["trace", "--help"]):
         run_ascii(*argv)
+
+
+def test_check_prints_agreeing_values_with_the_digits_that_show_it(capsys):
+    """regression's ∂L/∂W₂[1,1] is 0.1713125, a tie at 6 digits: both columns once rounded apart."""
+    status, out, _ = run(capsys, "check", "regression")
+    row = next(line for line in out.splitlines() if line.startswith("W2"))
+    assert status == 0 and row.split()[-3:] == ["0.1713125", "0.1713125", "ok"]

@@ -348,7 +348,9 @@ def cmd_train(args, network) -> int:
 
 def cmd_check(args, network) -> int:
     from engine import gradcheck
-    from engine.export import EXPORT_FORMAT
+    from engine.notation import significant
+
+    digits = significant(10)  # enough that two values which agree never look apart by rounding alone
 
     total = gradcheck.entry_count(network, args.entries)
     each = gradcheck.loss_seconds(network)
@@ -366,12 +368,12 @@ def cmd_check(args, network) -> int:
         )
     progress = _Progress(total, "checking") if sys.stderr.isatty() and total > 2000 else None
     results = gradcheck.check(network, on_progress=progress, entries=args.entries)
-    print(f"{'parameter':<10} {'largest relative error':>22}  {'at':<10} {'backprop':>13} {'numeric':>13}")
+    print(f"{'parameter':<10} {'largest relative error':>22}  {'at':<10} {'backprop':>17} {'numeric':>17}")
     for r in results:
         at = "[" + ", ".join(str(i) for i in r.worst_index) + "]"
         print(
-            f"{r.name:<10} {r.worst_error:>22.3e}  {at:<10} {EXPORT_FORMAT(r.backprop):>13} "
-            f"{EXPORT_FORMAT(r.numeric):>13}  {'ok' if r.ok else 'FAIL'}"
+            f"{r.name:<10} {r.worst_error:>22.3e}  {at:<10} {digits(r.backprop):>17} "
+            f"{digits(r.numeric):>17}  {'ok' if r.ok else 'FAIL'}"
         )
     sample = "" if args.entries is None else f" ({args.entries:,} entries of each, the largest gradient's among them)"
     failed = [r.name for r in results if not r.ok]
