@@ -336,6 +336,8 @@ async def test_frozen_parameters_are_marked_everywhere():
             assert f"b{notation.sub(l)} 2 frozen" in app.query_one(f"#layer-{l}", LayerPanel).text.plain
         steps = [str(o.prompt) for o in app.query_one(StepList).options]
         assert any("frozen" in line and "b₁" in line and "b₂" in line for line in steps)
+        # their gradients are still computed (δ goes on through them), said as never applied
+        assert [line.split()[0] for line in steps if "(frozen: not applied)" in line] == ["10", "15"]
         assert "frozen" in (app.query_one(NetworkDiagram).border_subtitle or "")
         await pilot.press("n")
         assert "b₁, b₂ frozen" in app.query_one(UpdatesPanel).text.plain

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from engine import notation
 from engine.notation import indices
-from engine.quantities import StepKind
+from engine.quantities import Quantity, StepKind
 from tui.textual_compat import PagedWithoutRoom
 from tui.widgets.matrices import flow, grid, oriented, per_sample, size_of
 from tui.widgets.present import View, show_text
@@ -380,7 +380,8 @@ class StepList(PagedWithoutRoom):
     def show(self, view: View) -> None:
         s = view.stepper
         formulas = [
-            f"{i + 1:>2} {PHASE_MARK[st.phase]} {st.words(view.v_names).formula}" for i, st in enumerate(s.steps)
+            f"{i + 1:>2} {PHASE_MARK[st.phase]} {st.words(view.v_names).formula}{_unused(st, s.network.frozen)}"
+            for i, st in enumerate(s.steps)
         ]
         frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
         if frozen:  # why the update phase has fewer steps than parameters
@@ -439,3 +440,10 @@ class LossHistory(Vertical):
         sparkline = self.query_one(Sparkline)
         if finite != sparkline.data:
             sparkline.data = finite
+
+
+def _unused(step, frozen) -> str:
+    """A frozen parameter's gradient is computed (δ goes on through it) but never applied: said."""
+    quantity = Quantity.parse(step.writes)
+    parameter = quantity.parameter if quantity is not None and step.phase == "backward" else None
+    return " (frozen: not applied)" if parameter is not None and parameter.id in frozen else ""
