@@ -318,6 +318,20 @@ def _zip_members(handle) -> int | None:
     return int.from_bytes(tail[at + 10 : at + 12], "little") if 0 <= at <= len(tail) - 22 else None
 
 
+class _Later:
+    """A large array that has passed every check, converted once the whole file has (_Parser)."""
+
+    def __init__(self, rows: int, convert):
+        self.rows, self.convert = rows, convert
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+def _now(value):
+    return value.convert() if isinstance(value, _Later) else value
+
+
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -367,39 +381,62 @@ class _Parser:
         return value
 
     def matrix(self, value, label, rows_expected, cols, what):
-        """A list of `rows_expected` rows (any count if None) of `cols` finite numbers."""
+        """A list of `rows_expected` rows (any count if None) of `cols` finite numbers. A large
+        array (tomldoc.Numbers) is checked now, reading only the pieces a scan cannot vouch for,
+        and converted once the whole file has passed its checks (_Later): what is wrong late in
+        a file is found without converting the large arrays before it."""
         if not isinstance(value, (list, tomldoc.Numbers)):
             self.fail(label, f"found {_describe(value)}, expected {what}")
         if rows_expected is not None and len(value) != rows_expected:
             self.fail(label, f"found {len(value):,} rows, expected {what}")
+        if isinstance(value, tomldoc.Numbers):
+            for first, rows in self.pieces(value, label, cols, doubtful=True):
+                self.rows(rows, label, first, cols, what, checked=False)
+            return _Later(len(value), lambda: self.converted_matrix(value, label, cols, what))
+        return self.converted_matrix(value, label, cols, what)
+
+    def converted_matrix(self, value, label, cols, what):
         out, i = np.empty((len(value), cols)), 0
         for rows in self.pieces(value, label, cols):
-            for k, row in enumerate(rows, start=i):
-                if not isinstance(row, list):
-                    self.fail(f"{label}[{k}]", f"found {_describe(row)}, expected a row of {cols} numbers")
-                if len(row) != cols:
-                    self.fail(f"{label}[{k}]", f"found {len(row)} numbers, expected {cols} ({what})")
-            out[i : i + len(rows)] = self.floats(rows, label, i, isinstance(value, list))
+            out[i : i + len(rows)] = self.rows(rows, label, i, cols, what, isinstance(value, list))
             i += len(rows)
         return out
 
+    def rows(self, rows, label, first, cols, what, checked):
+        """`rows` (the first is row `first`) as float64, when each is a row of `cols` finite numbers."""
+        for k, row in enumerate(rows, start=first):
+            if not isinstance(row, list):
+                self.fail(f"{label}[{k}]", f"found {_describe(row)}, expected a row of {cols} numbers")
+            if len(row) != cols:
+                self.fail(f"{label}[{k}]", f"found {len(row)} numbers, expected {cols} ({what})")
+        return self.floats(rows, label, first, checked)
+
     def vector(self, value, label, length, what):
+        """A list of `length` finite numbers; a large array is converted later, as in matrix()."""
         if not isinstance(value, (list, tomldoc.Numbers)):
             self.fail(label, f"found {_describe(value)}, expected {what}")
         if len(value) != length:
             self.fail(label, f"found {len(value):,} numbers, expected {what}")
+        if isinstance(value, tomldoc.Numbers):
+            for first, values in self.pieces(value, label, doubtful=True):
+                self.numbers(values, label, first)
+            return _Later(length, lambda: self.converted_vector(value, label, length))
+        return self.converted_vector(value, label, length)
+
+    def converted_vector(self, value, label, length):
         values = [x for piece in self.pieces(value, label) for x in piece]
         self.numbers(values, label)
         return np.array(values, dtype=np.float64).reshape(length)
 
-    def pieces(self, value, label, width=None):
+    def pieces(self, value, label, width=None, doubtful=False):
         """A list as one piece; a large array (tomldoc.Numbers) piece by piece, as it is read: a
-        row of more than `width` numbers is refused before it is read."""
+        row of more than `width` numbers is refused before it is read. `doubtful`: only the pieces
+        of a large array a scan cannot vouch for, each with the index of its first element."""
         if isinstance(value, list):
             yield value
             return
         try:
-            yield from value.pieces(width)
+            yield from value.doubtful(width) if doubtful else value.pieces(width)
         except tomldoc.ArrayError as err:
             self.fail(label, str(err))
         except tomldoc.LongRow as err:
@@ -422,8 +459,8 @@ class _Parser:
             self.numbers(row, f"{label}[{k}]")
         raise AssertionError("numbers() fails on a value float64 cannot hold")
 
-    def numbers(self, row, label):
-        for j, x in enumerate(row):
+    def numbers(self, row, label, first=0):
+        for j, x in enumerate(row, start=first):
             if not _is_number(x):
                 self.fail(f"{label}[{j}]", f"found {_describe(x)}, expected a number")
             if not _finite(x):
@@ -452,6 +489,8 @@ class _Parser:
         params = self.params(doc.get("params", {}), sizes, [layer.activation for layer in layers], seed)
         frozen = self.frozen(doc.get("frozen", []), params)
         X, Y, data_file = self.data(doc, inputs, layers)
+        # every check of the file has passed: the large arrays are converted now
+        params, X, Y = {name: _now(value) for name, value in params.items()}, _now(X), _now(Y)
         self.check_targets(loss, layers, Y, data_file)
         return Network(
             name=name,

@@ -21,7 +21,7 @@ MAX_REST_BYTES = 512 * 2**10  # the text tomllib reads: names, comments, keys, s
 MAX_LEXEMES = 100_000  # strings, comments and array values met while looking for the large arrays
 MAX_KEY_PARTS = 32  # a valid network file's longest key has 2 (data.X)
 LARGE = 1024  # bytes: an array of plain numbers this long or longer is read apart
-PIECE = 2**20  # bytes of a large array read at a time
+PIECE = 2**18  # bytes of a large array read at a time (small: NumPy's arrays stay in cache)
 
 _STRING = (
     rb'"""(?:[^"\\]|\\.|"(?!""))*+"{3,5}|'
@@ -75,19 +75,34 @@ class Numbers:
         """The array's elements as lists (rows, or numbers) of at most about PIECE bytes of text
         each: what tomllib would give, ints and floats. Raises ArrayError, and LongRow for a row
         of more than `width` numbers, which is counted, not read."""
+        for _, text, at, plain, last in self.texts(width):
+            yield self.read(text, at, plain, last)
+
+    def doubtful(self, width: int | None = None):
+        """(index of its first element, elements) of each piece of pieces() that a scan cannot vouch
+        for, read; raises as pieces() does. A piece is vouched for (_vouched) when it is valid,
+        its numbers are certainly finite and, given a width, each row holds `width` of them: when
+        nothing in it can be wrong. So what is wrong late in a large array is found without
+        converting what comes before."""
+        for index, text, at, plain, last in self.texts(width):
+            if not _vouched(text if plain else self.as_json(text, at), self.levels, width, last):
+                yield index, self.read(text, at, plain, last)
+
+    def texts(self, width: int | None = None):
+        """(index of its first element, text, where it starts, plain, last) of each piece of the
+        array's text that pieces() reads; raises, before the piece at fault, as pieces() does."""
         raw, last = self.raw, self.end - 1  # last: the closing bracket
         lone = raw.count(b"\r", self.start, last) - raw.count(b"\r\n", self.start, last)
         if lone:
             raise self.error(raw.find(b"\r", self.start, last), "a carriage return without a line feed")
         plain = not any(raw.find(c, self.start, last) >= 0 for c in (b"+", b"_", b"i", b"n", b"f", b"a"))
-        pos, first, rows = self.start + 1, True, 0
+        pos, first, index = self.start + 1, True, 0
         while pos < last:
             if self.levels == 2:  # cut after a row's closing bracket; the next piece starts with its comma
                 cut = raw.find(b"]", min(pos + PIECE, last), last)
                 cut = last if cut < 0 else cut + 1
                 if width is not None:
-                    self.check_width(pos, cut, rows, width)
-                    rows += raw.count(b"[", pos, cut)
+                    self.check_width(pos, cut, index, width)
                 text = raw[pos:cut].strip()
                 if not first:
                     if text and not text.startswith(b","):
@@ -95,16 +110,17 @@ class Numbers:
                     text = text[1:]
                 if cut == last and text.endswith(b",") and text[:-1].rstrip().endswith(b"]"):
                     text = text[:-1]  # a comma after the last row
-                skip = cut
+                skip, count = cut, raw.count(b"[", pos, cut)
             else:  # cut at a comma
                 cut = raw.find(b",", min(pos + PIECE, last), last)
                 cut = last if cut < 0 else cut
                 text, skip = raw[pos:cut], cut + 1
+                count = text.count(b",") + 1
             if text.strip():
-                yield self.read(text, pos, plain, self.levels == 2 or cut == last)
+                yield index, text, pos, plain, self.levels == 2 or cut == last
             elif cut < last:
                 raise self.error(pos, "expected a number")
-            pos, first = skip, False
+            pos, first, index = skip, False, index + count
 
     def check_width(self, pos: int, cut: int, first: int, width: int) -> None:
         """Raises LongRow for the first row in raw[pos:cut] (rows first, first + 1, ...) of more
@@ -143,15 +159,19 @@ class Numbers:
     def as_json(self, text: bytes, at: int) -> bytes:
         """TOML's decimal numbers as JSON's: + and _ (checked to be where TOML allows them)
         dropped, inf and nan spelled as json reads them."""
-        codes = np.frombuffer(text, np.uint8)
-        digit = np.zeros(len(codes) + 2, bool)
-        digit[1:-1] = (codes >= ord("0")) & (codes <= ord("9"))
-        for i in np.flatnonzero(codes == ord("_")):
-            if not (digit[i] and digit[i + 2]):
-                raise self.error(at + int(i), "an underscore not between two digits")
-        for i in np.flatnonzero(codes == ord("+")):
-            if (i > 0 and codes[i - 1] not in _SIGNED) or not (digit[i + 2] or text[i + 1 : i + 2] in (b"i", b"n")):
-                raise self.error(at + int(i), "a + sign out of place")
+        codes = np.frombuffer(text + b" ", np.uint8)  # a blank after the last: codes[i + 1] is there
+        digit = np.zeros(len(codes) + 1, bool)  # digit[i + 1]: codes[i] is a digit
+        digit[1:] = (codes >= ord("0")) & (codes <= ord("9"))
+        under = np.flatnonzero(codes == ord("_"))
+        misplaced = under[~(digit[under] & digit[under + 2])]
+        if len(misplaced):
+            raise self.error(at + int(misplaced[0]), "an underscore not between two digits")
+        plus = np.flatnonzero(codes == ord("+"))
+        after_sign = np.isin(codes[plus - 1], np.frombuffer(_SIGNED, np.uint8)) | (plus == 0)
+        before_number = digit[plus + 2] | np.isin(codes[plus + 1], np.frombuffer(b"in", np.uint8))
+        misplaced = plus[~(after_sign & before_number)]
+        if len(misplaced):
+            raise self.error(at + int(misplaced[0]), "a + sign out of place")
         text = text.translate(None, b"+_")
         return text.replace(b"-nan", b"nan").replace(b"nan", b"NaN").replace(b"inf", b"Infinity")
 
@@ -159,6 +179,111 @@ class Numbers:
         line = self.raw.count(b"\n", 0, at) + 1
         column = at - self.raw.rfind(b"\n", 0, at)
         return ArrayError(f"is not valid TOML ({what} at line {line}, column {column})")
+
+
+# A piece of a large array is vouched for without converting a number (_vouched), as CSV rows
+# are (network._csv_counted): blanks are dropped once none is found inside a number, every byte
+# left but a digit is a token, and JSON's grammar of rows of numbers comes down to which token
+# may follow which, with digits between or not, given the token before. Tokens:
+_COMMA, _OPEN, _CLOSE, _MINUS, _POINT, _EXP, _OTHER = range(7)
+_TOKEN_KIND = np.full(256, _OTHER, np.uint8)
+for _kind, _chars in ((_COMMA, b","), (_OPEN, b"["), (_CLOSE, b"]"), (_MINUS, b"-"), (_POINT, b"."), (_EXP, b"eE")):
+    _TOKEN_KIND[list(_chars)] = _kind
+_STARTS_A_NUMBER = np.zeros(7, bool)  # followed by digits: the first digits of a number
+_STARTS_A_NUMBER[[_COMMA, _OPEN]] = True
+_NUMBERISH = bytes(c in b"0123456789-.eE" for c in range(256))  # bytes.translate table
+_LONGEST_DIGITS = 200  # digits in a row: more may pass float64's range (or Python's int limit)
+
+
+def _json_grammar() -> np.ndarray:
+    """Whether token b may follow token a, indexed by (((before·2 + d₀)·6 + a)·2 + d)·6 + b: d
+    says whether digits come between a and b, d₀ between `before` and a. Rows of JSON numbers,
+    a comma allowed before ] (TOML allows it; read() drops it)."""
+    number_end = ("point", "exponent", "comma in a row", _CLOSE)  # what may follow a number's first digits
+    may_follow = {  # (a, digits between) → what b may be
+        (_OPEN, False): ("sign",),
+        (_OPEN, True): number_end,
+        ("comma in a row", False): ("sign", _CLOSE),
+        ("comma in a row", True): number_end,
+        ("comma between rows", False): (_OPEN,),
+        (_CLOSE, False): ("comma between rows",),
+        ("sign", True): number_end,
+        ("point", True): ("exponent", "comma in a row", _CLOSE),
+        ("exponent", False): ("exponent sign",),
+        ("exponent", True): ("comma in a row", _CLOSE),
+        ("exponent sign", True): ("comma in a row", _CLOSE),
+    }
+
+    def role(before, digits, token):
+        if token == _COMMA:
+            return "comma in a row" if digits else "comma between rows" if before == _CLOSE else None
+        if token == _MINUS and not digits:
+            return "exponent sign" if before == _EXP else "sign" if before in (_OPEN, _COMMA) else None
+        if token in (_POINT, _EXP):
+            return ("point" if token == _POINT else "exponent") if digits else None
+        return token if token in (_OPEN, _CLOSE) else None
+
+    table = np.zeros(6 * 2 * 6 * 2 * 6, bool)
+    for before, d0, a, d, b in np.ndindex(6, 2, 6, 2, 6):
+        first = role(before, d0, a)
+        table[(((before * 2 + d0) * 6 + a) * 2 + d) * 6 + b] = role(a, d, b) in may_follow.get((first, bool(d)), ())
+    return table
+
+
+_JSON_GRAMMAR = _json_grammar()
+
+
+def _vouched(text: bytes, levels: int, width: int | None, last: bool) -> bool:
+    """Whether json reads `text` (a piece of a large array, as JSON: rows of numbers, or numbers)
+    as read() does, into what is asked for: rows of `width` finite numbers, or without a width,
+    finite numbers. False when in doubt: the piece is then read to know."""
+    if (levels == 1) != (width is None) or levels == 1 and not last and text.rstrip().endswith(b","):
+        return False  # numbers where rows are asked for, or rows for numbers; a comma before a comma
+    # around it, what makes it look like rows between rows: "], " before and ", [" after
+    data = b"]," + text + b",[" if levels == 2 else b"[" + text + b"]"
+    raw = np.frombuffer(data, np.uint8)
+    blank = raw <= 32  # and control characters, which are no token: in doubt
+    if blank.any():
+        numberish = np.frombuffer(data.translate(_NUMBERISH), bool)
+        if (blank[1:] & blank[:-1]).any():  # runs of blanks: what is on either side of each
+            starts = np.flatnonzero(blank[1:] & ~blank[:-1]) + 1
+            ends = np.flatnonzero(blank[:-1] & ~blank[1:])
+            inside = numberish.take(starts - 1) & numberish.take(ends + 1)
+        else:
+            inside = blank[1:-1] & numberish[:-2] & numberish[2:]
+        if inside.any():
+            return False  # a blank inside a number, or between two
+        data = data.translate(None, b" \n\t\r")
+        raw = np.frombuffer(data, np.uint8)
+    at = np.flatnonzero((raw - 48) > 9)  # every byte but a digit (uint8: below '0' wraps round)
+    kind = _TOKEN_KIND.take(raw.take(at))
+    if (kind == _OTHER).any():
+        return False
+    gaps = np.diff(at) - 1  # digits between token i and token i + 1
+    if gaps.max(initial=0) > _LONGEST_DIGITS:
+        return False
+    digits = np.append(gaps > 0, False)
+    starts = _STARTS_A_NUMBER.take(kind)
+    starts[1:] |= (kind[1:] == _MINUS) & (kind[:-1] != _EXP)  # a number's sign, not its exponent's
+    starts = np.flatnonzero(starts & digits)
+    if ((raw.take(at.take(starts) + 1) == ord("0")) & (gaps.take(starts) > 1)).any():
+        return False  # a number with a leading zero
+    exps = np.flatnonzero(kind == _EXP)
+    positive = ~((kind.take(exps + 1) == _MINUS) & ~digits.take(exps))
+    if (positive & (gaps.take(exps) >= 3)).any():
+        return False  # an exponent of three digits or more may pass float64's range
+    token = np.append(np.uint16(_OPEN), kind)  # before the first, a token after which it may come
+    follows = np.append(True, digits)  # follows[i]: digits between token[i] and token[i + 1]
+    grammar = (((token[:-2] * 2 + follows[:-2]) * 6 + token[1:-1]) * 2 + follows[1:-1]) * 6 + token[2:]
+    if not _JSON_GRAMMAR.take(grammar).all():
+        return False
+    if width is None:
+        return True
+    opens, closes = np.flatnonzero(kind == _OPEN)[:-1], np.flatnonzero(kind == _CLOSE)[1:]
+    commas = np.flatnonzero(kind == _COMMA)
+    trailing = (kind.take(closes - 1) == _COMMA) & ~digits.take(closes - 1)  # a comma before ]
+    numbers = commas.searchsorted(closes) - commas.searchsorted(opens) + ~trailing
+    return bool((numbers == width).all())
 
 
 def _large_array(raw: bytes, start: int) -> tuple[int, int] | None:

@@ -643,6 +643,67 @@ def test_large_arrays_read_apart_give_what_tomllib_gives(monkeypatch, piece):
         assert (expected is None) == (found is None) and (found is None or _same(expected, found)), text
 
 
+def test_a_piece_vouched_for_reads_as_rows_of_finite_numbers(monkeypatch):
+    """tomldoc._vouched (no number converted) says yes only for a piece that reads into what the
+    network takes: numbers, finite, rows of `width` given one. Pieces are tiny: most are cut."""
+    monkeypatch.setattr(tomldoc, "LARGE", 1)
+    monkeypatch.setattr(tomldoc, "PIECE", 5)
+    rnd = random.Random(14)
+    vouched = 0
+    for _ in range(3000):
+        try:
+            doc = tomldoc.parse(_random_document(rnd).encode())
+        except tomldoc.TomlError:
+            continue
+        arrays = [v for v in doc.values() if isinstance(v, tomldoc.Numbers)]
+        for array, width in ((a, w) for a in arrays for w in (None, 1, 2, 3)):
+            try:
+                for _, text, at, plain, last in array.texts(width):
+                    if not tomldoc._vouched(text if plain else array.as_json(text, at), array.levels, width, last):
+                        continue
+                    vouched += 1
+                    elements = array.read(text, at, plain, last)
+                    if width is not None:
+                        assert all(isinstance(row, list) and len(row) == width for row in elements), text
+                    assert np.isfinite(np.array(elements, dtype=np.float64)).all(), text
+            except (tomldoc.ArrayError, tomldoc.LongRow):
+                continue
+    assert vouched > 1000
+
+
+def _large_x(rows: str, y: str = "") -> str:
+    count = rows.count("[")
+    return XOR_FILE.split("[data]")[0] + f"[data]\nX = [{rows}]\nY = {y or '[' + '[0], ' * count + ']'}\n"
+
+
+def test_a_large_array_bad_at_its_end_is_refused_before_the_rows_above_it_are_read(write_net, monkeypatch):
+    # each piece is vouched for without reading a number; only the last, in doubt, is read
+    monkeypatch.setattr(tomldoc, "PIECE", 64)
+    read, pieces = tomldoc.Numbers.read, []
+
+    def counted(self, text, *args):
+        pieces.append(text)
+        return read(self, text, *args)
+
+    monkeypatch.setattr(tomldoc.Numbers, "read", counted)
+    rows = "[0.5, -1e-3], [+1_0, 2E+2],\n" * 500
+    for last, words in (
+        ("[1.2.3, 0]", "data.X: is not valid TOML (expected numbers separated by commas at line 516, column 4)"),
+        ("[1]", "data.X[1000]: found 1 numbers, expected 2"),
+        ("[1e999, 0]", "data.X[1000][0]: found inf, expected a finite number"),
+        ("[1, nan]", "data.X[1000][1]: found nan, expected a finite number"),
+    ):
+        pieces.clear()
+        assert words in refused(write_net(_large_x(rows + last)))
+        assert len(pieces) <= 2, len(pieces)
+    pieces.clear()
+    bad_y = "[" + "[0], " * 1000 + "[0, 1]]"
+    assert "data.Y[1000]: found 2 numbers, expected 1" in refused(write_net(_large_x(rows + "[0, 0]", bad_y)))
+    assert len(pieces) <= 2, len(pieces)  # X is not converted before Y is checked
+    net = load(write_net(_large_x(rows + "[3, 4]")))
+    assert net.X.shape == (1001, 2) and net.X[1].tolist() == [10, 200] and net.X[-1].tolist() == [3, 4]
+
+
 def test_a_network_file_with_large_arrays_reads_back_exactly(write_net, large_network):
     net = load(large_network)
     rng = np.random.default_rng(5)
