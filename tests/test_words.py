@@ -122,7 +122,7 @@ def test_counts_agree_with_their_nouns(tmp_path, capsys):
     assert cli.main(["train", "xor", "--iterations", "1"]) == 0
     assert "loss after 1 iteration:" in capsys.readouterr().out
     assert cli.main(["trace", "two-outputs", "--sample", "1"]) != 0
-    assert "the network has 1 sample, numbered 0 to 0" in capsys.readouterr().err
+    assert "the network has 1 sample, numbered 0\n" in capsys.readouterr().err
     data = tmp_path / "d.csv"
     data.write_text("1,2,3\n1,2\n")
     net = tmp_path / "n.toml"
