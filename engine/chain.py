@@ -96,21 +96,24 @@ class WeightChain:
         """The δ way summed over the samples equals backprop's gradient (to round-off)."""
         return abs(sum(self.per_sample) - self.backprop) <= 1e-9 * max(1.0, abs(self.backprop))
 
-    def symbolic(self, column: bool = True) -> str:
-        """The chain in symbols, the layer-by-layer way: ∂L/∂W₁ = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁."""
+    def gradient(self, v: bool = False) -> str:
+        """The name of the entry's gradient: ∂L/∂W₁[0,1], or gW₁[0,1] in the v names."""
+        kind = Kind.DL_DB if self.is_bias else Kind.DL_DW
+        return Quantity(kind, self.layer).entry(f"[{','.join(map(str, self.index))}]", column=True, v=v)
+
+    def symbolic(self, column: bool = True, v: bool = False) -> str:
+        """The chain in symbols, the layer-by-layer way: ∂L/∂W₁ = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁
+        (v: in the dynamic-programming view's names, gW₁ = ∂L/∂ŷ · ∂ŷ/∂d₂ · ∂d₂/∂a₁ · t(d₁) · ∂d₁/∂W₁)."""
         l, depth = self.layer, self.depth
 
-        def z(q):
-            return Quantity(Kind.Z, q).symbol(column)
+        def symbol(kind, q):
+            return Quantity(kind, q).symbol(column, v=v)
 
-        def a(q):
-            return Quantity(Kind.A, q).symbol(column)
-
-        parts = [derivative("L", PREDICTION), derivative(PREDICTION, z(depth))]
+        parts = [derivative("L", PREDICTION), derivative(PREDICTION, symbol(Kind.Z, depth))]
         for q in range(depth, l, -1):
-            parts += [derivative(z(q), a(q - 1)), derivative(a(q - 1), z(q - 1))]
-        parts.append(derivative(z(l), self.label))
-        return f"{derivative('L', self.label)} = " + " · ".join(parts)
+            parts += [derivative(symbol(Kind.Z, q), symbol(Kind.A, q - 1)), symbol(Kind.DA_DZ, q - 1)]
+        parts.append(derivative(symbol(Kind.Z, l), self.label))
+        return f"{self.gradient(v)} = " + " · ".join(parts)
 
 
 # The dynamic-programming view's names for its two-output network (2-2-2): weights w1–w8 (w1 and
@@ -170,20 +173,21 @@ def weight_chain(
     index: tuple[int, ...],
     column: bool,
     samples: list[int] | None = None,
+    v: bool = False,
 ) -> WeightChain:
     """The chain of ∂L/∂name[index] in an iteration, from the factors it computed; the paths of
-    `samples` (default: all) are enumerated, and path_total sums those samples' paths."""
-    v = iteration.values
+    `samples` (default: all) are enumerated, and path_total sums those samples' paths. v: the
+    factors named in the dynamic-programming view's names (d for z, t(d) for ∂a/∂z)."""
+    values = iteration.values
     parameter = Quantity.parse(name)
     depth, l = network.depth, parameter.layer
     j = index[0]
-    m = v[Quantity(Kind.X).id].shape[0]
-    inputs = (
-        [1.0] * m if parameter.kind is Kind.B else [float(v[Quantity.input_of(l).id][s, index[1]]) for s in range(m)]
-    )
+    m = values[Quantity(Kind.X).id].shape[0]
+    below = values[Quantity.input_of(l).id]  # what the parameter's layer reads
+    inputs = [1.0] * m if parameter.kind is Kind.B else [float(below[s, index[1]]) for s in range(m)]
 
     def of(kind, q):  # the values of a quantity of layer q
-        return v[Quantity(kind, q).id]
+        return values[Quantity(kind, q).id]
 
     jac = of(Kind.DA_DZ, depth)
     jacobian = jac.ndim == 3
@@ -194,7 +198,10 @@ def weight_chain(
         return f"{Quantity.input_of(q + 1).symbol(column)}[{u}]"
 
     def z(q, u):
-        return f"{Quantity(Kind.Z, q).symbol(column)}[{u}]"
+        return Quantity(Kind.Z, q).entry(f"[{u}]", column, v)
+
+    def slope(q, k, u):  # ∂a_q[k]/∂z_q[u]; t(d_q[u]) in the v names, t taking the one entry of d
+        return Quantity(Kind.DA_DZ, q).entry(f"[{u}]", column, v=True) if v else derivative(a(q, k), z(q, u))
 
     target = f"{parameter.symbol(column)}[{','.join(map(str, index))}]"
     paths: list[Path] = []
@@ -210,10 +217,7 @@ def weight_chain(
                     k = u_last if out is None else out
                     factors = [
                         Factor(derivative("L", a(depth, k)), float(of(Kind.DL_DA, depth)[s, k])),
-                        Factor(
-                            derivative(a(depth, k), z(depth, u_last)),
-                            float(jac[s, k, u_last] if jacobian else jac[s, u_last]),
-                        ),
+                        Factor(slope(depth, k, u_last), float(jac[s, k, u_last] if jacobian else jac[s, u_last])),
                     ]
                     for (q_in, u_in), (q, u) in reversed(list(zip(units, units[1:]))):
                         W = Quantity(Kind.W, q)
@@ -223,9 +227,7 @@ def weight_chain(
                                 float(iteration.params[W.id][u, u_in]),
                             )
                         )
-                        factors.append(
-                            Factor(derivative(a(q_in, u_in), z(q_in, u_in)), float(of(Kind.DA_DZ, q_in)[s, u_in]))
-                        )
+                        factors.append(Factor(slope(q_in, u_in, u_in), float(of(Kind.DA_DZ, q_in)[s, u_in])))
                     edge = "1" if parameter.kind is Kind.B else a(l - 1, index[1])
                     factors.append(Factor(f"{derivative(z(l, j), target)} = {edge}", inputs[s]))
                     path = Path(s, tuple(units), tuple(factors), k)

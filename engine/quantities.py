@@ -131,6 +131,13 @@ class Quantity:
         }[k]
         return derivative("L", wrt, latex)
 
+    def entry(self, index: str, column: bool, v: bool = False) -> str:
+        """The name of one entry, its index written after the symbol: W₂[0,1], ∂a₂/∂z₂[0]; in the
+        v names the index goes inside t(…), the activation's derivative at one entry: t(d₂[0])."""
+        if v and self.kind is Kind.DA_DZ:
+            return f"t({Quantity(Kind.Z, self.layer).symbol(column, v=True)}{index})"
+        return self.symbol(column, v=v) + index
+
 
 PREDICTION = "ŷ"  # the output layer's activation as the loss reads it (∂L/∂ŷ), in every notation
 

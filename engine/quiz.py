@@ -49,15 +49,16 @@ class Score:
         return text + (f", {self.revealed} revealed" if self.revealed else "")
 
 
-def origins(step: Step, steps: list[Step]) -> list[str]:
-    """Where the quantities a step reads came from: 'δ₂ (step 7)', 'W₂ (a parameter)', 'y (the data)'."""
+def origins(step: Step, steps: list[Step], *, v: bool = False) -> list[str]:
+    """Where the quantities a step reads came from: 'δ₂ (step 7)', 'W₂ (a parameter)', 'y (the
+    data)'; v: in the dynamic-programming view's names ('v₂ (step 7)')."""
     out = []
     for name in step.reads:
         writer = next((s for s in reversed(steps[: step.index]) if s.writes == name and s.phase != "update"), None)
         if writer is not None:
-            out.append(f"{writer.symbol} (step {writer.index + 1})")
+            out.append(f"{writer.words(v).symbol} (step {writer.index + 1})")
         else:
             quantity = Quantity.parse(name)
             data = quantity.kind in (Kind.X, Kind.Y)
-            out.append(f"{quantity.symbol(step.column)} ({'the data' if data else 'a parameter'})")
+            out.append(f"{quantity.symbol(step.column, v=v)} ({'the data' if data else 'a parameter'})")
     return out

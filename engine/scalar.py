@@ -41,12 +41,12 @@ def cell_indices(step: Step) -> list[tuple[int, ...]]:
     return list(np.ndindex(step.value.shape))
 
 
-def label(symbol: str, index: tuple[int, ...], column: bool, per_sample: bool = True) -> str:
-    """A cell's name. In the one-sample (column) view the sample index of a per-sample row is
-    dropped."""
-    if column and len(index) >= 2 and per_sample:
+def label(quantity: Quantity, index: tuple, column: bool, v: bool = False) -> str:
+    """A cell's name, in the δ names or the v names (v): its quantity's symbol looked up with the
+    index. In the one-sample (column) view the sample index of a per-sample row is dropped."""
+    if column and len(index) >= 2 and quantity.per_sample:
         index = index[1:]
-    return f"{symbol}[{','.join(str(i) for i in index)}]" if index else symbol
+    return quantity.entry(f"[{','.join(str(i) for i in index)}]", column, v) if index else quantity.symbol(column, v=v)
 
 
 def _sum(terms: list[tuple[str, str]]) -> tuple[str, str]:
@@ -68,12 +68,13 @@ def _times(*factors: str) -> str:
     return "·".join([factors[0], *map(_paren, factors[1:])])
 
 
-def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.Format) -> Cell:
-    """The scalar formula of one cell of a Step, with the operands' values put in."""
+def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.Format, *, v: bool = False) -> Cell:
+    """The scalar formula of one cell of a Step, with the operands' values put in; v: in the
+    dynamic-programming view's names (v, d, t, g), each symbol looked up in that notation."""
     k, c, f = step.kind, step.column, fmt
     op = step.operand
     written = Quantity.parse(step.writes)
-    me = label(step.symbol, index, c, written is None or written.per_sample)
+    me = label(written, index, c, v)
     layer = step.layer
     l = layer or network.depth
     sym = {  # the quantity of each role in layer l's scalar formulas
@@ -92,7 +93,7 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
 
     def name(role, idx):
         """The cell idx of the quantity that plays `role`: "W₁[0,1]"."""
-        return label(sym[role].symbol(c), tuple(int(i) for i in idx), c, sym[role].per_sample)
+        return label(sym[role], tuple(int(i) for i in idx), c, v)
 
     if k == StepKind.Z:
         s, j = index
@@ -107,9 +108,13 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         s, j = index
         z = op("z")
         if act.name == "softmax":
-            terms = " + ".join(f"e^{f(v)}" for v in z[s][:TERMS]) + (" + …" if z.shape[1] > TERMS else "")
+            terms = " + ".join(f"e^{f(zk)}" for zk in z[s][:TERMS]) + (" + …" if z.shape[1] > TERMS else "")
             return Cell(
-                step, index, me, f"e^{name('z', index)} / Σₖ e^{sym['z'].symbol(c)}[k]", f"e^{f(z[s, j])} / ({terms})"
+                step,
+                index,
+                me,
+                f"e^{name('z', index)} / Σₖ e^{sym['z'].entry('[k]', c, v)}",
+                f"e^{f(z[s, j])} / ({terms})",
             )
         return Cell(step, index, me, f"{act.symbol}({name('z', index)})", f"{act.symbol}({f(z[s, j])})")
     if k == StepKind.LOSS:
@@ -163,13 +168,13 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         if not step.roles:  # identity: the constant 1
             return Cell(step, index, me, "1", "1")
         used = step.roles[0]  # "z" or "a", whichever the derivative is written in
-        v = _paren(f(op(used)[index])) if used == "a" else f(op(used)[index])  # 1 − (-0.1065)²
+        number = _paren(f(op(used)[index])) if used == "a" else f(op(used)[index])  # 1 − (-0.1065)²
         return Cell(
             step,
             index,
             me,
             act.df_formula(name(used, index), name(used, index)).replace("⊙", "·"),
-            act.df_formula(v, v).replace("⊙", "·"),
+            act.df_formula(number, number).replace("⊙", "·"),
         )
     if k == StepKind.DELTA:
         dL_da, da_dz = op("dL/da"), op("da/dz")
@@ -195,7 +200,7 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         sub = f"{f(a[index])} − {_paren(f(y[index]))}"
         if "sum y" in step.roles:  # cross-entropy targets not summing to exactly 1: ŷ·Σy − y
             s, _ = index
-            formula = f"{name('a', index)}·Σₖ{label(sym['y'].symbol(c), (s, 'k'), c)} − {name('y', index)}"
+            formula = f"{name('a', index)}·Σₖ{label(sym['y'], (s, 'k'), c, v)} − {name('y', index)}"
             sub = f"{_times(f(a[index]), f(op('sum y')[s, 0]))} − {_paren(f(y[index]))}"
         return Cell(step, index, me, f"({formula}){per}" if per else formula, f"({sub}){per}" if per else sub)
     if k == StepKind.DW:
@@ -219,7 +224,7 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
             step,
             index,
             me,
-            f"{label(step.symbol, index, c, False)} − η·{label(gradient.symbol(c), index, c, False)}",
+            f"{label(param, index, c, v)} − η·{label(gradient, index, c, v)}",
             f"{f(old[index])} − {_times(notation.shortest(network.learning_rate), f(grad[index]))}",
         )
     raise ValueError(f"no scalar form for a step of kind {k!r}")

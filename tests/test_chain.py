@@ -38,6 +38,17 @@ def test_a_hidden_weight_of_the_xor_seed_has_one_path_per_sample():
         "∂a₁[1]/∂z₁[1]",
         "∂z₁[1]/∂W₁[1,0] = x[0]",
     ]
+    v = weight_chain(network, it, "W1", (1, 0), column=True, v=True)  # the dynamic-programming view's names
+    assert [f.symbol for f in v.paths[0].factors] == [
+        "∂L/∂a₂[0]",
+        "t(d₂[0])",
+        "∂d₂[0]/∂a₁[1] = W₂[0,1]",
+        "t(d₁[1])",
+        "∂d₁[1]/∂W₁[1,0] = x[0]",
+    ]
+    assert [f.value for f in v.paths[0].factors] == [f.value for f in chain.paths[0].factors]
+    assert chain.symbolic() == "∂L/∂W₁[1,0] = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁[1,0]"
+    assert v.symbolic(v=True) == "gW₁[1,0] = ∂L/∂ŷ · ∂ŷ/∂d₂ · ∂d₂/∂a₁ · t(d₁) · ∂d₁/∂W₁[1,0]"
     assert chain.symbolic() == "∂L/∂W₁[1,0] = ∂L/∂ŷ · ∂ŷ/∂z₂ · ∂z₂/∂a₁ · ∂a₁/∂z₁ · ∂z₁/∂W₁[1,0]"
 
 

@@ -42,6 +42,8 @@ def test_origins_name_the_steps_a_value_came_from():
     assert origins(delta, stepper.steps) == ["∂L/∂A₂ (step 6)", "∂A₂/∂Z₂ (step 7)"]
     z = stepper.steps[0]
     assert origins(z, stepper.steps) == ["W₁ (a parameter)", "X (the data)", "b₁ (a parameter)"]
+    # in the dynamic-programming view's names, looked up in the symbol table
+    assert origins(delta, stepper.steps, v=True) == ["∂L/∂A₂ (step 6)", "t(D₂) (step 7)"]
 
 
 def test_the_score_says_right_of_asked():

@@ -110,14 +110,15 @@ class ChainScreen(Dialog[View]):
 
     def chain(self) -> WeightChain:
         s = self.view.stepper
-        # one sample's scalars: written in its small letters (a₁[0]), whatever the walk
-        return weight_chain(s.network, s.derived, self.param, self.index, column=True, samples=[self.sample])
+        # one sample's scalars: written in its small letters (a₁[0]), whatever the walk, in the names on screen
+        return weight_chain(
+            s.network, s.derived, self.param, self.index, column=True, samples=[self.sample], v=self.view.v_names
+        )
 
     def show(self) -> None:
         chain = self.chain()
-        words = self.view.words
         box = self.query_one(Vertical)
-        box.border_title = words(f"∂L/∂{chain.label}: the whole chain")
+        box.border_title = f"{chain.gradient(self.view.v_names)}: the whole chain"
         paths = chain.paths[:SHOWN_PATHS]
         self.lit %= len(paths) + 1
         diagram = self.query_one(NetworkDiagram)
@@ -127,7 +128,7 @@ class ChainScreen(Dialog[View]):
         self.query_one("#chain-text", Static).update(self.text(chain, paths))
 
     def text(self, chain: WeightChain, paths: list[Path]) -> Text:
-        view, fmt, words = self.view, self.view.fmt, self.view.words
+        view, fmt, v = self.view, self.view.fmt, self.view.v_names
         s = view.stepper
         style = partial(self.get_component_rich_style, partial=True)
         label = muted = style("chain--label")
@@ -141,7 +142,7 @@ class ChainScreen(Dialog[View]):
             "the unrounded values, so the last digit shown may not add up)\n",
             muted,
         )
-        out.append(words(chain.symbolic()) + "\n\n", style("chain--lit"))
+        out.append(chain.symbolic(v=v) + "\n\n", style("chain--lit"))
         m = chain.samples
         batch = s.network.samples
         who = (
@@ -156,9 +157,9 @@ class ChainScreen(Dialog[View]):
         for n, path in enumerate(paths, start=1):
             lit = self.lit in (0, n)
             out.append(f" path {n}: {_route(chain, path)}\n", style("chain--lit") if lit else label)
-            width = max(len(words(f.symbol)) for f in path.factors)
+            width = max(len(f.symbol) for f in path.factors)
             for factor in path.factors:
-                out.append(f"    {words(factor.symbol):<{width}} = {fmt(factor.value)}\n")
+                out.append(f"    {factor.symbol:<{width}} = {fmt(factor.value)}\n")
             out.append(f"    {'product':<{width}} = {fmt(path.product)}\n", style("chain--lit") if lit else "")
         if chain.path_total is None:
             out.append(f" (more than {count:,} paths: only the δ way below is computed)\n", muted)
@@ -167,7 +168,7 @@ class ChainScreen(Dialog[View]):
         if chain.path_total is not None:
             out.append(f" Σ over the paths of this sample = {fmt(chain.path_total)}\n")
         d = chain.deltas[self.sample]
-        dL_dy, gradient = derivative("L", PREDICTION), derivative("L", chain.label)
+        dL_dy, gradient = derivative("L", PREDICTION), chain.gradient(v)
         x = chain.inputs[self.sample]
         out.append(
             "\nthe δ way (the dynamic-programming view: v = Σ(v·w)·t(d), g = v·x) sums the paths once per unit:\n",
@@ -175,36 +176,32 @@ class ChainScreen(Dialog[View]):
         )
         for line in d:
             q = line.layer
-            delta, z = _symbol(Kind.DELTA, q), _symbol(Kind.Z, q)
+            delta, z = _symbol(Kind.DELTA, q, v), _symbol(Kind.Z, q, v)
             if np.isnan(line.slope):
                 y_k = f"{PREDICTION}ₖ"
                 chain_rule = f"{derivative('L', y_k)} · {derivative(y_k, f'{z}[{line.unit}]')}"
-                out.append(words(f"  {delta}[{line.unit}] = Σₖ {chain_rule} = {fmt(line.value)}\n"))
+                out.append(f"  {delta}[{line.unit}] = Σₖ {chain_rule} = {fmt(line.value)}\n")
             else:
                 head = (
                     dL_dy
                     if q == s.network.depth
-                    else f"(Σₖ {_symbol(Kind.DELTA, q + 1)}[k]·{_symbol(Kind.W, q + 1)}[k,{line.unit}])"
+                    else f"(Σₖ {_symbol(Kind.DELTA, q + 1, v)}[k]·{_symbol(Kind.W, q + 1, v)}[k,{line.unit}])"
                 )
                 out.append(
-                    words(
-                        f"  {delta}[{line.unit}] = {head} · f'({z}[{line.unit}]) = {fmt(line.sent_back)} · "
-                        f"{fmt(line.slope)} = {fmt(line.value)}\n"
-                    )
+                    f"  {delta}[{line.unit}] = {head} · {_slope(q, line.unit, v)} = {fmt(line.sent_back)} · "
+                    f"{fmt(line.slope)} = {fmt(line.value)}\n"
                 )
         l, j = chain.layer, self.index[0]
         parts = chain.per_sample
         out.append(
-            words(
-                f"  {gradient} for this sample = {_symbol(Kind.DELTA, l)}[{j}] · {chain.input_symbol} = "
-                f"{fmt(d[-1].value)} · {fmt(x)} = {fmt(parts[self.sample])}\n"
-            )
+            f"  {gradient} for this sample = {_symbol(Kind.DELTA, l, v)}[{j}] · {chain.input_symbol} = "
+            f"{fmt(d[-1].value)} · {fmt(x)} = {fmt(parts[self.sample])}\n"
         )
         if m > 1:
             out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside {dL_dy}):\n", label)
             shown = [fmt(parts[i]) if i is not None else "…" for i in indices(m, 8)]
             out.append(f"  {plus(shown)} = {fmt(sum(parts))}\n")
-        out.append(words(f"\nbackprop's {gradient} = {fmt(chain.backprop)} "))
+        out.append(f"\nbackprop's {gradient} = {fmt(chain.backprop)} ")
         out.append("✓ the same" if chain.agrees else "✗ differs", style("chain--ok" if chain.agrees else "chain--bad"))
         return out
 
@@ -239,9 +236,16 @@ def _route(chain: WeightChain, path: Path) -> str:
     return " → ".join([start, *units, "L"])
 
 
-def _symbol(kind: Kind, layer: int) -> str:
-    """A quantity's symbol for one sample's scalars (small letters: a₁, δ₂)."""
-    return Quantity(kind, layer).symbol(column=True)
+def _symbol(kind: Kind, layer: int, v: bool = False) -> str:
+    """A quantity's symbol for one sample's scalars (small letters: a₁, δ₂; v₂ in the v names)."""
+    return Quantity(kind, layer).symbol(column=True, v=v)
+
+
+def _slope(layer: int, unit: int, v: bool) -> str:
+    """The activation's slope at one unit: f'(z₂[0]), or t(d₂[0]) in the v names."""
+    if v:
+        return Quantity(Kind.DA_DZ, layer).entry(f"[{unit}]", column=True, v=True)
+    return f"f'({_symbol(Kind.Z, layer)}[{unit}])"
 
 
 def _lit(chain: WeightChain, paths: list[Path]) -> tuple[set, set]:

@@ -72,12 +72,12 @@ class QuizScreen(Dialog[str | None]):
             )  # a Static: the line wraps where a Label was cut
 
     def on_mount(self) -> None:
-        s, words, style = self.view.stepper, self.view.words, partial(self.get_component_rich_style, partial=True)
+        s, v, style = self.view.stepper, self.view.v_names, partial(self.get_component_rich_style, partial=True)
         box = self.query_one(Vertical)
         box.border_title = f"quiz · step {self.step.index + 1} of {s.total} · {self.step.phase}"
         head = Text()
-        head.append(self.step.words(self.view.v_names).formula, style("quiz--formula"))
-        head.append("   from " + ", ".join(words(o) for o in origins(self.step, s.steps)), style("quiz--label"))
+        head.append(self.step.words(v).formula, style("quiz--formula"))
+        head.append("   from " + ", ".join(origins(self.step, s.steps, v=v)), style("quiz--label"))
         self.query_one("#quiz-step", Static).update(head)
         self.ask()
 
@@ -86,20 +86,22 @@ class QuizScreen(Dialog[str | None]):
         box.border_subtitle = f"score: {self.score}"
         current = self.current()
         count = f"  (value {self.position + 1} of {len(self.cells)})" if len(self.cells) > 1 else ""
-        self.query_one("#quiz-question", Label).update(self.view.words(f"What is {current.label}?{count}"))
+        self.query_one("#quiz-question", Label).update(f"What is {current.label}?{count}")
         self.query_one("#quiz-feedback", Static).update(self.feedback)
         answer = self.query_one(Input)
         answer.value = ""
         answer.focus()
 
     def current(self):
-        return cell(self.step, self.cells[self.position], self.view.stepper.network, self.view.fmt)
+        """The cell asked, written in the notation on screen."""
+        view = self.view
+        return cell(self.step, self.cells[self.position], view.stepper.network, view.fmt, v=view.v_names)
 
     def explained(self, prefix: str, style_name: str) -> Text:
-        c, words, style = self.current(), self.view.words, partial(self.get_component_rich_style, partial=True)
+        c, style = self.current(), partial(self.get_component_rich_style, partial=True)
         text = Text()
         text.append(prefix, style(style_name))
-        text.append(words(c.line(self.view.fmt)))
+        text.append(c.line(self.view.fmt))
         return text
 
     @on(Input.Submitted)
