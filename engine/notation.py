@@ -201,33 +201,3 @@ def to_ascii(text: str) -> str:
     """The same text in ASCII names: ∂L/∂W₁ → dL/dW1, δ₂ → delta2; anything else left → ?."""
     text = re.sub(r"\^T (?=[\s,.)\]]|$)", "^T", text.translate(_ASCII))  # δ₁ᵀX → delta1^T X, [..]ᵀ → [..]^T
     return text.encode("ascii", "replace").decode("ascii")
-
-
-# -- the dynamic-programming view's names -----------------------------------------------------
-
-_SUBS = "₀₁₂₃₄₅₆₇₈₉"
-_CELL = r"(?:\[[^\]]*\])?"
-_V_RULES = [
-    # ∂aₗ/∂zₗ (a cell or a whole layer) → t(dₗ): that view calls the activation's derivative t
-    (
-        re.compile(rf"∂([aA])([{_SUBS}]+)({_CELL})/∂([zZ])([{_SUBS}]+)({_CELL})"),
-        lambda m: f"t({'d' if m[4] == 'z' else 'D'}{m[5]}{m[6]})",
-    ),
-    (re.compile(rf"∂L/∂([Wb])([{_SUBS}]+)"), lambda m: f"g{m[1]}{m[2]}"),  # g = v·x
-    (re.compile(rf"(?<![A-Za-z])([zZ])(?=[{_SUBS}])"), lambda m: "d" if m[1] == "z" else "D"),  # the dot product
-    (re.compile("δ"), lambda m: "v"),
-    (re.compile(r"(?<![A-Za-z])f'\("), lambda m: "t("),
-]
-
-
-def v_notation(text: str) -> str:
-    """Text in the names of the dynamic-programming view: v for δ, d for z (d = Σxw + b), t for
-    the activation's derivative f', g for a gradient ∂L/∂w (g = v·x). ∂L/∂a keeps its name:
-    that view has none for it (it is the Σ v·w inside v = Σ(v·w)·t(d)).
-
-    A Step's own text needs none of this: it carries its words in both notations (Step.words).
-    This is left for text written from δ symbols elsewhere: the chain screen, a quiz cell's line
-    and origins (engine.scalar, engine.quiz) and the diagram's label of a step's result (View.words)."""
-    for pattern, replacement in _V_RULES:
-        text = pattern.sub(replacement, text)
-    return text

@@ -11,11 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import notation
+from engine.chain import weight_chain
 from engine.derivation import derive
 from engine.export import run_trace, to_json, to_markdown, to_text
 from engine.network import loads
 from engine.presets import names, resolve
 from engine.quantities import Quantity
+from engine.quiz import origins
+from engine.scalar import cell, cell_indices
 
 # Every entry of an array of distinct integers: what a written array shows can be read back.
 INTEGERS = notation.significant(17)
@@ -226,3 +229,31 @@ def test_each_step_carries_its_words_in_both_notations(preset, sample):
         text = " ".join((v.symbol, v.formula, v.explanation, v.convention, v.chain_target, *(f for f, _ in v.chain)))
         assert not re.search(r"δ|∂L/∂[Wb]|∂[aA][₀-₉]+/∂|(?<![A-Za-z])[zZ][₀-₉]", text), text
         assert "⟨" not in text + delta.formula + delta.explanation + delta.convention  # every name looked up
+
+
+DELTA_NAMES = re.compile(r"δ|∂L/∂[Wb]|∂[aA][₀-₉]+(?:\[[^\]]*\])?/∂|(?<![A-Za-z])[zZ][₀-₉]|(?<![A-Za-z])f'\(")
+
+
+@pytest.mark.parametrize("preset", [*names(), "softmax"])
+@pytest.mark.parametrize("sample", [None, 0])
+def test_the_quiz_and_the_chain_look_their_v_names_up(preset, sample):
+    """A quiz cell's name and line, its origins and a weight's chain in the v names: each symbol
+    looked up in the table's v names (no δ name left in them), the numbers the δ names' own."""
+    net = softmax_network(3) if preset == "softmax" else resolve(preset)
+    X, Y = (net.X, net.Y) if sample is None else (net.X[:1], net.Y[:1])
+    fmt = notation.fixed(4)
+    it = derive(net, net.params, X, Y)
+    for step in it.steps:
+        said = origins(step, it.steps, v=True)
+        assert not DELTA_NAMES.search(" ".join(said)), said
+        assert [o.split(" (", 1)[1] for o in said] == [o.split(" (", 1)[1] for o in origins(step, it.steps)]
+        for index in cell_indices(step):
+            delta, v = cell(step, index, net, fmt), cell(step, index, net, fmt, v=True)
+            assert not DELTA_NAMES.search(v.line(fmt)), v.line(fmt)
+            assert (v.substitution, v.value) == (delta.substitution, delta.value)
+    for name, value in net.params.items():
+        index = tuple(n - 1 for n in value.shape)
+        delta, v = (weight_chain(net, it, name, index, column=True, samples=[0], v=v) for v in (False, True))
+        symbols = [f.symbol for path in v.paths for f in path.factors]
+        assert not DELTA_NAMES.search(" ".join([v.symbolic(v=True), v.gradient(v=True), *symbols])), symbols
+        assert [f.value for p in v.paths for f in p.factors] == [f.value for p in delta.paths for f in p.factors]

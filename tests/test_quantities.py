@@ -47,9 +47,26 @@ def test_the_symbol_table(name):
 
 @pytest.mark.parametrize("column", [True, False])
 @pytest.mark.parametrize("quantity", ALL, ids=lambda q: q.id)
-def test_v_names_are_the_ones_the_prose_gets(quantity, column):
-    """The table's v names agree with notation.v_notation, which renames the steps' prose."""
-    assert quantity.symbol(column, v=True) == notation.v_notation(quantity.symbol(column))
+def test_an_entry_is_its_symbol_looked_up_with_the_index(quantity, column):
+    """One entry's name is the table's symbol and the index: W₂[0,1], ∂a₂/∂z₂[0]; in the v names
+    t takes the entry of d, t(d₂[0]), as v₂[0] = ∂L/∂a₂[0] · t(d₂[0]) reads."""
+    assert quantity.entry("[0,1]", column) == quantity.symbol(column) + "[0,1]"
+    v = quantity.entry("[0,1]", column, v=True)
+    if quantity.kind is Kind.DA_DZ:
+        assert v == quantity.symbol(column, v=True).removesuffix(")") + "[0,1])"
+    else:
+        assert v == quantity.symbol(column, v=True) + "[0,1]"
+
+
+def test_entries_in_the_v_names():
+    assert [Quantity.parse(n).entry("[1]", True, v=True) for n in ("z2", "da2/dz2", "delta2", "dL/dW2", "a2")] == [
+        "d₂[1]",
+        "t(d₂[1])",
+        "v₂[1]",
+        "gW₂[1]",
+        "a₂[1]",
+    ]
+    assert Quantity.parse("da2/dz2").entry("[0,1]", False, v=True) == "t(D₂[0,1])"  # a batch's capitals
 
 
 def test_v_names_in_latex_are_latex():

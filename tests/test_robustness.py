@@ -207,7 +207,7 @@ async def test_a_thousand_random_keys_and_resizes(preset, tmp_path, monkeypatch)
         if app.quiz is not None:  # k ends the quiz, so that n steps
             await pilot.press("k")
         await pilot.press("r", "n")
-        assert app.stepper.cursor == 1 and app.view.words(app.stepper.step.formula) in step_text(app)
+        assert app.stepper.cursor == 1 and app.stepper.step.words(app.view.v_names).formula in step_text(app)
 
 
 @pytest.mark.parametrize("preset", names())

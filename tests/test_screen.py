@@ -263,7 +263,7 @@ async def test_the_current_step_is_in_sight_without_scrolling(network, size):
             lines = visible(app, panel)
             where = f"{network} step {step.index + 1}: {step.formula}"
             assert panel.scroll_y == 0, where
-            assert view.words(step.formula) in " ".join(" ".join(lines).split()), where  # whole, maybe wrapped
+            assert step.words(view.v_names).formula in " ".join(" ".join(lines).split()), where  # whole, maybe wrapped
             result = shown_grid(step.value, step.column, not is_parameter_like(app, step.value), False, view.row)
             assert grid_in_sight(lines, result, view.fmt), where
             assert "[[" not in panel.text.plain, where  # never a nested list
@@ -285,7 +285,7 @@ async def test_each_step_opens_at_its_top():
         assert panel.scroll_y > 0  # there is more below (the why)
         await pilot.press("n")
         assert panel.scroll_y == 0
-        assert app.view.words(app.stepper.step.formula) in visible(app, panel)[0]
+        assert app.stepper.step.words(app.view.v_names).formula in visible(app, panel)[0]
 
 
 async def test_the_panels_give_the_step_the_room():

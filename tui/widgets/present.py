@@ -52,10 +52,6 @@ class View:
     explain: bool = True  # the "why" and "convention" lines of the step panel
     v_names: bool = False  # the dynamic-programming view's names (v, d, t, g) instead of δ, z, f', ∂L/∂W
 
-    def words(self, text: str) -> str:
-        """Text in the notation the learner chose."""
-        return notation.v_notation(text) if self.v_names else text
-
     @property
     def fmt(self) -> notation.Format:
         return notation.fixed(self.digits)
@@ -108,7 +104,7 @@ class View:
             and step.value.ndim == 2
             and step.value.shape[0] == s.value(Quantity(Kind.X).id).shape[0]
         ):
-            return self.words(step.symbol), step.value[self.row]  # what the current step writes on these units
+            return step.words(self.v_names).symbol, step.value[self.row]  # what the current step writes on these units
         for kind in (Kind.DELTA, Kind.A, Kind.Z):
             value = s.value(Quantity(kind, layer).id)
             if value is not None:
