@@ -50,7 +50,7 @@ def output_delta(act: Activation, loss: Loss, z, a, y, scale, dL_da=None, da_dz=
     (to the last bit) where a row of targets sums to exactly 1, and still the gradient of the
     loss where it sums to 1 only within the file check's tolerance."""
     if simplifies(act.name, loss.name):
-        if loss.name == "ce":
+        if loss.delta_scales_by_target_sum:
             return scale * (a * target_sums(y) - y)
         return scale * (a - y)
     if dL_da is None:

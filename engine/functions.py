@@ -147,6 +147,9 @@ class Loss:
     # ŷ·Σy − y where a sample's targets do not sum to exactly 1 ("": the same form for any target).
     one_line: str = ""
     one_line_scaled: str = ""
+    # With the activation it needs, the output δ is scale · (ŷ·Σy − y), each prediction times its
+    # sample's sum of targets (softmax + ce: the same as ŷ − y where that sum is exactly 1).
+    delta_scales_by_target_sum: bool = False
 
 
 # The sign of the squared errors' gradient, as their ∂L/∂ŷ step says it.
@@ -229,6 +232,7 @@ CE = Loss(
     needs="softmax",
     definition="cross-entropy: ℓ = −Σₖ yₖ ln ŷₖ, so ∂ℓ/∂ŷₖ = −yₖ/ŷₖ",
     sums_outputs=True,
+    delta_scales_by_target_sum=True,
     one_line=_SOFTMAX_CE + ", which is ŷ − y because each row of targets sums to 1",
     one_line_scaled=_SOFTMAX_CE + ", Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)",
 )

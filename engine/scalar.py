@@ -125,7 +125,7 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
                 (loss.term(name("a", ix), name("y", ix)), loss.term(f(a[ix]), _paren(f(y[ix]))))
                 for ix in np.ndindex(a.shape)
             ]
-            if loss.name != "ce"
+            if not loss.sums_outputs  # a term per entry; else each entry's share of the sum over k
             else [
                 (f"−{name('y', ix)} ln {name('a', ix)}", f"−{f(y[ix])} ln {f(a[ix])}")
                 for ix in np.ndindex(a.shape)
