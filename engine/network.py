@@ -12,6 +12,7 @@ import math
 import os
 import re
 import struct
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -190,7 +191,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NON_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # refused as non-finite, not as "not a number"
 _BLANK_ROWS = re.compile(rb"\n[ \t\r,]*(?=\n)")  # blank lines and lines of empty cells: skipped
-CSV_BLOCK = 2**18  # bytes read, checked and converted at a time (small: NumPy's arrays stay in cache)
+CSV_BLOCK = 2**20  # bytes read and converted at a time: NumPy's reader costs much per call
+CSV_SCAN = 2**16  # bytes scanned at a time: small, so NumPy's temporary arrays are reused, not mapped afresh
 
 # A block of CSV rows is checked without converting a number (_csv_counted): every byte but a
 # digit is a token, and the plain decimal grammar comes down to which token may follow which,
@@ -243,10 +245,10 @@ def _csv_grammar() -> np.ndarray:
 _CSV_GRAMMAR = _csv_grammar()
 
 
-def _csv_counted(data: bytes, width: int) -> int | None:
-    """How many rows `data` (a newline, then whole lines) holds when each is `width` plain decimal
-    numbers of at most MAX_CSV_VALUE characters, certainly finite; None when any line needs a
-    closer look. Nothing is converted: a bad cell at the end of a large file costs a scan."""
+def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
+    """How many rows `data` (_csv_text) holds when each is `width` plain decimal numbers of at
+    most MAX_CSV_VALUE characters, and whether they are certainly finite; None when any line
+    needs a closer look. Nothing is converted: a bad cell at the end of a large file costs a scan."""
     raw = np.frombuffer(data, np.uint8)
     at = np.flatnonzero((raw - 48) > 9)  # every byte but a digit (uint8: below '0' wraps round)
     kind = _TOKEN_KIND.take(raw.take(at))
@@ -255,57 +257,88 @@ def _csv_counted(data: bytes, width: int) -> int | None:
     seps = np.compress(kind == _SEP, at)  # the first is the newline before the first line
     newlines = np.flatnonzero(raw == 10)
     rows = len(newlines) - 1
-    if len(seps) != rows * width + 1 or not np.array_equal(seps.searchsorted(newlines), np.arange(0, len(seps), width)):
+    if len(seps) != rows * width + 1 or not (seps.searchsorted(newlines) == np.arange(0, len(seps), width)).all():
         return None  # a line of another width
-    if rows and (np.diff(seps) - 1).max() > MAX_CSV_VALUE:
+    if rows == 0:
+        return 0, True
+    if (seps[1:] - seps[:-1]).max() > MAX_CSV_VALUE + 1:
         return None
-    exps = np.flatnonzero(kind == _EXP)
-    if len(exps):  # an exponent of three digits or more may pass float64's range: converted to know
-        signed = kind[exps + 1] == _SIGN
-        positive = ~signed | (raw.take(at.take(exps + 1)) == ord("+"))
-        before_digits = np.where(signed, exps + 1, exps)
-        if (positive & (at.take(before_digits + 1) - at.take(before_digits) > 3)).any():
-            return None
-    digits = np.diff(at) > 1  # between token i and token i + 1
-    blank_runs = (kind[:-1] == _BLANK) & (kind[1:] == _BLANK) & ~digits
+    gaps = at[1:] - at[:-1]  # digits between token i and token i + 1: gaps[i] - 1
+    token, follows = kind.astype(np.uint16), gaps > 1
+    blank_runs = (kind[:-1] == _BLANK) & (kind[1:] == _BLANK) & ~follows
     if blank_runs.any():  # a run of blanks is one token: keep its last
         keep = np.append(~blank_runs, True)
-        kind, digits = np.compress(keep, kind), np.compress(keep[:-1], digits)
-    token = np.append(np.uint16(_SEP), kind)  # a separator before the first: the line's start
-    digits = np.append(False, digits)
-    grammar = (((token[:-2] * 2 + digits[:-1]) * 5 + token[1:-1]) * 2 + digits[1:]) * 5 + token[2:]
-    return rows if _CSV_GRAMMAR.take(grammar).all() else None
-
-
-def _csv_checked(block: bytes, width: int) -> tuple[int, bytes] | None:
-    """The rows `block` (whole lines; the last may lack its newline) holds and the text of them to
-    convert, when _csv_counted vouches for every line but blank ones (the line reader skips a
-    line of blanks and empty cells); None when any line needs a closer look."""
-    data = b"\n" + block if block.endswith(b"\n") else b"\n" + block + b"\n"
-    rows = _csv_counted(data, width)
-    if rows is None and _BLANK_ROWS.search(data):  # blank lines fail the grammar: try without them
-        data = _BLANK_ROWS.sub(b"", data)
-        rows = _csv_counted(data, width)
-    return None if rows is None else (rows, data)
-
-
-def _csv_rows(block: bytes, width: int) -> np.ndarray | None:
-    """The rows of `block` (whole lines) when every one is `width` plain decimal numbers, each at
-    most MAX_CSV_VALUE characters and finite; None when any line needs a closer look."""
-    checked = _csv_checked(block, width)
-    if checked is None:
+        token, follows = np.compress(keep, token), np.compress(keep[:-1], follows)
+    first = ((_SEP * 2 * 5 + _SEP) * 2 + follows[0]) * 5 + token[1]  # the first token is the line's start
+    grammar = (((token[:-2] * 2 + follows[:-1]) * 5 + token[1:-1]) * 2 + follows[1:]) * 5 + token[2:]
+    if not (_CSV_GRAMMAR[first] and _CSV_GRAMMAR.take(grammar).all()):
         return None
-    rows, data = checked
+    return rows, _certainly_finite(raw, at, kind, gaps, seps)
+
+
+def _certainly_finite(raw, at, kind, gaps, seps) -> bool:
+    """Whether no number of a block of valid CSV lines can pass float64's range: one whose
+    exponent of three digits or more, added to the characters before its e (at least its
+    integer digits), passes 308. Those tokens as _csv_counted found them."""
+    exps = np.flatnonzero(kind == _EXP)
+    exps = exps[np.maximum(gaps.take(exps), gaps.take(exps + 1, mode="clip")) > 3]  # 3 digits after e or sign
+    if not len(exps):
+        return True
+    signed = kind.take(exps + 1) == _SIGN
+    first = at.take(exps) + 1 + signed  # the exponent's first digit
+    count = np.where(signed, gaps.take(exps + 1, mode="clip"), gaps.take(exps)) - 1
+    positive = ~signed | (raw.take(first - 1) == ord("+"))
+    value = sum((raw.take(first + k, mode="clip").astype(int) - 48) * 10 ** (2 - k) for k in range(3))
+    before = at.take(exps) - seps.take(seps.searchsorted(at.take(exps)) - 1) - 1  # the cell's characters before the e
+    return not (positive & (count >= 3) & ((count > 3) | (value + before > 308))).any()
+
+
+def _csv_text(block: bytes) -> bytes:
+    """A newline, then the lines of `block` (whole lines; the last may lack its newline), each
+    ending in a newline, but for lines of blanks and empty cells, which the line reader skips."""
+    data = b"\n" + block if block.endswith(b"\n") else b"\n" + block + b"\n"
+    return _BLANK_ROWS.sub(b"", data) if _BLANK_ROWS.search(data) else data
+
+
+def _csv_converted(texts: list[bytes], rows: int, width: int) -> np.ndarray | None:
+    """The `rows` rows of `width` finite numbers in texts _csv_counted vouched for, converted at
+    once (NumPy's reader costs much per call); None should NumPy's reader find otherwise."""
     if rows == 0:
         return np.empty((0, width))
-    try:  # checked already: NumPy's C reader only converts
-        # around a value a carriage return is a blank, as the line reader takes it
-        values = np.loadtxt(io.BytesIO(data.replace(b"\r", b" ")), delimiter=",", ndmin=2, comments=None)
+    text = b"".join(texts).replace(b"\r", b" ")  # around a value, a blank as the line reader takes it
+    try:
+        values = np.loadtxt(io.BytesIO(text), delimiter=",", ndmin=2, comments=None)
     except ValueError:
         return None
     if values.shape != (rows, width) or not np.isfinite(values).all():
         return None
     return values
+
+
+def _csv_scanned(block: bytes, width: int) -> tuple[list[bytes], int, bool] | None:
+    """What _csv_counted says of `block` (whole lines), CSV_SCAN bytes at a time: their texts
+    (_csv_text), how many rows, and whether certainly finite; None when any line needs a closer
+    look."""
+    texts, rows, finite, pos = [], 0, True, 0
+    while pos < len(block):
+        cut = block.find(b"\n", pos + CSV_SCAN) + 1 or len(block)
+        text = b"\n" + block[pos:cut] if block[cut - 1] == 10 else b"\n" + block[pos:cut] + b"\n"
+        found = _csv_counted(text, width)
+        if found is None and _BLANK_ROWS.search(text):  # blank lines fail the grammar: without them
+            text = _BLANK_ROWS.sub(b"", text)
+            found = _csv_counted(text, width)
+        if found is None:
+            return None
+        texts.append(text)
+        rows, finite, pos = rows + found[0], finite and found[1], cut
+    return texts, rows, finite
+
+
+def _csv_rows(block: bytes, width: int) -> np.ndarray | None:
+    """The rows of `block` (whole lines) when every one is `width` plain decimal numbers, each at
+    most MAX_CSV_VALUE characters and finite; None when any line needs a closer look."""
+    scanned = _csv_scanned(block, width)
+    return None if scanned is None else _csv_converted(scanned[0], scanned[1], width)
 
 
 def _zip_members(handle) -> int | None:
@@ -660,31 +693,36 @@ class _Parser:
 
     def read_csv(self, handle, label, inputs, outputs, most, why):
         """Plain decimal numbers, `inputs` then `outputs` to a line, in two passes over the file. The
-        first checks every line without converting a number (_csv_checked), so a file bad at its
-        end costs a scan, never a conversion; the second converts block by block at C speed
-        (_csv_rows). A block either pass turns down is read line by line to say exactly what is
-        wrong (csv_block). A line or a sample past what the limits allow is refused as soon as it
-        is met, never held."""
+        first checks every line without converting a number (_csv_counted), so a file bad at its
+        end costs a scan, not a conversion; the second converts a few blocks at a time at C speed,
+        those blocks unchanged since (their CRC-32). A block the scan turns down is read line by
+        line to say exactly what is wrong (csv_block). A line or a sample past what the limits
+        allow is refused as soon as it is met, never held."""
         width = inputs + outputs
-        m = 0  # samples
+        m, blocks = 0, []  # samples; each block's CRC-32 and rows, for the second pass
         for line, block in self.csv_blocks(handle, label, inputs, outputs):
-            checked = _csv_checked(block, width)
-            # a block the scan cannot vouch for (a bad line, an exponent past 99) is converted now
-            rows = checked[0] if checked else len(self.csv_block(label, block, line, inputs, outputs))
+            scanned = _csv_scanned(block, width)
+            if scanned is None or not scanned[2]:  # a bad line, or a number maybe past 1e308: converted to know
+                rows = len(self.csv_block(label, block, line, inputs, outputs))
+            else:
+                rows = scanned[1]
             if m + rows > most:
                 self.fail(label, f"has more than the limit of {most:,} samples{why}")
             m += rows
+            blocks.append((zlib.crc32(block), rows))
         if m == 0:
             self.fail(label, "has no rows, expected at least one sample")
         handle.seek(0)
         X, Y = np.empty((m, inputs)), np.empty((m, outputs))
         i = 0
-        for line, block in self.csv_blocks(handle, label, inputs, outputs):
-            rows = self.csv_block(label, block, line, inputs, outputs)
-            if i + len(rows) > m:
+        for (crc, rows), (line, block) in zip(blocks, self.csv_blocks(handle, label, inputs, outputs)):
+            if zlib.crc32(block) != crc:  # what is converted is what was checked
                 break
-            X[i : i + len(rows)], Y[i : i + len(rows)] = rows[:, :inputs], rows[:, inputs:]
-            i += len(rows)
+            values = _csv_converted([_csv_text(block)], rows, width)
+            if values is None:  # NumPy's reader finds otherwise: as the first pass would read it
+                values = self.csv_block(label, block, line, inputs, outputs)
+            X[i : i + len(values)], Y[i : i + len(values)] = values[:, :inputs], values[:, inputs:]
+            i += len(values)
         if i != m or handle.read(1):
             self.fail(label, "changed while it was being read")
         return X, Y

@@ -21,7 +21,7 @@ MAX_REST_BYTES = 512 * 2**10  # the text tomllib reads: names, comments, keys, s
 MAX_LEXEMES = 100_000  # strings, comments and array values met while looking for the large arrays
 MAX_KEY_PARTS = 32  # a valid network file's longest key has 2 (data.X)
 LARGE = 1024  # bytes: an array of plain numbers this long or longer is read apart
-PIECE = 2**18  # bytes of a large array read at a time (small: NumPy's arrays stay in cache)
+PIECE = 2**16  # bytes of a large array read at a time: small, so NumPy's temporary arrays are reused
 
 _STRING = (
     rb'"""(?:[^"\\]|\\.|"(?!""))*+"{3,5}|'
@@ -35,7 +35,10 @@ _LONG_KEY = re.compile(rb"(?<![A-Za-z0-9_-])%s(?:[ \t]*+\.[ \t]*+%s){%d}" % (_PA
 _KEY_SCAN = re.compile(_LONG_KEY.pattern + rb"|" + _STRING + rb"|\#[^\n]*", re.S)  # a long key outside strings
 _ARRAY_RUN = re.compile(rb"[0-9eE.+\-_ \t\r\n,\[\]infa]*")  # all a large array may hold
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]")
-_SIGNED = b"[, \t\r\neE"  # what may come before a + in a number
+_MAY_PRECEDE_PLUS = np.zeros(256, bool)  # what may come before a + in a number
+_MAY_PRECEDE_PLUS[list(b"[, \t\r\neE")] = True
+_MAY_FOLLOW_PLUS = np.zeros(256, bool)  # besides a digit: inf, nan
+_MAY_FOLLOW_PLUS[list(b"in")] = True
 _TRAILING_COMMA = re.compile(rb"(?<=[0-9a-zA-Z\]])([ \t\r\n]*),([ \t\r\n]*)\]")  # [1, 2 ,] is TOML
 
 
@@ -61,8 +64,14 @@ class Numbers:
 
     def __init__(self, raw: bytes, start: int, end: int, levels: int):
         self.raw, self.start, self.end, self.levels = raw, start, end, levels  # raw[start:end] is "[...]"
+        self.length: int | None = None  # counted once: it is asked for several times
 
     def __len__(self) -> int:
+        if self.length is None:
+            self.length = self.count()
+        return self.length
+
+    def count(self) -> int:
         raw, start, end = self.raw, self.start, self.end
         if self.levels == 2:
             return raw.count(b"[", start, end) - 1
@@ -92,8 +101,8 @@ class Numbers:
         """(index of its first element, text, where it starts, plain, last) of each piece of the
         array's text that pieces() reads; raises, before the piece at fault, as pieces() does."""
         raw, last = self.raw, self.end - 1  # last: the closing bracket
-        lone = raw.count(b"\r", self.start, last) - raw.count(b"\r\n", self.start, last)
-        if lone:
+        returns = raw.find(b"\r", self.start, last) >= 0 and raw.count(b"\r", self.start, last)
+        if returns and returns != raw.count(b"\r\n", self.start, last):
             raise self.error(raw.find(b"\r", self.start, last), "a carriage return without a line feed")
         plain = not any(raw.find(c, self.start, last) >= 0 for c in (b"+", b"_", b"i", b"n", b"f", b"a"))
         pos, first, index = self.start + 1, True, 0
@@ -101,8 +110,9 @@ class Numbers:
             if self.levels == 2:  # cut after a row's closing bracket; the next piece starts with its comma
                 cut = raw.find(b"]", min(pos + PIECE, last), last)
                 cut = last if cut < 0 else cut + 1
+                count = raw.count(b"[", pos, cut)
                 if width is not None:
-                    self.check_width(pos, cut, index, width)
+                    self.check_width(pos, cut, index, width, count)
                 text = raw[pos:cut].strip()
                 if not first:
                     if text and not text.startswith(b","):
@@ -110,7 +120,7 @@ class Numbers:
                     text = text[1:]
                 if cut == last and text.endswith(b",") and text[:-1].rstrip().endswith(b"]"):
                     text = text[:-1]  # a comma after the last row
-                skip, count = cut, raw.count(b"[", pos, cut)
+                skip = cut
             else:  # cut at a comma
                 cut = raw.find(b",", min(pos + PIECE, last), last)
                 cut = last if cut < 0 else cut
@@ -122,11 +132,11 @@ class Numbers:
                 raise self.error(pos, "expected a number")
             pos, first, index = skip, False, index + count
 
-    def check_width(self, pos: int, cut: int, first: int, width: int) -> None:
-        """Raises LongRow for the first row in raw[pos:cut] (rows first, first + 1, ...) of more
-        than `width` numbers, counting commas: nothing is read or copied."""
+    def check_width(self, pos: int, cut: int, first: int, width: int, rows: int) -> None:
+        """Raises LongRow for the first row in raw[pos:cut] (`rows` rows: first, first + 1, ...) of
+        more than `width` numbers, counting commas: nothing is read or copied."""
         raw = self.raw
-        if raw.count(b",", pos, cut) <= (width + 1) * raw.count(b"[", pos, cut):  # commas in rows and between
+        if raw.count(b",", pos, cut) <= (width + 1) * rows:  # commas in rows and between
             return
         row = first
         while (opening := raw.find(b"[", pos, cut)) >= 0:
@@ -167,8 +177,8 @@ class Numbers:
         if len(misplaced):
             raise self.error(at + int(misplaced[0]), "an underscore not between two digits")
         plus = np.flatnonzero(codes == ord("+"))
-        after_sign = np.isin(codes[plus - 1], np.frombuffer(_SIGNED, np.uint8)) | (plus == 0)
-        before_number = digit[plus + 2] | np.isin(codes[plus + 1], np.frombuffer(b"in", np.uint8))
+        after_sign = _MAY_PRECEDE_PLUS.take(codes.take(plus - 1)) | (plus == 0)
+        before_number = digit.take(plus + 2) | _MAY_FOLLOW_PLUS.take(codes.take(plus + 1))
         misplaced = plus[~(after_sign & before_number)]
         if len(misplaced):
             raise self.error(at + int(misplaced[0]), "a + sign out of place")
