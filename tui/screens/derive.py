@@ -93,7 +93,7 @@ class DeriveScreen(Dialog[str | None]):
         kinds = (Kind.Z, Kind.A, Kind.DL_DA, Kind.DA_DZ, Kind.DELTA, Kind.DL_DW, Kind.DL_DB)
         known = [
             Quantity(kind, l)
-            for l in range(net.depth, 0, -1)
+            for l in range(1, net.depth + 1)
             for kind in kinds
             if s.value(Quantity(kind, l).id) is not None
             and not (kind is Kind.DA_DZ and self.judge.envs[0][Quantity(kind, l).id].ndim == 3)  # a Jacobian
