@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import backprop as bp
-from .expr import Call, Deriv, Name, Neg, Num, Part, Positive, Pow, Sum, T, add, matmul, minus, over, times
+from .expr import Call, Deriv, Name, Neg, Num, Part, Pow, Sum, T, add, matmul, minus, over, times
 from .network import Layer, Network
 from .quantities import Kind, Quantity
 
@@ -74,17 +74,11 @@ class ClosedForms:
     def act_derivative(self, l: int):
         """∂a_l/∂z_l element-wise (None for softmax, a Jacobian)."""
         act = self.acts[l - 1]
-        z, a = self.name(Kind.Z, l), self.name(Kind.A, l)
-        expanded = {
-            "identity": ONE,
-            "relu": Positive(z),
-            "leaky_relu": add(Num(0.01), times(Num(0.99), Positive(z))),
-            "sigmoid": times(a, minus(ONE, a)),
-            "tanh": minus(ONE, Pow(a, 2.0)),
-        }.get(act.name)
-        if act.name == "relu":
-            self.note("ReLU' is written 𝟙(z > 0): 1 where z > 0, else 0 (relu'(0) = 0)")
-        return None if expanded is None else Deriv(l, expanded)
+        if act.df_form is None:
+            return None
+        if act.df_note:
+            self.note(act.df_note)
+        return Deriv(l, act.df_form(self.name(Kind.Z, l), self.name(Kind.A, l)))
 
     def through(self, l: int, upstream):
         """upstream ⊙ ∂a_l/∂z_l: the chain through layer l's activation."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -102,27 +103,23 @@ class Part:
 
 LIT, UNLIT = "\x0e", "\x0f"  # around a lit part in write()'s text (never in an expression)
 
-FUNCTIONS = ("identity", "sigmoid", "relu", "leaky_relu", "tanh", "softmax", "exp", "log")
-_UNICODE_FN = {
-    "identity": "id",
-    "sigmoid": "σ",
-    "relu": "ReLU",
-    "leaky_relu": "LReLU",
-    "tanh": "tanh",
-    "softmax": "softmax",
-    "exp": "exp",
-    "log": "ln",
-}
-_LATEX_FN = {
-    "identity": r"\mathrm{id}",
-    "sigmoid": r"\sigma",
-    "relu": r"\mathrm{ReLU}",
-    "leaky_relu": r"\mathrm{LReLU}",
-    "tanh": r"\tanh",
-    "softmax": r"\mathrm{softmax}",
-    "exp": r"\exp",
-    "log": r"\ln",
-}
+# Functions besides the activations (each activation's name, symbol and rule are its object's in
+# engine/functions.py, so a new activation is known here by itself).
+_MATH = {"exp": ("exp", r"\exp", np.exp), "log": ("ln", r"\ln", np.log)}
+
+
+def _activations() -> dict:
+    from .functions import ACTIVATIONS  # functions.py builds its closed forms from this module
+
+    return ACTIVATIONS
+
+
+def _symbol(fn: str, latex: bool) -> str:
+    base, prime = fn.removesuffix("'"), "'" if fn.endswith("'") else ""
+    if base in _MATH:
+        return _MATH[base][1 if latex else 0] + prime
+    act = _activations().get(base)
+    return (act.latex if latex else act.symbol) + prime if act else fn
 
 
 def add(a, b):
@@ -242,25 +239,15 @@ def _eval(node, env, names):
         return np.sum(value, axis=axis, keepdims=True)
     if isinstance(node, Call):
         value = np.asarray(_eval(node.arg, env, names), dtype=np.float64)
-        if node.fn == "softmax":  # per sample: a row of a batch, the one column of one sample
-            axis = 0 if env.get("m") == 1 and value.ndim == 2 and value.shape[1] == 1 else -1
-            e = np.exp(value - np.max(value, axis=axis, keepdims=True))
-            return e / np.sum(e, axis=axis, keepdims=True)
-        sigma = 1.0 / (1.0 + np.exp(-value))
-        return {
-            "identity'": lambda v: np.ones_like(v),
-            "identity": lambda v: v,
-            "relu'": lambda v: (v > 0).astype(np.float64),
-            "leaky_relu'": lambda v: np.where(v > 0, 1.0, 0.01),
-            "sigmoid'": lambda v: sigma * (1.0 - sigma),
-            "tanh'": lambda v: 1.0 - np.tanh(v) ** 2,
-            "sigmoid": lambda v: sigma,
-            "relu": lambda v: np.maximum(v, 0.0),
-            "leaky_relu": lambda v: np.where(v > 0, v, 0.01 * v),
-            "tanh": np.tanh,
-            "exp": np.exp,
-            "log": np.log,
-        }[node.fn](value)
+        base = node.fn.removesuffix("'")
+        if base in _MATH:
+            return _MATH[base][2](value)
+        act = _activations()[base]
+        column = env.get("m") == 1 and value.ndim == 2 and value.shape[1] == 1  # one sample's column
+        rows = value.T if column else value  # the rule works on rows of samples (softmax per row)
+        a = act.f(rows)
+        out = act.df(rows, a) if node.fn.endswith("'") else a  # f'(z): element-wise activations only
+        return out.T if column else out
     a, b = np.asarray(_eval(node.left, env, names)), np.asarray(_eval(node.right, env, names))
     op = node.op
     if op == "juxt":
@@ -391,8 +378,8 @@ def _write(node, style, names, depth, lit=frozenset()) -> str:
     if isinstance(node, Call):
         inner = _write(node.arg, style, names, depth + 1, lit)
         if latex:
-            return rf"{_LATEX_FN.get(node.fn, node.fn)}\left({inner}\right)"
-        return f"{_UNICODE_FN.get(node.fn, node.fn) if uni else node.fn}({inner})"
+            return rf"{_symbol(node.fn, latex=True)}\left({inner}\right)"
+        return f"{_symbol(node.fn, latex=False) if uni else node.fn}({inner})"
     if isinstance(node, Sum):
         inner = _write(node.arg, style, names, depth + 1, lit)
         if latex:
@@ -437,9 +424,19 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _AXES = {"Σ": None, "Σᵢ": "i", "Σₖ": "k"}
-_FUNCTION_WORDS = set(FUNCTIONS) | {"σ", "ln", "lrelu", "sum", "t", "id"}
-_WORDS = _FUNCTION_WORDS | {"delta", "eta", "lr", "yhat", "gw", "gb"}
-_DERIVATIVES = ("identity", "relu", "leaky_relu", "sigmoid", "tanh")  # f'(z), element-wise
+_OTHER_WORDS = {"delta", "eta", "lr", "yhat", "gw", "gb"}
+
+
+@cache
+def _function_words() -> dict[str, str]:
+    """Every word that names a function, lower case, to its name: each activation by its name
+    and its symbol (σ, ReLU, id), exp, log and ln, sum, and t (the dynamic-programming view's f')."""
+    words = {"exp": "exp", "log": "log", "ln": "log", "sum": "sum", "t": "t"}
+    for name, act in _activations().items():
+        words[name] = words[act.symbol.lower()] = name
+    return words
+
+
 _LAYER_NAMES = {
     "w": Kind.W,
     "b": Kind.B,
@@ -480,7 +477,7 @@ def _letters(text: str) -> list[str]:
     into them; any other word whole (delta2, sigmoid, foo: unknown names are said whole)."""
     match = re.fullmatch(r"([^0-9₀-₉']+)(.*)", text)
     word, tail = match[1], match[2]
-    if len(word) < 2 or word.lower() in _WORDS:
+    if len(word) < 2 or word.lower() in _function_words() or word.lower() in _OTHER_WORDS:
         return [text]
     letters = list(word)
     alone = ("x", "y", "m", "η", "ŷ")  # names without a layer
@@ -652,7 +649,7 @@ class _Parser:
         prime = plain.endswith("'")
         match = re.fullmatch(r"([^0-9']+)([0-9]*)'?", plain)
         word, digits = match[1].lower(), match[2]
-        if prime or word in _FUNCTION_WORDS:
+        if prime or word in _function_words():
             if digits:
                 raise ExpressionError(f"unknown name {text!r}")
             return self.function(word, text, prime)
@@ -678,8 +675,9 @@ class _Parser:
         return None
 
     def function(self, word: str, text: str, prime: bool = False):
-        word = {"σ": "sigmoid", "ln": "log", "lrelu": "leaky_relu", "id": "identity"}.get(word, word)
-        if prime and word not in _DERIVATIVES:
+        word = _function_words().get(word, word)
+        act = _activations().get(word)
+        if prime and (act is None or act.name == "softmax"):  # softmax': a Jacobian, no element-wise f'
             raise ExpressionError(f"{text}: a derivative is written relu'(z), σ'(z), tanh'(z) or id'(z)")
         if self.peek()[1] not in ("(", "["):  # ln A₃: a function of the one factor after it
             if word in ("sum", "t"):

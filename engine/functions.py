@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .expr import Num, Positive, Pow, add, minus, times
+
 
 @dataclass(frozen=True, kw_only=True)
 class Activation:
@@ -29,6 +31,10 @@ class Activation:
     definition: str  # one line for explanations
     convention: str = ""  # where sources differ on the derivative, which choice this one makes
     init_gain: float = 1.0  # W_l drawn from N(0, init_gain / fan_in): 2 for ReLU (He), else 1 (LeCun)
+    # The derivative as a closed-form expression of z's and a's expression trees (engine/expr.py),
+    # for the closed forms and the typed answers; None where it is a Jacobian (softmax).
+    df_form: Callable[[object, object], object] | None = None
+    df_note: str = ""  # how a closed form writes it, where a textbook would say so
 
 
 def _sigmoid(z):
@@ -54,6 +60,7 @@ IDENTITY = Activation(
     df_formula=lambda z, a: "1",
     df_latex=lambda z, a: "1",
     definition="identity: a = z, so ∂a/∂z = 1",
+    df_form=lambda z, a: Num(1.0),
 )
 RELU = Activation(
     name="relu",
@@ -67,6 +74,8 @@ RELU = Activation(
     definition="ReLU: a = max(0, z), so ∂a/∂z is 1 where z > 0 and 0 elsewhere (relu'(0) = 0)",
     convention="relu'(0) is taken as 0: at exactly z = 0 the slope is undefined, and some sources use 1.",
     init_gain=2.0,
+    df_form=lambda z, a: Positive(z),
+    df_note="ReLU' is written 𝟙(z > 0): 1 where z > 0, else 0 (relu'(0) = 0)",
 )
 LEAKY_RELU = Activation(
     name="leaky_relu",
@@ -81,6 +90,7 @@ LEAKY_RELU = Activation(
     convention="leaky_relu'(0) is taken as 0.01, the slope of the negative side; the 0.01 is the common "
     "default, some sources use 0.1 or learn it.",
     init_gain=2.0 / (1.0 + 0.01**2),  # He for a negative slope of 0.01
+    df_form=lambda z, a: add(Num(0.01), times(Num(0.99), Positive(z))),
 )
 SIGMOID = Activation(
     name="sigmoid",
@@ -92,6 +102,7 @@ SIGMOID = Activation(
     df_formula=lambda z, a: f"{a} ⊙ (1 − {a})",
     df_latex=lambda z, a: f"{a} \\odot (1 - {a})",
     definition="sigmoid: a = 1/(1 + e^(−z)), so ∂a/∂z = σ(z)(1 − σ(z)) = a(1 − a)",
+    df_form=lambda z, a: times(a, minus(Num(1.0), a)),
 )
 TANH = Activation(
     name="tanh",
@@ -103,6 +114,7 @@ TANH = Activation(
     df_formula=lambda z, a: f"1 − {a}²",
     df_latex=lambda z, a: f"1 - {a}^2",
     definition="tanh: a = tanh(z), so ∂a/∂z = 1 − tanh²(z) = 1 − a²",
+    df_form=lambda z, a: minus(Num(1.0), Pow(a, 2.0)),
 )
 SOFTMAX = Activation(
     name="softmax",
