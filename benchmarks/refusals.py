@@ -95,6 +95,33 @@ def write_cases(folder: Path) -> dict[str, Path]:
         ("0.123456789\r," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
     )
     case("toml-large-array-then-a-bad-number-60MiB", network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "[1.2.3]]\n"))
+    case("toml-large-array-then-a-short-row-60MiB", network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "[1]]\n"))
+    case(
+        "toml-large-x-then-a-bad-y-60MiB",
+        network(1000, "X = [" + row * 6_000 + "]\nY = [" + "[0]," * 6_000 + "[0, 1]]\n"),
+    )
+    signed = "[" + ", ".join(["+1_0"] * 1000) + "],"
+    case(
+        "toml-signed-numbers-then-a-bad-number-54MiB", network(1000, "Y = [[0]]\nX = [" + signed * 9_000 + "[1.2.3]]\n")
+    )
+    case(
+        "csv-valid-then-a-bad-number-250MiB",
+        network(999, 'file = "grammar.csv"\n'),
+        "grammar.csv",
+        ("0.1234567890," * 999 + "0\n").encode() * 20_000 + ("0," * 998 + "1..2,0\n").encode(),
+    )
+    case(
+        "csv-dense-tokens-then-bad-cell-140MiB",
+        network(999, 'file = "dense.csv"\n'),
+        "dense.csv",
+        ("-.5e-5," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
+    )
+    case(
+        "csv-large-exponents-then-bad-cell-160MiB",
+        network(999, 'file = "exponents.csv"\n'),
+        "exponents.csv",
+        ("1.5e300," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
+    )
     case("toml-512KiB-of-small-arrays", network(1, "".join(f"k{i} = [{'[0],' * 200}]\n" for i in range(600))))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -249,28 +249,28 @@ def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
     """How many rows `data` (_csv_text) holds when each is `width` plain decimal numbers of at
     most MAX_CSV_VALUE characters, and whether they are certainly finite; None when any line
     needs a closer look. Nothing is converted: a bad cell at the end of a large file costs a scan."""
+    rows = data.count(b"\n") - 1
+    if rows == 0:
+        return 0, True
     raw = np.frombuffer(data, np.uint8)
     at = np.flatnonzero((raw - 48) > 9)  # every byte but a digit (uint8: below '0' wraps round)
     kind = _TOKEN_KIND.take(raw.take(at))
     if (kind == _OTHER).any():
         return None
     seps = np.compress(kind == _SEP, at)  # the first is the newline before the first line
-    newlines = np.flatnonzero(raw == 10)
-    rows = len(newlines) - 1
-    if len(seps) != rows * width + 1 or not (seps.searchsorted(newlines) == np.arange(0, len(seps), width)).all():
+    if len(seps) != rows * width + 1 or not (raw.take(seps[::width]) == 10).all():
         return None  # a line of another width
-    if rows == 0:
-        return 0, True
     if (seps[1:] - seps[:-1]).max() > MAX_CSV_VALUE + 1:
         return None
     gaps = at[1:] - at[:-1]  # digits between token i and token i + 1: gaps[i] - 1
     token, follows = kind.astype(np.uint16), gaps > 1
-    blank_runs = (kind[:-1] == _BLANK) & (kind[1:] == _BLANK) & ~follows
-    if blank_runs.any():  # a run of blanks is one token: keep its last
-        keep = np.append(~blank_runs, True)
+    blank = kind == _BLANK
+    if blank.any() and (runs := blank[:-1] & blank[1:] & ~follows).any():  # a run of blanks is one token
+        keep = np.append(~runs, True)
         token, follows = np.compress(keep, token), np.compress(keep[:-1], follows)
-    first = ((_SEP * 2 * 5 + _SEP) * 2 + follows[0]) * 5 + token[1]  # the first token is the line's start
-    grammar = (((token[:-2] * 2 + follows[:-1]) * 5 + token[1:-1]) * 2 + follows[1:]) * 5 + token[2:]
+    pair = token[:-1] * 2 + follows  # (((before·2 + d₀)·5 + a)·2 + d)·5 + b = (pair·10 + next pair)·5 + b
+    grammar = (pair[:-1] * 10 + pair[1:]) * 5 + token[2:]
+    first = (_SEP * 2 * 5 + pair[0]) * 5 + token[1]  # the first token is the line's start
     if not (_CSV_GRAMMAR[first] and _CSV_GRAMMAR.take(grammar).all()):
         return None
     return rows, _certainly_finite(raw, at, kind, gaps, seps)
@@ -281,6 +281,8 @@ def _certainly_finite(raw, at, kind, gaps, seps) -> bool:
     exponent of three digits or more, added to the characters before its e (at least its
     integer digits), passes 308. Those tokens as _csv_counted found them."""
     exps = np.flatnonzero(kind == _EXP)
+    if not len(exps):
+        return True
     exps = exps[np.maximum(gaps.take(exps), gaps.take(exps + 1, mode="clip")) > 3]  # 3 digits after e or sign
     if not len(exps):
         return True
