@@ -61,7 +61,12 @@ def write_atomic_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 
 def _target(path: str | os.PathLike) -> Path:
-    """The file a write replaces: through a symlink, the file it names."""
+    """The file a write replaces: through a symlink, the file it names. A path ending in / (or
+    /. or /..) names a folder: refused, as realpath() would drop the / and make it a file."""
+    text = os.fspath(path)
+    for ending in (os.sep, os.sep + ".", os.sep + ".."):
+        if text.endswith(ending):
+            raise IsADirectoryError(errno.EISDIR, f"it ends in {ending}, so it names a folder, not a file")
     try:
         return Path(os.path.realpath(path))
     except ValueError:  # a NUL in the name

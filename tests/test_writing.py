@@ -166,6 +166,14 @@ def test_a_name_longer_than_the_system_allows_or_a_missing_folder(tmp_path, caps
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", WRITERS, ids=["trace", "train"])
+@pytest.mark.parametrize("ending", ["/", "/.", "/.."])
+def test_a_path_ending_in_a_slash_names_a_folder(tmp_path, capsys, command, ending):
+    status, _, err = run(capsys, *command, str(tmp_path / "nope") + ending)
+    assert status == 2 and refused(err, f"nope{ending}: it ends in {ending}, so it names a folder, not a file"), err
+    assert list(tmp_path.iterdir()) == []
+
+
 # -- the app's Ctrl+S and x -----------------------------------------------------------------------
 
 
@@ -198,6 +206,8 @@ async def test_the_app_reports_a_long_name_or_a_missing_folder_and_runs_on(tmp_p
         assert len(message) < 200 and "\n" not in message
         await write_from_the_app(pilot, key, "no/such/out.toml")
         assert f"Cannot {verb} no/such/out.toml: its folder does not exist" in last_notification(app)
+        await write_from_the_app(pilot, key, "nope/")
+        assert f"Cannot {verb} nope/: it ends in /, so it names a folder, not a file" in last_notification(app)
         await pilot.press("n")
         assert app.is_running and app.stepper.cursor == 2
     assert list(tmp_path.iterdir()) == []
