@@ -19,7 +19,17 @@ from pathlib import Path
 import numpy as np
 
 from . import tomldoc
-from .files import FileRefused, open_regular, printable, quoted, read_regular, write_atomic, write_atomic_stream
+from .files import (
+    FileRefused,
+    check_target,
+    open_regular,
+    printable,
+    quoted,
+    read_regular,
+    shown,
+    write_atomic,
+    write_atomic_stream,
+)
 from .functions import ACTIVATIONS, LOSSES, REDUCTIONS
 from .notation import counted
 
@@ -1047,15 +1057,39 @@ def dumps(network: Network, path: str | os.PathLike | None = None, params_file: 
     return "\n".join(out) + "\n"
 
 
+def params_path(network: Network, path: str | os.PathLike) -> Path | None:
+    """Where save() writes the parameters of a network of more than INLINE_PARAMS: NAME.params.npz
+    beside the network file; None when they go in it."""
+    if sum(value.size for value in network.params.values()) <= INLINE_PARAMS:
+        return None
+    return Path(path).parent / f"{Path(path).stem}.params.npz"
+
+
+def _naming(path: Path, write, *args) -> None:
+    """write(*args); an OSError it raises names `path` first: it is not the file the user named."""
+    try:
+        write(*args)
+    except OSError as err:
+        raise OSError(err.errno, f"{shown(path.name)}: {err.strerror or err}") from None
+
+
+def check_save(network: Network, path: str | os.PathLike) -> None:
+    """Raise the OSError save() would for a target it cannot write (files.check_target), before
+    long work whose result would then be lost."""
+    apart = params_path(network, path)
+    if apart is not None:
+        _naming(apart, check_target, apart)
+    check_target(path)
+
+
 def save(network: Network, path: str | os.PathLike) -> None:
     """Write the network file atomically (temp file + rename); the parameters of a network of
-    more than INLINE_PARAMS go to NAME.params.npz beside it, written first so that the network
-    file never names a missing one. Raises OSError or ValueError (nothing written then)."""
-    params_file = None
-    if sum(value.size for value in network.params.values()) > INLINE_PARAMS:
-        params_file = f"{Path(path).stem}.params.npz"
-    text = dumps(network, path, params_file)  # refuses non-finite parameters before anything is written
-    if params_file is not None:
+    more than INLINE_PARAMS go to NAME.params.npz beside it (params_path), written first so that
+    the network file never names a missing one. Raises OSError or ValueError (nothing written
+    then); an OSError of the parameters' file names it."""
+    apart = params_path(network, path)
+    text = dumps(network, path, apart and apart.name)  # refuses non-finite parameters before anything is written
+    if apart is not None:
         arrays = {name: np.asarray(value, dtype=np.float64) for name, value in network.params.items()}
-        write_atomic_stream(Path(path).parent / params_file, lambda handle: np.savez(handle, **arrays))
+        _naming(apart, write_atomic_stream, apart, lambda handle: np.savez(handle, **arrays))
     write_atomic(path, text)

@@ -174,6 +174,37 @@ def test_a_path_ending_in_a_slash_names_a_folder(tmp_path, capsys, command, endi
     assert list(tmp_path.iterdir()) == []
 
 
+WIDE = """\
+inputs = 400
+loss = "half_mse"
+learning_rate = 0.1
+
+[[layers]]
+units = 300
+activation = "sigmoid"
+
+[data]
+X = [[{}]]
+Y = [{}]
+""".format(", ".join(["0.5"] * 400), ", ".join(["0.5"] * 300).join("[]"))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_the_parameters_file_beside_a_network_is_named_when_it_is_the_problem(tmp_path, capsys, kind):
+    (tmp_path / "wide.toml").write_text(WIDE)  # 120,300 parameters: they go to out.params.npz
+    beside = tmp_path / "out.params.npz"
+    os.mkfifo(beside) if kind == "fifo" else beside.mkdir()
+    problem = "it is a named pipe (FIFO), not a regular file" if kind == "fifo" else "it is a folder"
+    argv = ["train", str(tmp_path / "wide.toml"), "-n", "2", "--save", str(tmp_path / "out.toml")]
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == "" and refused(err, f"out.toml: out.params.npz: {problem}"), err
+    from engine.network import load, save  # also when it appears only once the training is done
+
+    with pytest.raises(OSError, match=f"^\\[Errno \\d+\\] out.params.npz: {re.escape(problem)}$"):
+        save(load(tmp_path / "wide.toml"), tmp_path / "out.toml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.params.npz", "wide.toml"]
+
+
 # -- the app's Ctrl+S and x -----------------------------------------------------------------------
 
 

@@ -310,15 +310,14 @@ def _diverged(found, what_next: str) -> int:
 
 
 def cmd_train(args, network) -> int:
-    from engine.network import save
+    from engine.files import shown
+    from engine.network import check_save, save
     from engine.notation import counted, significant
     from engine.training import evaluate, train
 
     if args.save:  # a target that cannot be written is said before the training, not after
-        from engine.files import check_target, shown
-
         try:
-            check_target(args.save)
+            check_save(network, args.save)
         except OSError as err:
             return _fail(f"cannot save {shown(args.save)}: {err.strerror or err}")
     callback = None
