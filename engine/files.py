@@ -38,9 +38,10 @@ def _mode_to_keep(target: Path) -> int | None:
 
 
 def shown(path: str | os.PathLike) -> str:
-    """A path for a one-line message: a long one keeps its start and end, and says its length."""
+    """A path for a one-line message: a long one keeps its start and end, and says its length;
+    control characters escaped (printable), so a name never sends an escape sequence."""
     text = os.fspath(path)
-    return text if len(text) <= 120 else f"{text[:70]}…{text[-40:]} ({len(text):,} characters)"
+    return printable(text if len(text) <= 120 else f"{text[:70]}…{text[-40:]} ({len(text):,} characters)")
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:

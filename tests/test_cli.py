@@ -197,3 +197,23 @@ def test_check_prints_agreeing_values_with_the_digits_that_show_it(capsys):
     status, out, _ = run(capsys, "check", "regression")
     row = next(line for line in out.splitlines() if line.startswith("W2"))
     assert status == 0 and row.split()[-3:] == ["0.1713125", "0.1713125", "ok"]
+
+
+def test_the_paths_written_are_echoed_escaped(capsys, tmp_path):
+    for argv, verb in ((["trace", "xor", "-o"], "wrote"), (["train", "xor", "-n", "2", "--save"], "saved")):
+        status, _, err = run(capsys, *argv, str(tmp_path / "a\x1b[31mb"))
+        assert status == 0 and "\x1b" not in err and f"{verb} {tmp_path}/a\\x1b[31mb" in err
+
+
+@pytest.mark.parametrize(
+    "word", ["9" * 5000, "9" * 300, "x\x1b[2J" * 100], ids=["5000-digits", "300-digits", "escapes"]
+)
+@pytest.mark.parametrize("command", ["trace", "answer"])
+def test_a_huge_or_hostile_number_is_cut_and_escaped(capsys, word, command):
+    try:
+        status = main([command, "xor", "--sample", word, *(["L", "X"] if command == "answer" else [])])
+    except SystemExit as stopped:  # argparse's usage error
+        status = stopped.code
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and len(err) < 400, err
+    assert "…" in err and "\x1b" not in err and "sample" in err

@@ -40,19 +40,24 @@ NETWORK is a preset name (see `backprop-tui presets`) or the path of a network f
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own message, on one line, status 2 and a pointer to --help
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        from engine.files import printable
+
+        # what argparse quotes of a word is cut (a huge one would fill the terminal), escaped
+        self.exit(2, f"{self.prog}: error: {printable(message, 300)} (see `{self.prog} --help`)\n")
 
 
 def _whole(minimum: int, expected: str):
     """An argparse type: a whole number >= minimum, else `found …, expected <expected>`."""
 
     def parse(text: str) -> int:
+        from engine.files import quoted
+
         try:
             value = int(text)
-        except ValueError:
+        except ValueError:  # also past Python's limit of 4,300 digits
             value = None
         if value is None or value < minimum:
-            raise argparse.ArgumentTypeError(f"found {text!r}, expected {expected}")
+            raise argparse.ArgumentTypeError(f"found {quoted(text)}, expected {expected}")
         return value
 
     return parse
@@ -221,7 +226,7 @@ def _write_output(path: str | None, text: str) -> int:
         write_atomic(path, text)
     except OSError as err:
         return _fail(f"cannot write {shown(path)}: {err.strerror or err}")
-    print(f"wrote {path}", file=sys.stderr)
+    print(f"wrote {shown(path)}", file=sys.stderr)
     return 0
 
 
@@ -230,7 +235,7 @@ def _write_streamed(path: str | None, write) -> int:
     temporary file that replaces `path` once it is complete."""
     import io
 
-    from engine.files import write_atomic_stream
+    from engine.files import shown, write_atomic_stream
 
     if path is None:
         write(sys.stdout)
@@ -245,8 +250,8 @@ def _write_streamed(path: str | None, write) -> int:
     try:
         write_atomic_stream(path, fill)
     except OSError as err:
-        return _fail(f"cannot write {path}: {err.strerror or err}")
-    print(f"wrote {path}", file=sys.stderr)
+        return _fail(f"cannot write {shown(path)}: {err.strerror or err}")
+    print(f"wrote {shown(path)}", file=sys.stderr)
     return 0
 
 
@@ -272,11 +277,12 @@ class _Progress:
 
 
 def _no_such_sample(sample: int, network) -> str:
+    from engine.files import printable
     from engine.notation import counted
 
     m = network.samples
     numbered = "numbered 0" if m == 1 else f"numbered 0 to {m - 1}"
-    return f"--sample {sample}: the network has {counted(m, 'sample')}, {numbered}"
+    return f"--sample {printable(str(sample), 40)}: the network has {counted(m, 'sample')}, {numbered}"
 
 
 def cmd_presets(args) -> int:
@@ -335,13 +341,11 @@ def cmd_train(args, network) -> int:
     fmt = significant()  # the export format: 6 significant digits
     print(f"loss after {counted(result.iterations, 'iteration')}: {fmt(final)} (before: {fmt(result.losses[0])})")
     if args.save:
-        from engine.files import shown
-
         try:
             save(network.with_params(result.params), args.save)
         except (OSError, ValueError) as err:
             return _fail(f"cannot save {shown(args.save)}: {getattr(err, 'strerror', None) or err}")
-        print(f"saved {args.save}", file=sys.stderr)
+        print(f"saved {shown(args.save)}", file=sys.stderr)
     return 0
 
 
