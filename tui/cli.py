@@ -358,11 +358,15 @@ def cmd_check(args, network) -> int:
     total = gradcheck.entry_count(network, args.entries)
     each = gradcheck.loss_seconds(network)
     estimate = 2 * total * each
-    if args.entries is None and estimate > gradcheck.FULL_CHECK_SECONDS:
-        return _fail(
-            f"a full check of {total:,} entries would take about {gradcheck.duration(estimate)} (2 loss "
-            f"evaluations each); check a sample with --entries N (N entries of each parameter)"
-        )
+    if total == gradcheck.entry_count(network) and estimate > gradcheck.FULL_CHECK_SECONDS:
+        took = f"about {gradcheck.duration(estimate)} (2 loss evaluations each)"
+        if args.entries is None:
+            return _fail(
+                f"a full check of {total:,} entries would take {took}; check a sample with --entries N "
+                "(N entries of each parameter)"
+            )
+        # an N that covers every entry asks for a full check
+        return _fail(f"--entries N covers all {total:,} entries, a full check: {took}; choose a smaller N")
     if estimate > 10:
         print(
             f"checking {total:,} entries (2 loss evaluations of {each * 1000:.3g} ms each): about "
@@ -378,7 +382,8 @@ def cmd_check(args, network) -> int:
             f"{r.name:<10} {r.worst_error:>22.3e}  {at:<10} {digits(r.backprop):>17} "
             f"{digits(r.numeric):>17}  {'ok' if r.ok else 'FAIL'}"
         )
-    sample = "" if args.entries is None else f" ({args.entries:,} entries of each, the largest gradient's among them)"
+    every = args.entries is None or total == gradcheck.entry_count(network)
+    sample = "" if every else f" ({args.entries:,} entries of each, the largest gradient's among them)"
     failed = [r.name for r in results if not r.ok]
     if failed:
         print(
