@@ -191,7 +191,8 @@ syntax (README, "Typed answers"):
   names        X Y (batch: rows are samples) or x y (--sample: columns), m, W1 b1 z1 a1 delta1, …
   operators    + - * / element-wise (NumPy broadcasting), @ matrix product, .T transpose, unary -,
                ( ), (expr > 0) as 0/1, ** a number
-  functions    sigmoid relu tanh softmax exp log, sum(expr, 0) over the rows, sum(expr) of all
+  functions    every activation by its name (sigmoid relu leaky_relu tanh softmax), exp log,
+               f'(z) of an element-wise one, sum(expr, 0) over the rows, sum(expr) of all
   also         what the app prints: ᵀ ⊙ · σ δ₂ 𝟙(z > 0) Σᵢ( ), juxtaposition as a product (W₁x)
 """
 
