@@ -18,9 +18,9 @@ def reduction_scale(reduction: str, m: int) -> float:
 
 
 def simplifies(activation: str, loss: str) -> bool:
-    """sigmoid + bce and softmax + ce: ∂L/∂a ⊙ ∂a/∂z collapses to scale · (ŷ − y)
-    (scale · (ŷ·Σy − y) for ce, see output_delta)."""
-    return (activation, loss) in (("sigmoid", "bce"), ("softmax", "ce"))
+    """A loss with the activation it needs (sigmoid + bce, softmax + ce): ∂L/∂a ⊙ ∂a/∂z
+    collapses to scale · (ŷ − y) (scale · (ŷ·Σy − y) for ce, see output_delta)."""
+    return LOSSES[loss].needs == activation
 
 
 def target_sums(y: np.ndarray) -> np.ndarray:

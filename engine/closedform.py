@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from . import backprop as bp
-from .expr import Call, Deriv, Name, Neg, Num, Part, Pow, Sum, T, add, matmul, minus, over, times
+from .expr import Call, Deriv, Name, Num, Part, Sum, T, add, matmul, minus, over, times
 from .network import Layer, Network
 from .quantities import Kind, Quantity
 
@@ -95,14 +95,7 @@ class ClosedForms:
 
     def loss_gradient(self):
         """∂L/∂ŷ, with the 1/m of a batch mean."""
-        a, y = self.name(Kind.A, self.L), self.name(Kind.Y)
-        gradient = {
-            "mse": times(Num(2.0), minus(a, y)),
-            "half_mse": minus(a, y),
-            "bce": add(over(Neg(y), a), over(minus(ONE, y), minus(ONE, a))),
-            "ce": over(Neg(y), a),
-        }[self.loss_fn.name]
-        return self.scaled(gradient)
+        return self.scaled(self.loss_fn.grad_form(self.name(Kind.A, self.L), self.name(Kind.Y)))
 
     def sent_back(self, l: int, delta):
         """∂L/∂a_l = δ_(l+1) W_(l+1) (batch rows) or W_(l+1)ᵀ δ_(l+1) (one sample's columns)."""
@@ -124,8 +117,8 @@ class ClosedForms:
             act, loss = self.acts[-1].name, self.loss_fn.name
             if self.simplified and bp.simplifies(act, loss):
                 a, y = self.name(Kind.A, l), self.name(Kind.Y)
-                pair = "sigmoid + bce" if loss == "bce" else "softmax + ce"
-                if loss == "ce" and not self.exact_ce:
+                pair = f"{act} + {loss}"
+                if self.loss_fn.delta_scales_by_target_sum and not self.exact_ce:
                     self.note(
                         "softmax + ce: ∂L/∂ŷ through the softmax is ŷ·Σₖy − y (these targets' rows do not sum to 1)"
                     )
@@ -175,13 +168,7 @@ class ClosedForms:
         return self.part(Kind.A, l, z if act == "identity" else Call(act, z))
 
     def loss(self):
-        a, y = self.name(Kind.A, self.L), self.name(Kind.Y)
-        terms = {
-            "mse": Pow(minus(a, y), 2.0),
-            "half_mse": times(Num(0.5), Pow(minus(a, y), 2.0)),
-            "bce": Neg(add(times(y, Call("log", a)), times(minus(ONE, y), Call("log", minus(ONE, a))))),
-            "ce": Neg(times(y, Call("log", a))),
-        }[self.loss_fn.name]
+        terms = self.loss_fn.term_form(self.name(Kind.A, self.L), self.name(Kind.Y))
         return self.part(Kind.LOSS, None, self.scaled(Sum(terms, None)))
 
     def of(self, quantity: Quantity) -> ClosedForm | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .expr import Num, Positive, Pow, add, minus, times
+from .expr import Call, Neg, Num, Positive, Pow, add, minus, over, times
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +162,10 @@ class Loss:
     # With the activation it needs, the output δ is scale · (ŷ·Σy − y), each prediction times its
     # sample's sum of targets (softmax + ce: the same as ŷ − y where that sum is exactly 1).
     delta_scales_by_target_sum: bool = False
+    # ℓ and ∂ℓ/∂ŷ as closed-form expressions of ŷ's and y's trees (engine/expr.py): the closed forms
+    # and the typed answers.
+    term_form: Callable[[object, object], object] | None = None
+    grad_form: Callable[[object, object], object] | None = None
 
 
 # The sign of the squared errors' gradient, as their ∂L/∂ŷ step says it.
@@ -205,6 +209,8 @@ MSE = Loss(
     definition="mean squared error: ℓ = Σₖ (ŷₖ − yₖ)², so ∂ℓ/∂ŷ = 2(ŷ − y)",
     convention="mse has no ½, so ∂L/∂ŷ = 2(ŷ − y); many worked examples use ½(ŷ − y)² (half_mse) instead",
     grad_convention=_Y_HAT_MINUS_Y,
+    term_form=lambda p, t: Pow(minus(p, t), 2.0),
+    grad_form=lambda p, t: times(Num(2.0), minus(p, t)),
 )
 HALF_MSE = Loss(
     name="half_mse",
@@ -218,6 +224,8 @@ HALF_MSE = Loss(
     convention="half_mse carries a ½ so that ∂L/∂ŷ = ŷ − y; plain mse (no ½) gives 2(ŷ − y), so its gradients "
     "are twice as large",
     grad_convention=_Y_HAT_MINUS_Y,
+    term_form=lambda p, t: times(Num(0.5), Pow(minus(p, t), 2.0)),
+    grad_form=lambda p, t: minus(p, t),
 )
 BCE = Loss(
     name="bce",
@@ -231,6 +239,10 @@ BCE = Loss(
     needs="sigmoid",
     definition="binary cross-entropy: ℓ = −Σₖ [y ln ŷ + (1 − y) ln(1 − ŷ)], so ∂ℓ/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)",
     one_line="for sigmoid + binary cross-entropy, (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y",
+    term_form=lambda p, t: Neg(
+        add(times(t, Call("log", p)), times(minus(Num(1.0), t), Call("log", minus(Num(1.0), p))))
+    ),
+    grad_form=lambda p, t: add(over(Neg(t), p), over(minus(Num(1.0), t), minus(Num(1.0), p))),
 )
 CE = Loss(
     name="ce",
@@ -247,6 +259,8 @@ CE = Loss(
     delta_scales_by_target_sum=True,
     one_line=_SOFTMAX_CE + ", which is ŷ − y because each row of targets sums to 1",
     one_line_scaled=_SOFTMAX_CE + ", Σy being each sample's sum of targets (here not exactly 1, so not simply ŷ − y)",
+    term_form=lambda p, t: Neg(times(t, Call("log", p))),
+    grad_form=lambda p, t: over(Neg(t), p),
 )
 LOSSES: dict[str, Loss] = {l.name: l for l in (MSE, HALF_MSE, BCE, CE)}
 
