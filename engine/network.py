@@ -201,8 +201,11 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NON_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # refused as non-finite, not as "not a number"
 _BLANK_ROWS = re.compile(rb"\n[ \t\r,]*(?=\n)")  # blank lines and lines of empty cells: skipped
-CSV_BLOCK = 2**20  # bytes read and converted at a time: NumPy's reader costs much per call
-CSV_SCAN = 2**16  # bytes scanned at a time: small, so NumPy's temporary arrays are reused, not mapped afresh
+CSV_BLOCK = 2**18  # bytes read at a time
+# bytes scanned at a time: small, so NumPy's temporary arrays are reused memory, not pages mapped
+# afresh (a fault a page, most of the time on dense data)
+CSV_SCAN = 2**16
+CSV_CONVERT = 2**20  # bytes converted at a time: NumPy's reader costs much per call
 
 # A block of CSV rows is checked without converting a number (_csv_counted): every byte but a
 # digit is a token, and the plain decimal grammar comes down to which token may follow which,
@@ -263,7 +266,7 @@ def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
     if rows == 0:
         return 0, True
     raw = np.frombuffer(data, np.uint8)
-    at = np.flatnonzero((raw - 48) > 9)  # every byte but a digit (uint8: below '0' wraps round)
+    at = np.flatnonzero((raw - 48) > 9).astype(np.int32)  # every byte but a digit (uint8: '0' - 48 wraps)
     kind = _TOKEN_KIND.take(raw.take(at))
     if (kind == _OTHER).any():
         return None
@@ -283,26 +286,31 @@ def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
     first = (_SEP * 2 * 5 + pair[0]) * 5 + token[1]  # the first token is the line's start
     if not (_CSV_GRAMMAR[first] and _CSV_GRAMMAR.take(grammar).all()):
         return None
-    return rows, _certainly_finite(raw, at, kind, gaps, seps)
+    return rows, _certainly_finite(raw, at, kind, gaps)
 
 
-def _certainly_finite(raw, at, kind, gaps, seps) -> bool:
-    """Whether no number of a block of valid CSV lines can pass float64's range: one whose
-    exponent of three digits or more, added to the characters before its e (at least its
-    integer digits), passes 308. Those tokens as _csv_counted found them."""
+def _certainly_finite(raw, at, kind, gaps) -> bool:
+    """Whether no number of a block of valid CSV lines can pass float64's range: one may whose
+    exponent has three digits or more and, added to its integer digits (leading zeros counted),
+    passes 308. The tokens as _csv_counted found them."""
     exps = np.flatnonzero(kind == _EXP)
     if not len(exps):
         return True
-    exps = exps[np.maximum(gaps.take(exps), gaps.take(exps + 1, mode="clip")) > 3]  # 3 digits after e or sign
-    if not len(exps):
+    where = at.take(exps)
+    sign = raw.take(where + 1)  # or the exponent's first digit
+    signed = (sign == ord("+")) | (sign == ord("-"))
+    count = gaps.take(exps + signed, mode="clip") - 1  # the exponent's digits, after its sign
+    large = (count >= 3) & (sign != ord("-"))
+    if not large.any():
         return True
-    signed = kind.take(exps + 1) == _SIGN
-    first = at.take(exps) + 1 + signed  # the exponent's first digit
-    count = np.where(signed, gaps.take(exps + 1, mode="clip"), gaps.take(exps)) - 1
-    positive = ~signed | (raw.take(first - 1) == ord("+"))
-    value = sum((raw.take(first + k, mode="clip").astype(int) - 48) * 10 ** (2 - k) for k in range(3))
-    before = at.take(exps) - seps.take(seps.searchsorted(at.take(exps)) - 1) - 1  # the cell's characters before the e
-    return not (positive & (count >= 3) & ((count > 3) | (value + before > 308))).any()
+    exps, where, signed, count = exps[large], where[large], signed[large], count[large]
+    if (count > 3).any():
+        return False
+    first = where + 1 + signed
+    value = (raw.take(first).astype(np.int16) - 48) * 100 + (raw.take(first + 1) - 48) * 10 + (raw.take(first + 2) - 48)
+    point = kind.take(exps - 1) == _POINT  # the integer digits come before it, else before the e
+    integer = np.where(point, gaps.take(exps - 2, mode="clip"), gaps.take(exps - 1)) - 1
+    return not (value + integer > 308).any()
 
 
 def _csv_text(block: bytes) -> bytes:
@@ -726,18 +734,29 @@ class _Parser:
             self.fail(label, "has no rows, expected at least one sample")
         handle.seek(0)
         X, Y = np.empty((m, inputs)), np.empty((m, outputs))
-        i = 0
-        for (crc, rows), (line, block) in zip(blocks, self.csv_blocks(handle, label, inputs, outputs)):
+        i, group, size = 0, [], 0  # rows so far; the blocks converted together, their bytes
+        again = self.csv_blocks(handle, label, inputs, outputs)
+        for index, ((crc, rows), (line, block)) in enumerate(zip(blocks, again)):
             if zlib.crc32(block) != crc:  # what is converted is what was checked
                 break
-            values = _csv_converted([_csv_text(block)], rows, width)
-            if values is None:  # NumPy's reader finds otherwise: as the first pass would read it
-                values = self.csv_block(label, block, line, inputs, outputs)
-            X[i : i + len(values)], Y[i : i + len(values)] = values[:, :inputs], values[:, inputs:]
-            i += len(values)
+            group.append((line, block, rows))
+            size += len(block)
+            if size >= CSV_CONVERT or index == len(blocks) - 1:
+                values = self.csv_group(label, group, inputs, outputs)
+                X[i : i + len(values)], Y[i : i + len(values)] = values[:, :inputs], values[:, inputs:]
+                i, group, size = i + len(values), [], 0
         if i != m or handle.read(1):
             self.fail(label, "changed while it was being read")
         return X, Y
+
+    def csv_group(self, label, group, inputs, outputs):
+        """The rows of consecutive blocks the first pass vouched for, (line, block, rows) each,
+        converted at once; should NumPy's reader find otherwise, block by block (csv_block)."""
+        texts = [_csv_text(block) for _, block, _ in group]
+        values = _csv_converted(texts, sum(rows for *_, rows in group), inputs + outputs)
+        if values is None:
+            values = np.vstack([self.csv_block(label, block, line, inputs, outputs) for line, block, _ in group])
+        return values
 
     def csv_blocks(self, handle, label, inputs, outputs):
         """(number of its first line, block) for the file's blocks of whole lines, from where the
@@ -753,7 +772,7 @@ class _Parser:
                     self.csv_block(label, block[:cut], line, inputs, outputs)  # the lines before it first
                     self.long_line(label, block[cut:], line + block.count(b"\n", 0, cut), inputs, outputs)
             yield line, block
-            line += block.count(b"\n")
+            line += int(np.count_nonzero(np.frombuffer(block, np.uint8) == 10))  # faster than bytes.count
 
     def long_line(self, label, start, line, inputs, outputs):
         """Refuses a line longer than any row can be from its start, never held whole."""

@@ -265,23 +265,25 @@ def _vouched(text: bytes, levels: int, width: int | None, last: bool) -> bool:
             return False  # a blank inside a number, or between two
         data = data.translate(None, b" \n\t\r")
         raw = np.frombuffer(data, np.uint8)
-    at = np.flatnonzero((raw - 48) > 9)  # every byte but a digit (uint8: below '0' wraps round)
+    at = np.flatnonzero((raw - 48) > 9).astype(np.int32)  # every byte but a digit (uint8: '0' - 48 wraps)
     kind = _TOKEN_KIND.take(raw.take(at))
     if (kind == _OTHER).any():
         return False
-    gaps = np.diff(at) - 1  # digits between token i and token i + 1
+    gaps = at[1:] - at[:-1] - 1  # digits between token i and token i + 1
     if gaps.max(initial=0) > _LONGEST_DIGITS:
         return False
     digits = np.append(gaps > 0, False)
-    starts = _STARTS_A_NUMBER.take(kind)
-    starts[1:] |= (kind[1:] == _MINUS) & (kind[:-1] != _EXP)  # a number's sign, not its exponent's
-    starts = np.flatnonzero(starts & digits)
-    if ((raw.take(at.take(starts) + 1) == ord("0")) & (gaps.take(starts) > 1)).any():
-        return False  # a number with a leading zero
+    # a number with a leading zero: a token followed by 0 and more digits, but a point's or an e's
+    zeros = np.flatnonzero((raw.take(at[:-1] + 1) == 48) & (gaps > 1))
+    if len(zeros):
+        opener, before = kind.take(zeros), kind.take(zeros - 1)  # the first, a bracket, is no sign
+        if (_STARTS_A_NUMBER.take(opener) | (opener == _MINUS) & (before != _EXP)).any():
+            return False
     exps = np.flatnonzero(kind == _EXP)
-    positive = ~((kind.take(exps + 1) == _MINUS) & ~digits.take(exps))
-    if (positive & (gaps.take(exps) >= 3)).any():
-        return False  # an exponent of three digits or more may pass float64's range
+    if len(exps):  # an exponent of three digits or more may pass float64's range
+        positive = ~((kind.take(exps + 1) == _MINUS) & ~digits.take(exps))
+        if (positive & (gaps.take(exps) >= 3)).any():
+            return False
     token = np.append(np.uint16(_OPEN), kind)  # before the first, a token after which it may come
     follows = np.append(True, digits)  # follows[i]: digits between token[i] and token[i + 1]
     grammar = (((token[:-2] * 2 + follows[:-2]) * 6 + token[1:-1]) * 2 + follows[1:-1]) * 6 + token[2:]
