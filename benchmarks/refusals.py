@@ -1,7 +1,8 @@
 """What refusing a hostile file costs: each case below is written into benchmarks/.data/refusals/
-and run as `backprop-tui trace FILE` in a fresh process; prints its exit status, wall time and
-peak RSS. The promise (README, Promises): every file within the size limits is refused in under
-2 s and 512 MiB.
+and run as `backprop-tui trace FILE` in a fresh process; prints its exit status, wall time, CPU
+time (user and system: about the wall time of an idle machine, while other processes share the
+cores) and peak RSS. The promise (README, Promises): every file within the size limits is
+refused in under 2 s and 512 MiB.
 
     python benchmarks/refusals.py [CASE ...]
 
@@ -160,7 +161,7 @@ def limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (8 * 2**30, 8 * 2**30))
 
 
-def measure(path: Path) -> tuple[str, float, float, str]:
+def measure(path: Path) -> tuple[str, float, float, float, str]:
     start = time.perf_counter()
     proc = subprocess.Popen(
         CLI + ["trace", str(path)],
@@ -177,15 +178,16 @@ def measure(path: Path) -> tuple[str, float, float, str]:
         err = proc.communicate()[1]
         status = "killed after 120 s"
     seconds = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # this process's one child
+    rss = usage.ru_maxrss / 1024
     lines = err.decode("utf-8", "replace").strip().splitlines()
-    return status, seconds, rss, (lines[-1] if lines else "")[:110]
+    return status, seconds, usage.ru_utime + usage.ru_stime, rss, (lines[-1] if lines else "")[:110]
 
 
 def main() -> None:
     wanted = sys.argv[1:]
     cases = write_cases(DATA)
-    print("| case | exit | seconds | peak RSS (MiB) | last line of stderr |\n|---|---|---|---|---|")
+    print("| case | exit | seconds | CPU seconds | peak RSS (MiB) | last line of stderr |\n|---|---|---|---|---|---|")
     for name, path in cases.items():
         if wanted and name not in wanted:
             continue
@@ -196,7 +198,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--one"]:
-        status, seconds, rss, last = measure(Path(sys.argv[2]))
-        print(f"{status} | {seconds:.2f} | {rss:.0f} | {last.replace('|', '/')}")
+        status, seconds, cpu, rss, last = measure(Path(sys.argv[2]))
+        print(f"{status} | {seconds:.2f} | {cpu:.2f} | {rss:.0f} | {last.replace('|', '/')}")
     else:
         main()
