@@ -256,8 +256,8 @@ def _vouched(text: bytes, levels: int, width: int | None, last: bool) -> bool:
     if blank.any():
         numberish = np.frombuffer(data.translate(_NUMBERISH), bool)
         if (blank[1:] & blank[:-1]).any():  # runs of blanks: what is on either side of each
-            starts = np.flatnonzero(blank[1:] & ~blank[:-1]) + 1
-            ends = np.flatnonzero(blank[:-1] & ~blank[1:])
+            starts = (blank[1:] & ~blank[:-1]).nonzero()[0] + 1
+            ends = (blank[:-1] & ~blank[1:]).nonzero()[0]
             inside = numberish.take(starts - 1) & numberish.take(ends + 1)
         else:
             inside = blank[1:-1] & numberish[:-2] & numberish[2:]
@@ -265,7 +265,7 @@ def _vouched(text: bytes, levels: int, width: int | None, last: bool) -> bool:
             return False  # a blank inside a number, or between two
         data = data.translate(None, b" \n\t\r")
         raw = np.frombuffer(data, np.uint8)
-    at = np.flatnonzero((raw - 48) > 9).astype(np.int32)  # every byte but a digit (uint8: '0' - 48 wraps)
+    at = ((raw - 48) > 9).nonzero()[0].astype(np.int32)  # every byte but a digit (uint8: '0' - 48 wraps)
     kind = _TOKEN_KIND.take(raw.take(at))
     if (kind == _OTHER).any():
         return False
@@ -279,7 +279,7 @@ def _vouched(text: bytes, levels: int, width: int | None, last: bool) -> bool:
         opener, before = kind.take(zeros), kind.take(zeros - 1)  # the first, a bracket, is no sign
         if (_STARTS_A_NUMBER.take(opener) | (opener == _MINUS) & (before != _EXP)).any():
             return False
-    exps = np.flatnonzero(kind == _EXP)
+    exps = (kind == _EXP).nonzero()[0]
     if len(exps):  # an exponent of three digits or more may pass float64's range
         positive = ~((kind.take(exps + 1) == _MINUS) & ~digits.take(exps))
         if (positive & (gaps.take(exps) >= 3)).any():
@@ -291,8 +291,8 @@ def _vouched(text: bytes, levels: int, width: int | None, last: bool) -> bool:
         return False
     if width is None:
         return True
-    opens, closes = np.flatnonzero(kind == _OPEN)[:-1], np.flatnonzero(kind == _CLOSE)[1:]
-    commas = np.flatnonzero(kind == _COMMA)
+    opens, closes = (kind == _OPEN).nonzero()[0][:-1], (kind == _CLOSE).nonzero()[0][1:]
+    commas = (kind == _COMMA).nonzero()[0]
     trailing = (kind.take(closes - 1) == _COMMA) & ~digits.take(closes - 1)  # a comma before ]
     numbers = commas.searchsorted(closes) - commas.searchsorted(opens) + ~trailing
     return bool((numbers == width).all())
