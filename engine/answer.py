@@ -21,7 +21,6 @@ from .quantities import Kind, Quantity
 
 RELATIVE = 1e-9
 DRAWS = 4  # random parameter sets besides the network's own
-MAX_VALUES = 10_000_000  # numbers in any intermediate result of an expression
 
 _ANSWERABLE = (Kind.LOSS, Kind.Z, Kind.A, Kind.DL_DA, Kind.DA_DZ, Kind.DELTA, Kind.DL_DW, Kind.DL_DB)
 
@@ -49,27 +48,25 @@ def quantity_named(text: str, network: Network) -> Quantity:
 def environment(network: Network, params: dict, X: np.ndarray, Y: np.ndarray, column: bool) -> dict:
     """Every quantity of the iteration from params, by id, as the learner writes it: rows as
     samples and biases as rows for a batch; with one sample (column) the homework's columns."""
-    iteration = derive(network, params, X, Y)
-    env: dict = {"m": float(X.shape[0]), "eta": network.learning_rate}
-    for ref, value in iteration.values.items():
-        q = Quantity.parse(ref)
-        if q is None:
-            continue
+
+    def as_written(q: Quantity, value) -> np.ndarray:
         value = np.asarray(value, dtype=np.float64)
         if q.kind is Kind.LOSS:
-            env[ref] = np.array(float(value))
-        elif q.kind is Kind.DA_DZ and value.ndim == 3:  # softmax: a Jacobian per sample
-            env[ref] = value[0] if column else value
-        elif q.kind in (Kind.B, Kind.DL_DB):
-            env[ref] = value.reshape(-1, 1) if column else value.reshape(1, -1)
-        elif q.per_sample and column:
-            env[ref] = value.T
-        else:
-            env[ref] = value
-    for ref, value in params.items():  # the parameters of the forward pass, not the updated ones
-        env[ref] = (
-            value.reshape(-1, 1) if column and value.ndim == 1 else value.reshape(1, -1) if value.ndim == 1 else value
-        )
+            return np.array(float(value))
+        if q.kind is Kind.DA_DZ and value.ndim == 3:  # softmax: a Jacobian per sample
+            return value[0] if column else value
+        if q.kind in (Kind.B, Kind.DL_DB):
+            return value.reshape(-1, 1) if column else value.reshape(1, -1)
+        return value.T if q.per_sample and column else value
+
+    iteration = derive(network, params, X, Y)
+    # the parameters of the forward pass last: the values hold the updated ones under their ids
+    found = {**iteration.values, **params}
+    env: dict = {"m": float(X.shape[0]), "eta": network.learning_rate}
+    for ref, value in found.items():
+        q = Quantity.parse(ref)
+        if q is not None:
+            env[ref] = as_written(q, value)
     return env
 
 
@@ -174,9 +171,11 @@ class Judge:
         values = []
         for env in self.envs:
             try:
-                values.append(_bounded(tree, env, Names(column=self.column)))
+                values.append(evaluate(tree, env, Names(column=self.column)))
             except ShapeError as err:
                 return Verdict(False, str(err))
+            except ExpressionError as err:  # too large to judge
+                raise AnswerError(str(err)) from None
         if not updated:
             return self.verdict(quantity, tree, values, [env[quantity.id] for env in self.envs])
         gradient = Quantity(Kind.DL_DW if quantity.kind is Kind.W else Kind.DL_DB, quantity.layer).id
@@ -338,38 +337,3 @@ def _sides(text: str) -> list[str]:
             sides.append(text[start:i])
             start = i + 1
     return sides + [text[start:]]
-
-
-def _bounded(tree, env, names: Names) -> np.ndarray:
-    """evaluate, refusing an intermediate result of more than MAX_VALUES numbers before it is made."""
-    from . import expr
-
-    def guard(node):
-        if isinstance(node, expr.Bin):
-            a, b = guard(node.left), guard(node.right)
-            if node.op in ("@", "juxt") and len(a) == 2 and len(b) == 2 and a[1] == b[0]:
-                shape = (a[0], b[1])
-            else:
-                try:
-                    shape = np.broadcast_shapes(a, b)
-                except ValueError:
-                    shape = a
-            if int(np.prod(shape)) > MAX_VALUES:
-                raise AnswerError(f"the expression builds a {'×'.join(map(str, shape))} matrix: too large to judge")
-            return shape
-        if isinstance(node, expr.Name):
-            return np.shape(env[node.ref])
-        if isinstance(node, expr.T):
-            return guard(node.arg)[::-1]
-        if isinstance(node, expr.Sum):
-            shape = guard(node.arg)
-            axis = expr.sum_axis(node.axis, column=env.get("m") == 1)
-            return () if axis is None or len(shape) < 2 else tuple(1 if i == axis else n for i, n in enumerate(shape))
-        if isinstance(node, expr.Num):
-            return ()
-        if isinstance(node, expr.Deriv):
-            return np.shape(env[Quantity(Kind.DA_DZ, node.layer).id])
-        return guard(node.arg)
-
-    guard(tree)
-    return evaluate(tree, env, names)

@@ -25,6 +25,7 @@ from .quantities import Kind, Quantity
 
 MAX_LENGTH = 2_000  # characters of an expression
 MAX_DEPTH = 60  # nesting of an expression
+MAX_VALUES = 10_000_000  # numbers in any intermediate result
 
 # -- the tree ------------------------------------------------------------------------------------
 
@@ -195,7 +196,8 @@ def _result(op: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
 
 def evaluate(node, env: dict[str, np.ndarray | float], names=None) -> np.ndarray:
     """The value of the tree, names looked up in env (2-D arrays; "m" and "eta" numbers).
-    Raises ShapeError when an operation's shapes do not fit (its operands written with `names`)."""
+    Raises ShapeError when an operation's shapes do not fit (its operands written with `names`),
+    ExpressionError when a result would hold more than MAX_VALUES numbers."""
     with np.errstate(all="ignore"):
         return np.asarray(_eval(node, env, names or Names()), dtype=np.float64)
 
@@ -256,6 +258,9 @@ def _eval(node, env, names):
         return a * b  # a number "times" a matrix, as a learner writes 2(ŷ − y)
     if not _fits(op, a, b):
         raise _mismatch(op, node, a, b, names)
+    shape = _result(op, a, b)
+    if int(np.prod(shape)) > MAX_VALUES:  # refused before it is made: X @ X.T of a large batch
+        raise ExpressionError(f"the expression builds a {'×'.join(map(str, shape))} matrix: too large to judge")
     return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "@": np.matmul}[op](a, b)
 
 
