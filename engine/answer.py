@@ -14,7 +14,7 @@ import numpy as np
 
 from .closedform import ClosedForms
 from .derivation import derive
-from .expr import ExpressionError, Name, Names, ShapeError, evaluate, parse, write
+from .expr import ExpressionError, Name, Names, ShapeError, evaluate, parse, shape_text, write
 from .network import Network
 from .notation import significant
 from .quantities import Kind, Quantity
@@ -111,10 +111,6 @@ def _oriented(value: np.ndarray, truth: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _shape(a: np.ndarray) -> str:
-    return "×".join(str(n) for n in a.shape) if a.ndim else "a number"
-
-
 class Judge:
     """Judges expressions for the quantities of one network's first iteration, on the whole
     batch or on one sample (column vectors)."""
@@ -207,16 +203,18 @@ class Judge:
         if oriented is None:
             if truth.ndim == 2 and value.shape == truth.T.shape:
                 if _close(value.T, truth):
-                    return Verdict(False, f"transposed: yours is {_shape(value)}, {name} is {_shape(truth)}")
-                return Verdict(False, f"the shape is transposed (yours is {_shape(value)}, {name} is {_shape(truth)})")
+                    return Verdict(False, f"transposed: yours is {shape_text(value)}, {name} is {shape_text(truth)}")
+                return Verdict(
+                    False, f"the shape is transposed (yours is {shape_text(value)}, {name} is {shape_text(truth)})"
+                )
             summed = value.sum(axis=0) if value.ndim == 2 and value.shape[0] == self.m > 1 else None
             if summed is not None and summed.size == truth.size and _close(summed.reshape(-1), truth.reshape(-1)):
                 return Verdict(
                     False,
-                    f"the sum over the samples is missing: yours is {_shape(value)}, a row per sample; "
+                    f"the sum over the samples is missing: yours is {shape_text(value)}, a row per sample; "
                     f"{name} is their sum, sum(…, 0)",
                 )
-            return Verdict(False, f"the shape is wrong: yours is {_shape(value)}, {name} is {_shape(truth)}")
+            return Verdict(False, f"the shape is wrong: yours is {shape_text(value)}, {name} is {shape_text(truth)}")
         pairs = []
         for v, t in zip(values, truths):
             o = _oriented(np.asarray(v), t)

@@ -158,8 +158,9 @@ class ShapeError(ValueError):
 # -- evaluating ----------------------------------------------------------------------------------
 
 
-def _shape(a: np.ndarray) -> str:
-    return "×".join(str(n) for n in a.shape) if a.ndim else "scalar"
+def shape_text(a: np.ndarray) -> str:
+    """3×2, or "a number" for a 0-d value."""
+    return "×".join(str(n) for n in a.shape) if a.ndim else "a number"
 
 
 def _fits(op: str, a: np.ndarray, b: np.ndarray) -> bool:
@@ -178,7 +179,7 @@ def _mismatch(op: str, node: Bin, a: np.ndarray, b: np.ndarray, names) -> ShapeE
     flipped = (part.arg if isinstance(part, T) else T(part) for part in (node.left, node.right))  # Wᵀᵀ is W
     left_t, right_t = (write(part, "answer", names) for part in flipped)
     fitting = [
-        f"{words} (gives {_shape(np.empty(_result(op, x, y)))})"
+        f"{words} (gives {shape_text(np.empty(_result(op, x, y)))})"
         for words, x, y in (
             (f"{left_t} and {right}", a.T, b),
             (f"{left} and {right_t}", a, b.T),
@@ -187,7 +188,7 @@ def _mismatch(op: str, node: Bin, a: np.ndarray, b: np.ndarray, names) -> ShapeE
         if _fits(op, x, y)
     ]
     hint = f"; transposing would fit: {', or '.join(fitting)}" if fitting else ""
-    return ShapeError(f"the shapes do not fit in {what}: {left} is {_shape(a)}, {right} is {_shape(b)}{hint}")
+    return ShapeError(f"the shapes do not fit in {what}: {left} is {shape_text(a)}, {right} is {shape_text(b)}{hint}")
 
 
 def _result(op: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
