@@ -123,6 +123,30 @@ def write_cases(folder: Path) -> dict[str, Path]:
         "exponents.csv",
         ("1.5e300," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
     )
+    # cells near float64's limits (one that may overflow, one below the smallest normal) and many
+    # columns of long numbers, bad in their last cell
+    for name, cell, columns, rows in (
+        ("csv-float-limit-then-bad-cell-240MB", "1.79769e308", 20, 1_000_000),
+        ("csv-subnormals-then-bad-cell-240MB", "9.99999e-324", 20, 1_000_000),
+        ("csv-200-columns-then-bad-cell-220MB", "0.1234567890", 200, 100_001),
+    ):
+        line = ",".join([cell] * columns) + "\n"
+        case(
+            name,
+            network(columns - 1, f'file = "{name}.csv"\n'),
+            f"{name}.csv",
+            line.encode() * (rows - 1) + line[: -len(cell) - 1].encode() + b"1_0\n",
+        )
+    # one row a line (valid: loads): the line breaks inside a large array are not the text tomllib
+    # reads, nor 60 MiB of them before a bad key
+    case(
+        "toml-600000-rows-one-a-line",
+        network(1, "X = [\n" + "[0.5],\n" * 600_000 + "]\nY = [\n" + "[1],\n" * 600_000 + "]\n"),
+    )
+    case(
+        "toml-60MiB-of-line-breaks-in-an-array-then-a-bad-key",
+        network(1, "Y = [[0]]\nX = [[0]," + "\n" * 60 * MiB + "]\nbad key = 1\n"),
+    )
     case("toml-512KiB-of-small-arrays", network(1, "".join(f"k{i} = [{'[0],' * 200}]\n" for i in range(600))))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
