@@ -94,7 +94,7 @@ def to_json(trace: Trace, ensure_ascii: bool = False) -> str:
 
 
 def write_json(trace: Trace, out: TextIO, ensure_ascii: bool = False) -> None:
-    """The trace as one strict-JSON document, written to `out` a row of numbers at a time: a
+    """The trace as one strict-JSON document, written to `out` a few thousand numbers at a time: a
     trace of millions of values is never held as one string (nor as Python lists).
     ensure_ascii: \\u escapes, the same JSON for an output that cannot encode Unicode."""
     dumps = partial(json.dumps, ensure_ascii=ensure_ascii, allow_nan=False)
@@ -135,19 +135,30 @@ def _write_params(w, dumps, params: dict[str, np.ndarray]) -> None:
     w("}")
 
 
+_CHUNK = 4096  # numbers per json.dumps call: one call per short row cost more than its numbers; ~1 MB in flight
+
+
 def _write_array(w, dumps, value: np.ndarray) -> None:
-    """A number, or lists of rows, one row per write (null for a non-finite number)."""
+    """A number, or lists of rows, up to _CHUNK numbers per write (null for a non-finite number)."""
     if value.ndim == 0:
         w(dumps(_plain(float(value))))
-    elif value.ndim == 1:
-        w(dumps(value.tolist() if np.isfinite(value).all() else _plain(value.tolist())))
+    elif value.size <= _CHUNK:
+        w(dumps(_listed(value)))
     else:
         w("[")
-        for i, part in enumerate(value):
+        rows = max(1, _CHUNK // (value[0].size or 1))
+        for i in range(0, len(value), rows):
             if i:
                 w(", ")
-            _write_array(w, dumps, part)
+            if rows == 1:  # a row too long to share a write: in chunks of its own
+                _write_array(w, dumps, value[i])
+            else:  # "[row, row, ...]" without its brackets
+                w(dumps(_listed(value[i : i + rows]))[1:-1])
         w("]")
+
+
+def _listed(value: np.ndarray) -> list:
+    return value.tolist() if np.isfinite(value).all() else _plain(value.tolist())
 
 
 # -- text and Markdown -------------------------------------------------------------------------

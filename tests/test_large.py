@@ -227,11 +227,17 @@ def test_trace_json_is_written_piece_by_piece(wide, monkeypatch):
     def plain(params):
         return {name: value.tolist() for name, value in params.items()}
 
-    sink = Sink()
-    monkeypatch.setattr("sys.stdout", sink)
-    assert main(["trace", str(wide), "--format", "json", "-n", "2"]) == 0
-    text = "".join(sink.parts)
-    assert sink.largest < 20_000 < len(text) // 100  # rows, never the whole document
+    def written(chunk: int) -> tuple[str, int]:
+        monkeypatch.setattr("engine.export._CHUNK", chunk)
+        sink = Sink()
+        monkeypatch.setattr("sys.stdout", sink)
+        assert main(["trace", str(wide), "--format", "json", "-n", "2"]) == 0
+        return "".join(sink.parts), sink.largest
+
+    text, _ = written(1 << 20)  # each array in one piece
+    pieced, largest = written(256)  # a 300-number row in pieces too
+    assert pieced == text
+    assert largest < 20_000 < len(text) // 100  # chunks, never the whole document
     trace = run_trace(load(wide), 2)
     doc = json.loads(text)
     assert doc["network"] == network_summary(trace.network) and doc["sample"] is None
