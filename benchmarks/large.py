@@ -1,6 +1,7 @@
 """The network of a first real course, for benchmarks and tests: 784-128-64-10, ReLU, ReLU,
-softmax + cross-entropy, 64 samples in a CSV data file, all from a fixed seed; and one of
-10 M parameters, the most the limits allow, for measuring by hand."""
+softmax + cross-entropy, 64 samples in a CSV data file, all from a fixed seed; one of
+20,000 samples × 20 units (a JSON trace of many short rows); and one of 10 M parameters, the
+most the limits allow, for measuring by hand."""
 
 from __future__ import annotations
 
@@ -38,13 +39,38 @@ def write_large_network(folder: Path) -> Path:
     return _write(folder, "large.toml", NETWORK, "samples.csv", inputs=784)
 
 
-def _write(folder: Path, name: str, network: str, data: str, inputs: int) -> Path:
-    """The network file and its 64 samples (inputs in [0, 1), one-hot targets of 10 classes),
+TALL = """\
+name = "20,000 samples"
+description = "Many samples, few units: 20-20-10, sigmoid, sigmoid, mean squared error, 20,000 samples"
+inputs = 20
+loss = "mse"
+learning_rate = 0.1
+
+[[layers]]
+units = 20
+activation = "sigmoid"
+
+[[layers]]
+units = 10
+activation = "sigmoid"
+
+[data]
+file = "tall.csv"
+"""
+
+
+def write_tall_network(folder: Path) -> Path:
+    """Write tall.toml and tall.csv into folder; returns the network file's path."""
+    return _write(folder, "tall.toml", TALL, "tall.csv", inputs=20, samples=20_000)
+
+
+def _write(folder: Path, name: str, network: str, data: str, inputs: int, samples: int = 64) -> Path:
+    """The network file and its samples (inputs in [0, 1), one-hot targets of 10 classes),
     all from seed 0."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
-    X = rng.random((64, inputs)).round(3)
-    Y = np.eye(10)[rng.integers(0, 10, 64)]
+    X = rng.random((samples, inputs)).round(3)
+    Y = np.eye(10)[rng.integers(0, 10, samples)]
     np.savetxt(folder / data, np.hstack([X, Y]), delimiter=",", fmt="%g")
     path = folder / name
     path.write_text(network, encoding="utf-8")
