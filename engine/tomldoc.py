@@ -318,6 +318,7 @@ def parse(raw: bytes) -> dict:
     Raises TomlError."""
     marker = int.from_bytes(os.urandom(7), "little")  # stands for array i as [marker + i]: text nobody can have written
     rest, arrays, copied, pos, lexemes = [], [], 0, 0, 0
+    moved, size = [], 0  # where each placeholder ends in the text tomllib reads, and its array in raw; the text's size
     while match := _LEXEME.search(raw, pos):
         lexemes += 1
         if lexemes > MAX_LEXEMES:
@@ -332,8 +333,12 @@ def parse(raw: bytes) -> dict:
         if found is None:
             continue
         end, levels = found
-        # the placeholder keeps the array's line breaks, so tomllib's line numbers stay the file's
-        rest += [raw[copied:start], b"[%d%s]" % (marker + len(arrays), b"\n" * raw.count(b"\n", start, end))]
+        # without the array's line breaks (one a row, tomllib would skip them a character at a time):
+        # its messages are put back in the file's lines (_in_file)
+        placeholder = b"[%d]" % (marker + len(arrays))
+        rest += [raw[copied:start], placeholder]
+        size += start - copied + len(placeholder)
+        moved.append((size, end))
         arrays.append(Numbers(raw, start, end, levels))
         copied = pos = end
     rest.append(raw[copied:])
@@ -343,7 +348,7 @@ def parse(raw: bytes) -> dict:
             f"has {len(text):,} bytes besides its large arrays of plain numbers, more than the limit "
             f"of {MAX_REST_BYTES:,} (write large data as plain numbers, or in a data file)"
         )
-    _check_keys(text)
+    _check_keys(text, raw, moved)
     try:
         doc = tomllib.loads(text.decode("utf-8"))
         return _put_back(doc, {marker + i: a for i, a in enumerate(arrays)}) if arrays else doc
@@ -354,21 +359,46 @@ def parse(raw: bytes) -> dict:
             raise TomlError(f"is not UTF-8 text (byte {err.start})") from None
         raise TomlError("is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
-        raise TomlError(f"is not valid TOML ({err})") from None
+        raise TomlError(f"is not valid TOML ({_placed(str(err), text, raw, moved)})") from None
     except RecursionError:
         raise TomlError("holds arrays or tables nested too deeply (a network file needs two levels at most)") from None
     except ValueError:  # int() past Python's limit on digits
         raise TomlError("holds a whole number of more than 4,300 digits") from None
 
 
-def _check_keys(text: bytes) -> None:
+def _check_keys(text: bytes, raw: bytes, moved: list) -> None:
     """tomllib's time grows with the square of a dotted key's parts: refuse long keys first."""
     for match in _KEY_SCAN.finditer(text):
         if _LONG_KEY.fullmatch(match.group()):
-            line = text.count(b"\n", 0, match.start()) + 1
+            line = _in_file(match.start(), raw, moved)[0]
             raise TomlError(
                 f"line {line}: a key of more than {MAX_KEY_PARTS} parts (a.b.c...), more than a network file needs"
             )
+
+
+def _in_file(at: int, raw: bytes, moved: list) -> tuple[int, int]:
+    """The line and column in the file (raw) of byte `at` of the text tomllib reads, where each
+    large array is a placeholder: moved holds where each ends in the text, and its array in raw."""
+    shift = 0
+    for placeholder_end, array_end in moved:
+        if placeholder_end > at:
+            break
+        shift = array_end - placeholder_end
+    at += shift
+    start = raw.rfind(b"\n", 0, at) + 1
+    return raw.count(b"\n", 0, at) + 1, len(raw[start:at].decode("utf-8", "replace")) + 1
+
+
+def _placed(message: str, text: bytes, raw: bytes, moved: list) -> str:
+    """tomllib's message, its line and column in `text` made the file's (_in_file)."""
+    found = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+    if not found:
+        return message
+    line, column = int(found[1]), int(found[2])
+    start = int(np.flatnonzero(np.frombuffer(text, np.uint8) == 10)[line - 2]) + 1 if line > 1 else 0
+    at = start + len(text[start:].split(b"\n", 1)[0].decode("utf-8", "replace")[: column - 1].encode())
+    line, column = _in_file(at, raw, moved)
+    return f"{message[: found.start()]}(at line {line}, column {column})"
 
 
 def _put_back(value, arrays: dict):

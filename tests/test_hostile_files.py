@@ -476,6 +476,40 @@ def test_a_toml_of_millions_of_rows_is_refused_before_toml_reads_it(tmp_path):
     assert "15,000,000 rows" in proc.stderr
 
 
+def _one_row_a_line(rows: int, after: str = "") -> str:
+    """The XOR network with `rows` samples, its X and Y written one row a line."""
+    X = "".join(f"[{i % 7}, {-i / 8}],\n" for i in range(rows))
+    return XOR_FILE.split("[data]")[0] + f"[data]\nX = [\n{X}]\nY = [\n" + "[1],\n" * rows + "]" + after
+
+
+def test_large_arrays_written_one_row_a_line_load(write_net):
+    # issue 11: the line breaks inside large arrays counted towards the 512 KiB of text besides
+    # them, so 600,000 rows one a line were refused (tomllib reads the file)
+    rows = 300_000  # 600,000 line breaks inside the arrays
+    net = load(write_net(_one_row_a_line(rows, "\n")))
+    assert net.X.shape == (rows, 2) and (net.Y == 1).all()
+    assert net.X[1].tolist() == [1, -0.125] and net.X[-1].tolist() == [(rows - 1) % 7, -(rows - 1) / 8]
+
+
+def test_errors_after_large_arrays_name_the_files_line_and_column(write_net, monkeypatch):
+    # tomllib reads each large array as a placeholder without its line breaks (skipping them one
+    # by one, tomllib took 4 s for 60 MiB of them): its messages are put back in the file's terms
+    read = []
+    loads = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: read.append(len(text)) or loads(text))
+    text = _one_row_a_line(20_000)
+    line = text.count("\n") + 1  # the line of Y's closing bracket
+    for after, words in (
+        (" junk\n", f"after a statement (at line {line}, column 3)"),
+        ("\n\nbad key = 1\n", f"in a key/value pair (at line {line + 2}, column 5)"),
+        ("\n" + "a." * 40 + "a = 1\n", f"line {line + 1}: a key of more than 32 parts"),
+        ("\nk = 1\n\n\nk = 2\n", f"Cannot overwrite a value (at line {line + 4}, column 6)"),
+    ):
+        read.clear()
+        assert words in refused(write_net(text + after))
+        assert sum(read) < 1000, read
+
+
 # -- the fast readers agree with the exact ones --------------------------------------------------
 
 
