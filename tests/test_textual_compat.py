@@ -3,11 +3,16 @@ fails, by name, when an upgrade changes it."""
 
 from __future__ import annotations
 
+import errno
 import inspect
+import os
+import signal
+import sys
 
 import pytest
 from textual.app import App
 from textual.binding import ActiveBinding, Binding
+from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -17,6 +22,8 @@ from textual.widgets import OptionList, Static
 from tui.textual_compat import (
     PagedWithoutRoom,
     RedrawnOnRepaint,
+    TerminalDriver,
+    _Output,
     active_bindings,
     on_bindings_changed,
     set_virtual_size,
@@ -149,3 +156,39 @@ async def test_option_list_still_fails_to_page_without_room():
 def test_app_display_is_the_hook_the_benchmarks_time():
     """benchmarks/probe.py wraps App._display to time the frames a key paints."""
     assert list(inspect.signature(App._display).parameters)[:3] == ["self", "screen", "renderable"]
+
+
+async def test_terminal_driver_wraps_the_writer_threads_file_and_both_signal_handlers(monkeypatch):
+    installed = {}
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.setdefault(signum, handler))
+    with open(os.devnull) as stdin:  # not a terminal: no hang-up watch
+        monkeypatch.setattr(sys, "__stdin__", stdin)
+        driver = TerminalDriver(App())
+    assert isinstance(driver._file, _Output) and driver._file.file is sys.__stderr__
+    assert "WriterThread(self._file)" in inspect.getsource(LinuxDriver.start_application_mode)
+    assert installed == {signal.SIGTSTP: driver._sigtstp_application, signal.SIGCONT: driver._sigcont_application}
+    resumed = []
+    monkeypatch.setattr(driver, "resume_application_mode", lambda: resumed.append(1))
+    driver._sigcont_application()  # a SIGCONT without a SIGTSTP (timeout sends one after SIGTERM)
+    assert resumed == []
+    driver._suspended = True  # as SIGTSTP leaves it
+    driver._sigcont_application()
+    assert resumed == [1]
+
+
+def test_a_terminal_that_fails_a_write_hangs_up_once_and_is_written_no_more():
+    class Gone:
+        writes = 0
+
+        def write(self, text=""):
+            self.writes += 1
+            raise OSError(errno.EIO, "Input/output error")
+
+        flush = write
+
+    file, hung_up = Gone(), []
+    out = _Output(file, lambda: hung_up.append(1))
+    out.write("frame")
+    out.flush()
+    out.write("another")
+    assert hung_up == [1] and file.writes == 1

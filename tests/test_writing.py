@@ -279,13 +279,9 @@ def read_pty(master: int, output: bytearray, until, timeout: float = 60) -> None
                 return
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, None], ids=["SIGTERM", "SIGHUP", "q"])
-@pytest.mark.parametrize("training", [False, True], ids=["stepping", "training"])
-def test_a_signal_restores_the_terminal_and_keeps_the_session(tmp_path, signum, training):
-    """A kill, a closed terminal or q: the terminal comes back and the session keeps the place,
-    and a training run's finished iterations (the run stops first; it once raced the exit)."""
-    from tui.session import load_place
-
+def app_in_a_pty(tmp_path) -> tuple[subprocess.Popen, int, int]:
+    """The app on xor in a new pseudo-terminal of SIZE (not its controlling terminal: closing it
+    sends no SIGHUP), its session in tmp_path: the process and the terminal's two ends."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path), "TERM": "xterm-256color"}
@@ -297,23 +293,39 @@ def test_a_signal_restores_the_terminal_and_keeps_the_session(tmp_path, signum, 
         env=env,
         start_new_session=True,
     )
-    folder = tmp_path / "backprop-tui"
+    return proc, master, slave
+
+
+def session_cursor(tmp_path) -> int | None:
+    """The cursor in the window's own session-W.json, once there is one."""
+    found = list((tmp_path / "backprop-tui").glob("session-*.json"))
+    return json.loads(found[0].read_text())["cursor"] if found else None
+
+
+def step_twice(master: int, output: bytearray, tmp_path, training: bool) -> None:
+    """Two steps, which the session follows; then, if training, a long training run started."""
+    read_pty(master, output, lambda: session_cursor(tmp_path) is not None and b"\x1b[?1000h" in output)
+    os.write(master, b"nn")
+    read_pty(master, output, lambda: session_cursor(tmp_path) == 2)
+    if training:  # the session is written when training ends: here, when the app ends
+        os.write(master, b"t")
+        read_pty(master, output, lambda: b"Iterations to run" in output)
+        os.write(master, b"1000000\r")
+        # some iterations done (a loaded machine may show 0/1,000,000 first)
+        read_pty(master, output, lambda: re.search(rb"training [1-9][0-9,]*/1,000,000", output) is not None)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, None], ids=["SIGTERM", "SIGHUP", "q"])
+@pytest.mark.parametrize("training", [False, True], ids=["stepping", "training"])
+def test_a_signal_restores_the_terminal_and_keeps_the_session(tmp_path, signum, training):
+    """A kill, a closed terminal or q: the terminal comes back and the session keeps the place,
+    and a training run's finished iterations (the run stops first; it once raced the exit)."""
+    from tui.session import load_place
+
+    proc, master, slave = app_in_a_pty(tmp_path)
     output = bytearray()
-
-    def cursor() -> int | None:  # in the window's own session-W.json, once there is one
-        found = list(folder.glob("session-*.json"))
-        return json.loads(found[0].read_text())["cursor"] if found else None
-
     try:
-        read_pty(master, output, lambda: cursor() is not None and b"\x1b[?1000h" in output)
-        os.write(master, b"nn")  # two steps: the session follows them
-        read_pty(master, output, lambda: cursor() == 2)
-        if training:  # the session is written when training ends: here, when the signal ends it
-            os.write(master, b"t")
-            read_pty(master, output, lambda: b"Iterations to run" in output)
-            os.write(master, b"1000000\r")
-            # some iterations done (a loaded machine may show 0/1,000,000 first)
-            read_pty(master, output, lambda: re.search(rb"training [1-9][0-9,]*/1,000,000", output) is not None)
+        step_twice(master, output, tmp_path, training)
         assert termios.tcgetattr(slave)[3] & termios.ECHO == 0  # the app has the terminal
         drawn = len(output)
         if signum is None:
@@ -336,6 +348,39 @@ def test_a_signal_restores_the_terminal_and_keeps_the_session(tmp_path, signum, 
         off = on[:-1] + b"l"
         assert off in after and output.rfind(on) < output.rfind(off)
     assert lflag & termios.ECHO and lflag & termios.ICANON  # echo and line editing back
+    place = load_place(tmp_path / "backprop-tui")
+    if training:
+        assert place.iteration > 0 and place.cursor == 0 and len(place.losses) == place.iteration
+    else:
+        assert (place.iteration, place.cursor) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    "signals, training",
+    [((), False), ((), True), ((signal.SIGTERM, signal.SIGCONT), True), ((signal.SIGHUP, signal.SIGCONT), False)],
+    ids=["nothing", "nothing-training", "SIGTERM-SIGCONT-training", "SIGHUP-SIGCONT"],
+)
+def test_a_terminal_that_is_gone_ends_the_app_and_keeps_the_session(tmp_path, signals, training):
+    """The window closed (the terminal hung up, no SIGHUP sent: a tmux pane killed under `timeout`),
+    then perhaps timeout's SIGTERM and SIGCONT: the app ends within seconds, its session kept. It
+    once blocked for ever on writing to the dead terminal, deaf to SIGTERM, while its input thread
+    read end-of-file in a busy loop, and a SIGCONT started a second input thread that outlived it."""
+    from tui.session import load_place
+
+    proc, master, slave = app_in_a_pty(tmp_path)
+    try:
+        step_twice(master, bytearray(), tmp_path, training)
+        os.close(master)  # the window closes: the terminal hangs up
+        time.sleep(0.5)
+        for signum in signals:
+            proc.send_signal(signum)
+        status = proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(slave)
+    # ended by the hang-up (as by a SIGHUP) or by the signal, which may find the app saved and gone
+    assert status in {128 + signal.SIGHUP} | {s for signum in signals[:1] for s in (128 + signum, -signum)}
     place = load_place(tmp_path / "backprop-tui")
     if training:
         assert place.iteration > 0 and place.cursor == 0 and len(place.losses) == place.iteration

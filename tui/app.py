@@ -24,7 +24,7 @@ from engine.quantities import Kind, Quantity
 from engine.quiz import Score
 from engine.stepper import HISTORY_BYTES, Stepper
 from engine.training import train_in_chunks
-from tui import colours, gc_tuning, writing
+from tui import colours, gc_tuning, textual_compat, writing
 from tui.commands import WeightCommands
 from tui.keys import ACTIONS, NOT_IN_KEY_BAR, shown_key
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
@@ -106,10 +106,14 @@ class BackpropApp(App[None]):
     def _layer_panels(self) -> list[LayerPanel]:
         return [LayerPanel(l, id=f"layer-{l}") for l in range(1, self.network.depth + 1)]
 
+    def get_driver_class(self):
+        return textual_compat.driver_for(super().get_driver_class())  # safe when the terminal goes away
+
     def on_load(self) -> None:
         gc_tuning.starting()
-        # A kill (SIGTERM) or a closed terminal (SIGHUP) ends the app as q does, so the driver
-        # restores the terminal and a training run's iterations are kept (see action_quit).
+        # A kill (SIGTERM) or a closed terminal (SIGHUP, which TerminalDriver sends too when the
+        # terminal hangs up) ends the app as q does, so the driver restores the terminal and a
+        # training run's iterations are kept (see action_quit).
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(signum, lambda code=128 + signum: self.run_worker(self.action_quit(code)))

@@ -6,9 +6,15 @@ fails there by name, not as a wrong picture somewhere else. Public APIs are used
 
 from __future__ import annotations
 
+import os
+import select
+import signal
+import threading
 from collections.abc import Callable
 
 from textual.binding import Binding
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -65,3 +71,74 @@ class PagedWithoutRoom(OptionList):
     def action_page_down(self) -> None:
         if self.scrollable_content_region:
             super().action_page_down()
+
+
+class TerminalDriver(LinuxDriver):
+    """Textual's LinuxDriver for a terminal that goes away (a closed window, a killed tmux pane).
+
+    Textual 8.2.8's, once its terminal hangs up without a SIGHUP (`timeout` runs the app in a
+    process group of its own): the writer thread dies of the first EIO, the app then blocks for
+    ever on its full queue (deaf to SIGTERM), the input thread reads end-of-file in a busy loop,
+    and any SIGCONT (timeout sends one after its SIGTERM) starts a second input thread that
+    keeps the process alive. Here a terminal that hangs up or fails a write is a SIGHUP (the
+    app saves its session and ends), what it cannot take is dropped, and SIGCONT resumes only
+    what SIGTSTP suspended. Relies on LinuxDriver's _file (the writer thread's file) and its
+    two signal handlers, which __init__ installs."""
+
+    def __init__(self, app, **kwargs):
+        super().__init__(app, **kwargs)
+        self._file = _Output(self._file, self._hang_up)
+        self._hung_up = self._suspended = False
+        if self.input_tty:
+            threading.Thread(target=self._wait_for_hang_up, daemon=True, name="hang-up").start()
+
+    def _wait_for_hang_up(self) -> None:
+        poll = select.poll()
+        poll.register(self.fileno, 0)  # no events: only a hang-up or an error wakes it, never a key
+        if any(events & (select.POLLHUP | select.POLLERR) for _, events in poll.poll()):
+            self._hang_up()
+
+    def _hang_up(self) -> None:
+        if not self._hung_up:
+            self._hung_up = True
+            os.kill(os.getpid(), signal.SIGHUP)
+
+    def _sigtstp_application(self, *args) -> None:
+        self._suspended = True
+        super()._sigtstp_application(*args)
+
+    def _sigcont_application(self, *args) -> None:
+        if self._suspended and not self._hung_up:
+            self._suspended = False
+            super()._sigcont_application(*args)
+
+
+class _Output:
+    """The terminal as the writer thread writes to it: the first failure (EIO: it is gone) hangs
+    up, and nothing is written after it."""
+
+    def __init__(self, file, hang_up: Callable[[], None]):
+        self.file, self.hang_up, self.broken = file, hang_up, False
+
+    def write(self, text: str) -> None:
+        self._do(self.file.write, text)
+
+    def flush(self) -> None:
+        self._do(self.file.flush)
+
+    def fileno(self) -> int:
+        return self.file.fileno()
+
+    def _do(self, call, *args) -> None:
+        if self.broken:
+            return
+        try:
+            call(*args)
+        except OSError:
+            self.broken = True
+            self.hang_up()
+
+
+def driver_for(default: type[Driver]) -> type[Driver]:
+    """TerminalDriver in place of Textual's LinuxDriver (App.get_driver_class's on Linux and macOS)."""
+    return TerminalDriver if default is LinuxDriver else default
