@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from pathlib import Path
 
 from tui.app import BackpropApp
@@ -27,6 +28,35 @@ async def _workers(pilot) -> None:
 
 async def _trained(pilot) -> None:
     pilot.app.stepper.run(3000)
+
+
+async def _course(pilot) -> None:
+    pilot.app.action_course()
+    await pilot.pause()
+
+
+def _lesson(number: int):
+    """Open lesson `number` from the course and read on to its first task."""
+
+    async def lesson(pilot) -> None:
+        await _course(pilot)
+        pilot.app.screen.query_one("OptionList").highlighted = number - 1
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # past the lesson's text
+        await pilot.pause()
+
+    return lesson
+
+
+def _answered(text: str):
+    """Type an answer into the lesson's task box and submit it."""
+
+    async def answered(pilot) -> None:
+        pilot.app.query_one("#task-answer").value = text
+        await pilot.press("enter")
+
+    return answered
 
 
 def _typed(text: str):
@@ -60,6 +90,8 @@ VIEWS = [
     ("side-by-side-regression", "regression", ["m", "a", "tab", "tab", "s"], (140, 45)),
     ("derive-regression", "regression", ["s", "f", "f", "n", _typed("2*(A3 - Y)")], (140, 45)),
     ("loss-node-two-outputs", "two-outputs", ["v"] + ["n"] * 6, (140, 45)),
+    ("course", "xor", [_course], (140, 45)),
+    ("lesson-task-xor", "xor", [_lesson(3), _answered("0.25")], (140, 45)),
 ]
 
 
@@ -74,6 +106,7 @@ async def take(name: str, preset: str, keys: list[str], size: tuple[int, int]) -
 
 def main() -> None:
     os.environ["COLORTERM"] = "truecolor"  # the colours of a truecolor terminal, whatever TERM says
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp()  # the course's progress: none, whoever runs it
     FOLDER.mkdir(exist_ok=True)
     for view in VIEWS:
         print(asyncio.run(take(*view)))

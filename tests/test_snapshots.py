@@ -177,3 +177,42 @@ class TestDerivation:
     def test_loss_node(self, snap_compare):
         """v: the dynamic-programming view's loss node, its weight-1 edges and a v per output."""
         assert snap_compare(BackpropApp("two-outputs"), press=["v"] + ["n"] * 6, terminal_size=WIDE)
+
+
+class TestCourse:
+    @pytest.fixture(autouse=True)
+    def no_progress(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+
+    def test_course_list(self, snap_compare):
+        """learn: every lesson with what it teaches, the document it follows, its minutes and progress."""
+        assert snap_compare(BackpropApp("xor", course=True), terminal_size=WIDE)
+
+    def test_lesson_task_after_a_wrong_answer(self, snap_compare):
+        """A lesson's task under the network: its prompt, the answer box and why the answer is wrong."""
+
+        async def wrong(pilot):
+            await pilot.pause()
+            pilot.app.screen.query_one("OptionList").highlighted = 2  # lesson 3: δ at the output
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")  # past the lesson's text
+            await pilot.pause()
+            pilot.app.query_one("#task-answer").value = "0.25"
+            await pilot.press("enter")
+
+        assert snap_compare(BackpropApp("xor", course=True), run_before=wrong, terminal_size=WIDE)
+
+    def test_lesson_task_small_terminal(self, snap_compare):
+        """80 × 24: a choice's options and the answer box still in sight below the panels."""
+
+        async def choose(pilot):
+            await pilot.pause()
+            await pilot.press("enter", "enter")  # lesson 1, past its text
+            await pilot.pause()
+            for _ in range(4):  # to its last task, a choice
+                pilot.app.lesson.record.task += 1
+            pilot.app.begin_task(with_lead=False)
+            await pilot.pause()
+
+        assert snap_compare(BackpropApp("xor", course=True), run_before=choose, terminal_size=(80, 24))

@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker, get_current_worker
 
 from engine.files import shown, write_atomic
@@ -26,6 +26,7 @@ from engine.stepper import HISTORY_BYTES, Stepper
 from engine.training import train_in_chunks
 from tui import colours, gc_tuning, textual_compat, writing
 from tui.commands import WeightCommands
+from tui.course import LessonRun, Progress
 from tui.keys import ACTIONS, NOT_IN_KEY_BAR, shown_key
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
 from tui.session import Place, SessionWriter, folder
@@ -36,6 +37,7 @@ from tui.widgets.matrices import LayerPanel
 from tui.widgets.panels import LossHistory, StepList, StepPanel, UpdatesPanel
 from tui.widgets.present import DIGITS, View
 from tui.widgets.status import StatusLine
+from tui.widgets.task import TaskPanel
 from tui.widgets.training import TrainingBar
 
 MIN_SIZE = (64, 22)  # below this the panels cannot show a step legibly
@@ -60,12 +62,15 @@ class BackpropApp(App[None]):
         place: Place | None = None,
         remember: bool = False,
         notice: str | None = None,
+        course: bool = False,
     ):
         """network: a preset name, a path or a Network; place: a saved session to continue;
         remember: keep the session on disk as it changes (the command line does); notice: a
-        line to show once the app is up (why --resume could not resume)."""
+        line to show once the app is up (why --resume could not resume); course: open the
+        course's list of lessons first (`backprop-tui learn`)."""
         super().__init__()
         self.notice = notice
+        self.open_course = course
         if place is not None:
             self.network, self.stepper = place.network, place.stepper()
             self.view = View(self.stepper, digits=place.digits, focus=place.focus)
@@ -85,6 +90,8 @@ class BackpropApp(App[None]):
         self.derive = False  # the quiz asks for expressions (derive mode), not numbers
         self._judge = None  # derive mode's judge of the iteration on screen, and what it was made for
         self.opened_before: list[tuple[Network, Stepper, View]] = []  # what `o` replaced, the latest last
+        self.progress: Progress | None = None  # the course's, read when the course first opens
+        self.lesson: LessonRun | None = None  # the lesson being done
 
     # -- layout ----------------------------------------------------------------------------------
 
@@ -100,6 +107,7 @@ class BackpropApp(App[None]):
                 yield StepList(id="steps")
                 yield LossHistory(id="loss")
         yield UpdatesPanel(id="updates")
+        yield TaskPanel(id="task")
         yield TrainingBar(id="training")
         yield KeyBar()
 
@@ -135,6 +143,8 @@ class BackpropApp(App[None]):
             self.notify(self.notice, severity="warning", timeout=10, markup=False)
         if self.remembering:  # after the first frame: a large network's files take a while to write
             self.call_after_refresh(self.start_session)
+        if self.open_course:
+            self.call_after_refresh(self.action_course)
 
     def start_session(self) -> None:
         self.session = SessionWriter()
@@ -171,12 +181,17 @@ class BackpropApp(App[None]):
         height = height or self.size.height
         growing = self.stepper.phase == "update"
         updates = (8 if height >= 40 else 4) if growing else 3
-        free = height - 2 - 3  # the header, the key bar, the weight updates' one line
-        top = max(11, min(round(free * 0.5), 26))
-        for selector, rows in (("#top", top), ("#updates", updates)):
+        task = 0 if self.lesson is None else 10 if height >= 40 else 9  # a lesson's task panel
+        if task and height < 40 and not growing:
+            updates = 0  # a small terminal gives the task the weight updates' band until they happen
+        free = height - 2 - min(updates, 3) - task  # the header, the key bar, the updates band at rest
+        top = max(8 if task else 11, min(round(free * 0.5), 26))
+        for selector, rows in (("#top", top), ("#updates", updates), ("#task", task)):
             widget = self.query_one(selector)
             if widget.styles.height is None or widget.styles.height.value != rows:
                 widget.styles.height = rows
+            if widget.display != (rows > 0):
+                widget.display = rows > 0  # a border keeps two rows of a widget of height 0
 
     def follow_size(self) -> None:
         """After a resize the header shortens to the width (the panels follow their own sizes).
@@ -195,6 +210,8 @@ class BackpropApp(App[None]):
         if self.training:
             return
         s, view = self.stepper, self.view
+        if self.lesson is not None and self.lesson.network is self.network and self.lesson.moved(s, view.v_names):
+            self.call_after_refresh(self.begin_task)  # a step task reached: the next one
         self.fit_layout()
         self.show_status()
         self.query_one(NetworkDiagram).show(view)
@@ -204,6 +221,7 @@ class BackpropApp(App[None]):
         self.query_one(UpdatesPanel).show(view)
         self.query_one(StepList).show(view)
         self.query_one(LossHistory).show(s.losses, view.fmt, view.loss_trend())
+        self.show_task()
         self.remember()
 
     def show_status(self) -> None:
@@ -434,6 +452,122 @@ class BackpropApp(App[None]):
     def jump_to_step(self, event: OptionList.OptionSelected) -> None:
         self._move(lambda: self.stepper.goto(int(event.option.id) + 1))
 
+    # -- the course ------------------------------------------------------------------------------
+
+    def action_course(self) -> None:
+        if self.busy:
+            return
+        from engine.course import LessonError, course
+        from tui.screens.course import CourseScreen
+
+        try:
+            self.lessons = course()
+        except LessonError as err:
+            self.notify(str(err), title="The course", severity="error", timeout=10)
+            return
+        if self.progress is None:
+            self.progress, trouble = Progress.load()
+            if trouble:
+                self.notify(trouble, title="The course", severity="warning", timeout=10)
+        running = self.lesson.lesson.id if self.lesson is not None else None
+        self.push_screen(CourseScreen(self.lessons, self.progress, running), self.lesson_chosen)
+
+    async def lesson_chosen(self, choice: str | None) -> None:
+        from tui.course import Record
+        from tui.screens.course import STOP, LessonText
+
+        if choice is None:
+            return
+        if choice == STOP:
+            self.lesson = None
+            self.refresh_bindings()
+            self.refresh_view()
+            return
+        lesson = next(lesson for lesson in self.lessons if lesson.id == choice)
+        if self.progress.record(lesson.id).done:  # opened again: it starts over
+            self.progress.records[lesson.id] = Record()
+        network = resolve(lesson.network)
+        stepper = Stepper(network)
+        left = (self.network, self.stepper, self.view)
+        await self.show_network(network, stepper, View(stepper, digits=self.view.digits))
+        self.keep_to_go_back(left)
+        self.lesson = LessonRun(lesson, self.progress, network)
+        self.refresh_bindings()
+        starting = self.lesson.record.task == 0
+        self.call_after_refresh(self.begin_task, not starting)
+        if starting:
+            self.push_screen(LessonText(lesson.title, lesson.intro))
+
+    def begin_task(self, with_lead: bool = True) -> None:
+        """Set the app as the current task needs it (its sample, names, switches; a value to
+        predict or derive not yet computed) and show it, after the text that leads to it."""
+        from tui.screens.course import LessonText
+
+        run = self.lesson
+        if run is None or run.network is not self.network:
+            return
+        task, s = run.task, self.stepper
+        if task is not None:
+            setup = task.setup
+            if setup.sample is not None:
+                self.view.focus = setup.sample
+            s.set_sample(setup.sample)
+            s.set_mistake(setup.mistake)
+            self.view.v_names = setup.v_names
+            run.position(s)
+        self.refresh_view()
+        if task is not None and task.answered:
+            self.query_one("#task-answer", Input).focus()
+        if task is not None and with_lead and task.lead:
+            self.push_screen(LessonText(run.lesson.title, task.lead))
+        elif task is None and run.lesson.outro and with_lead:
+            self.push_screen(LessonText(run.lesson.title, run.lesson.outro))
+
+    def show_task(self) -> None:
+        run = self.lesson
+        panel = self.query_one(TaskPanel)
+        if run is not None and run.network is not self.network:
+            panel.show(run.elsewhere())
+        else:
+            panel.show(None if run is None else run.shown())
+
+    @on(Input.Submitted, "#task-answer")
+    def task_answered(self, event: Input.Submitted) -> None:
+        run = self.lesson
+        if run is None or run.network is not self.network or self.busy:
+            return
+        choice = run.task is not None and bool(run.task.options)
+        if run.answer(event.value, self.stepper, self.view.v_names):
+            event.input.value = ""
+            self.begin_task()
+        elif choice:  # a number pressed: the box is ready for the next one
+            event.input.value = ""
+        else:
+            self.show_task()
+
+    @on(Input.Changed, "#task-answer")
+    def task_choice_typed(self, event: Input.Changed) -> None:
+        """A choice's number is its answer: no Enter needed."""
+        run = self.lesson
+        task = None if run is None else run.task
+        if (
+            task is not None
+            and task.options
+            and event.value.strip() in {str(n) for n in range(1, len(task.options) + 1)}
+        ):
+            self.task_answered(Input.Submitted(event.input, event.value))
+
+    def action_hint(self) -> None:
+        if self.lesson is not None and self.lesson.network is self.network:
+            self.lesson.hint(self.stepper, self.view.v_names)
+            self.show_task()
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        """h (a hint) is a key only while a lesson's task is on."""
+        if action == "hint":
+            return self.lesson is not None and self.lesson.task is not None
+        return True
+
     # -- dialogs ---------------------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -564,12 +698,15 @@ class BackpropApp(App[None]):
         left, where = (self.network, self.stepper, self.view), self.where
         stepper = Stepper(network)
         await self.show_network(network, stepper, View(stepper, digits=self.view.digits))
-        # What was open stays, with its undo, until p at the start of this one returns to it;
-        # those opened before it while their checkpoints take at most HISTORY_BYTES together.
+        self.keep_to_go_back(left)
+        self.notify(f"Opened {network.name}. p at its start returns to {left[0].name}, {where}.", timeout=6)
+
+    def keep_to_go_back(self, left: tuple[Network, Stepper, View]) -> None:
+        """What was open stays, with its undo, until p at the start of the new one returns to it;
+        those opened before it while their checkpoints take at most HISTORY_BYTES together."""
         self.opened_before.append(left)
         while len(self.opened_before) > 1 and sum(s.held_bytes for _, s, _ in self.opened_before) > HISTORY_BYTES:
             del self.opened_before[0]
-        self.notify(f"Opened {network.name}. p at its start returns to {left[0].name}, {where}.", timeout=6)
 
     async def show_network(self, network: Network, stepper: Stepper, view: View) -> None:
         """Show another network: its layer panels, and every panel from its Stepper."""

@@ -10,13 +10,14 @@ import time
 
 from engine import __version__
 
-COMMANDS = ("trace", "train", "check", "answer", "presets")
+COMMANDS = ("trace", "train", "check", "answer", "presets", "learn")
 PROG = "backprop-tui"
 DIVERGED = 3  # exit status when the numbers stop being finite
 
 EXAMPLES = """\
 commands:
   presets                      list the presets with their descriptions
+  learn                        the course: lessons with tasks, your progress kept (--list, --reset)
   trace NETWORK                every step of an iteration: formula, numbers, value
   train NETWORK                train on the fast path and print the final loss
   check NETWORK                compare every gradient with finite differences (--entries N: a sample)
@@ -27,6 +28,7 @@ examples:
   backprop-tui two-outputs                 open a preset by name
   backprop-tui my-net.toml                 open a network file
   backprop-tui --resume                    reopen the last session where it was
+  backprop-tui learn                       open the course's list of lessons
   backprop-tui trace xor --format markdown --output xor.md
   backprop-tui trace regression --sample 2 --iterations 3
   backprop-tui train xor --iterations 20000 --save xor-trained.toml
@@ -103,6 +105,16 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
     parser = _Parser(prog=f"{PROG} {command}", formatter_class=argparse.RawDescriptionHelpFormatter)
     if command == "presets":
         parser.description = "List the presets shipped with backprop-tui."
+        return parser
+    if command == "learn":
+        parser.description = (
+            "Open the course: lessons through the XOR walk-through, the dynamic-programming view and the "
+            "three-layer homework, each a short text and tasks done in the app and checked. Progress is kept "
+            "in the session folder's course.json."
+        )
+        parser.add_argument("--list", action="store_true", help="print the lessons and your progress, one per line")
+        parser.add_argument("--reset", action="store_true", help="forget your progress (asks first)")
+        parser.add_argument("--yes", "-y", action="store_true", help="with --reset: do not ask")
         return parser
     parser.add_argument("network", metavar="NETWORK", help="preset name or network file")
     if command == "trace":
@@ -295,6 +307,50 @@ def cmd_presets(args) -> int:
     return 0
 
 
+def cmd_learn(args) -> int:
+    from engine.course import LessonError, course
+    from engine.files import printable
+    from tui.course import Progress
+
+    try:
+        lessons = course()
+    except LessonError as err:
+        return _fail(str(err))
+    progress, trouble = Progress.load()
+    if args.reset:
+        if not progress.path.exists() and trouble is None:
+            print("No progress to forget.")
+            return 0
+        if not args.yes:
+            if not sys.stdin.isatty():
+                return _fail("learn --reset asks before it forgets your progress: run it in a terminal, or add --yes")
+            done = sum(r.done for r in progress.records.values())
+            try:
+                answer = input(
+                    f"Forget your progress ({done} of {len(lessons)} lessons done) in {progress.path}? [y/N] "
+                )
+            except EOFError:  # Ctrl+D: no
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("Kept.")
+                return 0
+        try:
+            progress.reset()
+        except OSError as err:
+            return _fail(f"cannot remove {progress.path}: {err.strerror or err}")
+        print("Forgotten: the course starts over.")
+        return 0
+    if trouble:
+        print(f"{PROG}: {trouble}", file=sys.stderr)
+    if args.list:
+        for lesson in lessons:
+            status = progress.record(lesson.id).status(lesson)
+            line = f"{lesson.number:2d}  {lesson.title} · {lesson.follows} · {lesson.minutes} min · {status}"
+            print(printable(line))
+        return 0
+    return _open_app("xor", course=True)
+
+
 def cmd_trace(args, network) -> int:
     from engine.export import FORMATS, run_trace, write_json
 
@@ -441,10 +497,10 @@ def _expression_last(argv: list[str]) -> list[str]:
     return [*options, "--", *positional]
 
 
-def _open_app(network=None, place=None, notice: str | None = None) -> int:
+def _open_app(network=None, place=None, notice: str | None = None, course: bool = False) -> int:
     from tui.app import BackpropApp
 
-    app = BackpropApp(network=network, place=place, remember=True, notice=notice)
+    app = BackpropApp(network=network, place=place, remember=True, notice=notice, course=course)
     app.run()
     return app.return_code or 0
 
@@ -460,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     try:  # Ctrl+C anywhere from here on, reading a file included: one line, status 130
         if command == "presets":
             return cmd_presets(args)
+        if command == "learn":
+            return cmd_learn(args)
         notice = None
         if command is None and args.resume:
             from tui.session import SessionError, load_place

@@ -64,12 +64,16 @@ ACTIONS = [
            "p at its start returns to the one before, where you left it"),
     Action("ctrl+s", "save", "Save", "Save the network",
            "Write it with its current parameters to a network file (asks before overwriting)"),
+    Action("L", "course", "Course", "The course",
+           "Lessons through the three source documents, each with tasks done here and checked; your progress kept"),
+    Action("h", "hint", "Hint", "A hint",
+           "In a lesson, the next hint for the task (which factor, what shape, the formula)"),
     Action("question_mark,f1", "help", "Help", "Help", "What each panel means, the conventions, every key"),
     Action("q", "quit", "Quit", None, "Quit"),
 ]
 
 # Left out of the key bar so that it fits 140 columns (the help and the palette list them).
-NOT_IN_KEY_BAR = ("stop_training", "previous_sample", "next_sample", "digits", "toggle_mode", "toggle_explain",
+NOT_IN_KEY_BAR = ("save", "stop_training", "previous_sample", "next_sample", "digits", "toggle_mode", "toggle_explain",
                   "toggle_names", "toggle_mistake", "gradient_check", "export", "open", "reset")
 
 # Keys Textual binds itself that a learner needs, as (keys, description).
