@@ -384,10 +384,28 @@ def _label(stepper: Stepper, name: str, index: tuple, v: bool) -> str:
     return scalar.label(Quantity.parse(name), index, stepper.steps[0].column, v)
 
 
+def elsewhere(task: Task, stepper: Stepper) -> str:
+    """Why the app, as the learner set it, is not where a task's numbers are ("" when it is):
+    a predict or derive task is about its setup's batch or sample, with or without the mistake."""
+    if task.kind not in ("predict", "derive"):
+        return ""
+    want = task.setup
+    if stepper.sample != want.sample:
+        where = "the whole batch" if want.sample is None else f"sample {want.sample} alone"
+        return f"this task is about {where}: press m (and [ ]) to go back to it"
+    if stepper.mistake != want.mistake:
+        return f"this task is about the {'common mistake' if want.mistake else 'right gradients'}: press c"
+    return ""
+
+
 def check(task: Task, stepper: Stepper, text: str, judge: Judge | None = None, v: bool = False) -> Reply | str:
     """An answer to a predict, derive, choose or weight task: a Reply, or a str when the text is
-    no answer at all (not a number, not an expression, no such option): it is not counted."""
+    no answer at all (not a number, not an expression, no such option) or the app is set
+    elsewhere than the task: it is not counted."""
     text = text.strip()
+    moved = elsewhere(task, stepper)
+    if moved:
+        return moved
     if task.kind == "predict":
         step = stepper.steps[goal(task, stepper)]
         entry = task.entry or (0,) * step.value.ndim

@@ -432,3 +432,34 @@ def test_a_derive_task_on_a_parameter_asks_for_its_update(tmp_path):
     assert check(task, stepper, "b2 - eta*dL/db2").right
     wrong = check(task, stepper, "b2 + eta*dL/db2")
     assert not wrong.right and "up the gradient" in wrong.text
+
+
+async def test_a_task_about_the_batch_says_so_when_the_app_shows_one_sample():
+    """m during a predict task: the answer and the hints say where the task is, never a traceback."""
+    number = next(n for n, lesson in enumerate(LESSONS) if any(t.kind == "predict" for t in lesson.tasks))
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await open_lesson(pilot, app, number)
+        while app.lesson.task.kind != "predict":
+            await read_on(pilot, app)
+            task = app.lesson.task
+            if task.kind == "step":
+                await step_to(pilot, app, task)
+            else:
+                await type_in(pilot, app, right_answer(app, task))
+        await read_on(pilot, app)
+        task = app.lesson.task
+        right = right_answer(app, task)
+        app.screen.set_focus(None)
+        await pilot.press("m")
+        await pilot.pause()
+        await type_in(pilot, app, right)
+        assert app.lesson.right is None and "press m" in app.lesson.said
+        await pilot.press("escape", "h")
+        assert "press m" in app.lesson.said and app.lesson.record.hints == 0
+        await pilot.press("m")
+        if task.setup.sample is not None:
+            app.view.focus = task.setup.sample
+            app.stepper.set_sample(task.setup.sample)
+        await type_in(pilot, app, right)
+        assert app.lesson.right is True

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from engine.answer import Judge
-from engine.course import Lesson, Reply, Task, check, goal, hints, past, where
+from engine.course import Lesson, Reply, Task, check, elsewhere, goal, hints, past, where
 from engine.files import printable, read_regular, write_atomic
 from engine.network import Network
 from engine.stepper import Stepper
@@ -199,11 +199,15 @@ class LessonRun:
         task = self.task
         if task is None:
             return
+        moved = elsewhere(task, stepper)
+        if moved:  # the hints are about the task's numbers, not these
+            self.said, self.right = moved[0].upper() + moved[1:] + ".", None
+            return
         graded = hints(task, stepper, v)
         if self.record.hints < len(graded):
             self.record.hints += 1
             self.record.hints_taken += 1
-        n = self.record.hints
+        n = max(1, min(self.record.hints, len(graded)))
         self.said, self.right = f"Hint {n} of {len(graded)}: {graded[n - 1]}", None
         self._save()
 
