@@ -4,6 +4,7 @@ here against the Stepper the learner works with, so the app only shows what this
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -289,6 +290,9 @@ def _task(path: Path, start: int, block: list[tuple[int, str]], setup: Setup) ->
             options.append(Option(text.strip(), right, why.strip()))
         if len(options) > 9:
             raise _fail(path, start, "a choose task has at most 9 options (keys 1 to 9)")
+        # In an order of their own, the same every time: the file's would put the right one
+        # wherever its writer tends to.
+        random.Random(f"{path.stem}:{start}").shuffle(options)
         task = replace(task, options=tuple(options))
     if kind == "weight" and task.paths not in ("1", "2+"):
         raise _fail(path, fields["paths"][0][0], "paths must be 1 or 2+")
@@ -450,17 +454,26 @@ def check(task: Task, stepper: Stepper, text: str, judge: Judge | None = None, v
 
 
 def _wrong_number(answer, value, label, step, stepper, entry, v) -> str:
-    """Why a predicted number is wrong, without giving the number: a flipped sign, another
-    value on screen, or the entry's formula."""
+    """Why a predicted number is wrong, without giving the number: a flipped sign, a factor of
+    2 or m (the ½, the mean's 1/m), another entry or another value on screen, else the entry's
+    formula."""
     fmt = notation.significant(6)
     said = f"{fmt(answer)} is not {label}"
     if close_enough(-answer, value):
         return f"{said}: the sign is flipped."
-    for s in stepper.steps[: step.index]:
+    m = stepper.batch(stepper.sample)[0].shape[0]
+    slips = [(2, "twice it: is a ½ missing, or a 2 too many?"), (0.5, "half of it: is a factor 2 missing?")]
+    if m > 1:
+        slips += [(m, f"{m} times it: is the mean's 1/m missing?"), (1 / m, f"it divided by {m} once more than it is")]
+    for factor, slip in slips:
+        if value != 0 and close_enough(answer, value * factor):
+            return f"{said}: that is {slip}"
+    for s in [step, *stepper.steps[: step.index]]:  # another entry of it, then a value before it
         if s.value.size <= 10_000:
             for index in np.ndindex(s.value.shape):
-                if close_enough(answer, float(s.value[index])):
-                    return f"{said}: that is {_label(stepper, s.writes, index, v)}, computed at step {s.index + 1}."
+                if close_enough(answer, float(s.value[index])) and (s is not step or index != entry):
+                    where = "another entry of it" if s is step else f"computed at step {s.index + 1}"
+                    return f"{said}: that is {_label(stepper, s.writes, index, v)}, {where}."
     cell = scalar.cell(step, entry, stepper.network, fmt, v=v)
     return f"{said}. {label} = {cell.formula}: put in the numbers on screen."
 
@@ -490,5 +503,10 @@ def hints(task: Task, stepper: Stepper, v: bool = False) -> list[str]:
     if task.kind == "predict":
         entry = task.entry or (0,) * step.value.ndim
         cell = scalar.cell(step, entry, stepper.network, notation.significant(6), v=v)
-        return [which, f"{cell.label} = {cell.formula}", f"{cell.label} = {cell.substitution}"]
+        at = ", ".join(map(str, entry))
+        return [
+            which,
+            f"{words.symbol} is {size}; {cell.label} is its entry [{at}] = {cell.formula}.",
+            f"{cell.label} = {cell.substitution}",
+        ]
     return [which, f"{words.symbol} is {size}.", f"{words.formula}"]

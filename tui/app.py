@@ -90,7 +90,7 @@ class BackpropApp(App[None]):
         self.derive = False  # the quiz asks for expressions (derive mode), not numbers
         self._judge = None  # derive mode's judge of the iteration on screen, and what it was made for
         self.opened_before: list[tuple[Network, Stepper, View]] = []  # what `o` replaced, the latest last
-        self.progress: Progress | None = None  # the course's, read when the course first opens
+        self.progress: Progress | None = None  # the course's, read each time the course opens
         self.lesson: LessonRun | None = None  # the lesson being done
 
     # -- layout ----------------------------------------------------------------------------------
@@ -465,11 +465,15 @@ class BackpropApp(App[None]):
         except LessonError as err:
             self.notify(str(err), title="The course", severity="error", timeout=10)
             return
-        if self.progress is None:
-            self.progress, trouble = Progress.load()
-            if trouble:
-                self.notify(trouble, title="The course", severity="warning", timeout=10)
-        running = self.lesson.lesson.id if self.lesson is not None else None
+        # Read again each time: another window, or `learn --reset`, may have changed it.
+        self.progress, trouble = Progress.load()
+        if trouble:
+            self.notify(trouble, title="The course", severity="warning", timeout=10)
+        running = None
+        if self.lesson is not None:  # the lesson on now keeps its own record
+            running = self.lesson.lesson.id
+            self.progress.records[running] = self.lesson.record
+            self.lesson.progress = self.progress
         self.push_screen(CourseScreen(self.lessons, self.progress, running), self.lesson_chosen)
 
     async def lesson_chosen(self, choice: str | None) -> None:
@@ -540,9 +544,9 @@ class BackpropApp(App[None]):
         if run.answer(event.value, self.stepper, self.view.v_names):
             event.input.value = ""
             self.begin_task()
-        elif choice:  # a number pressed: the box is ready for the next one
-            event.input.value = ""
         else:
+            if choice:  # a number pressed: the box is ready for the next one
+                event.input.value = ""
             self.show_task()
 
     @on(Input.Changed, "#task-answer")
@@ -557,6 +561,9 @@ class BackpropApp(App[None]):
         ):
             self.task_answered(Input.Submitted(event.input, event.value))
 
+    def action_answer_box(self) -> None:
+        self.query_one("#task-answer", Input).focus()
+
     def action_hint(self) -> None:
         if self.lesson is not None and self.lesson.network is self.network:
             self.lesson.hint(self.stepper, self.view.v_names)
@@ -566,6 +573,8 @@ class BackpropApp(App[None]):
         """h (a hint) is a key only while a lesson's task is on."""
         if action == "hint":
             return self.lesson is not None and self.lesson.task is not None
+        if action == "answer_box":  # Enter, when the box has lost the focus (Esc, a dialog)
+            return self.lesson is not None and self.lesson.task is not None and self.lesson.task.answered
         return True
 
     # -- dialogs ---------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ class Record:
 
     task: int = 0  # the task reached (the number of tasks when done)
     done: bool = False
-    first_try: list[int] = field(default_factory=list)  # answered tasks right at the first try
+    first_try: list[int] = field(default_factory=list)  # answered tasks right at the first try, no hint taken
     wrong: int = 0  # wrong answers to the current task
     hints: int = 0  # hints taken on the current task
     hints_taken: int = 0  # in the whole lesson
@@ -185,10 +185,10 @@ class LessonRun:
         ]
         if not reply.right:
             self.record.wrong += 1
-            self.said, self.right = reply.text + " Try again (Enter on an empty box: a hint).", False
+            self.said, self.right = _stop(reply.text) + " Try again (Enter on an empty box: a hint).", False
             self._save()
             return False
-        if self.record.wrong == 0 and not self.record.revealed:
+        if self.record.wrong == 0 and self.record.hints == 0 and not self.record.revealed:
             self.record.first_try = [*self.record.first_try, self.record.task]
         if task.kind in ("predict", "derive") and stepper.cursor == goal(task, stepper):
             stepper.next()  # answered: its step is computed, on screen
@@ -226,7 +226,7 @@ class LessonRun:
         r.done = r.task == len(self.lesson.tasks)
         self.said, self.right = said + extra, True
         if r.done:
-            self.said += f" Lesson done: {r.status(self.lesson)}."
+            self.said += " The lesson is done."
         self._save()
 
     def _save(self) -> None:
@@ -257,8 +257,8 @@ class LessonRun:
                 self.said,
                 self.right,
             )
-        check = "a number answers" if task.options else "Enter checks"
-        keys = f"{check} · Enter on an empty box: a hint · Esc: the app's keys" if task.answered else "h: a hint"
+        check = "its number answers" if task.options else "Enter checks"
+        keys = f"{check} · empty Enter: a hint · Esc leaves, Enter returns" if task.answered else "h: a hint"
         return Shown(
             f"Lesson {lesson.number} · task {r.task + 1} of {len(lesson.tasks)}",
             task.prompt,
@@ -268,6 +268,11 @@ class LessonRun:
             self.right,
             keys,
         )
+
+
+def _stop(text: str) -> str:
+    """A message as a sentence: the judge's diagnoses end without a full stop."""
+    return text if text.endswith((".", "?", "!", ")")) else text + "."
 
 
 def _sentence(reply: Reply) -> str:

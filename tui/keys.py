@@ -66,6 +66,7 @@ ACTIONS = [
            "Write it with its current parameters to a network file (asks before overwriting)"),
     Action("L", "course", "Course", "The course",
            "Lessons through the three source documents, each with tasks done here and checked; your progress kept"),
+    Action("enter", "answer_box", "Answer", "The answer box", "In a lesson, back to the task's answer box"),
     Action("h", "hint", "Hint", "A hint",
            "In a lesson, the next hint for the task (which factor, what shape, the formula)"),
     Action("question_mark,f1", "help", "Help", "Help", "What each panel means, the conventions, every key"),

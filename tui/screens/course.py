@@ -20,7 +20,8 @@ STOP = "stop"  # CourseScreen's result when the learner stops the lesson that is
 
 class CourseScreen(Dialog[str | None]):
     """Every lesson: what it teaches, the document it follows, how long it takes and how far the
-    learner got. Enter opens one (a done one starts again); s stops the lesson that is on."""
+    learner got. Enter opens one (a done one, asked twice, starts over); r reads a lesson's text;
+    s stops the lesson that is on."""
 
     DEFAULT_CSS = """
     CourseScreen { align: center middle; }
@@ -31,16 +32,18 @@ class CourseScreen(Dialog[str | None]):
     """
     BINDINGS = [
         Binding("escape,q", "close", "Back"),
+        Binding("r", "read", "Read the lesson's text"),
         Binding("s", "stop", "Stop the lesson"),
     ]
 
     def __init__(self, lessons: list[Lesson], progress: Progress, running: str | None):
         super().__init__()
         self.lessons, self.progress, self.running = lessons, progress, running
+        self.asked = None  # the done lesson whose Enter asked "again to start it over"
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "the course · Enter opens a lesson · Esc back"
+            box.border_title = "the course · Enter opens a lesson · r reads its text · Esc back"
             yield OptionList(*(Option(self.line(lesson), id=lesson.id) for lesson in self.lessons))
             yield Static(self.note(), id="course-note")
 
@@ -57,21 +60,51 @@ class CourseScreen(Dialog[str | None]):
         grid.add_row(Text(str(lesson.number), style="bold"), about)
         return grid
 
-    def note(self) -> str:
+    def note(self, said: str = "") -> str:
         done = sum(self.progress.record(lesson.id).done for lesson in self.lessons)
         stop = " · s stops the lesson that is on" if self.running else ""
-        return f"{done} of {len(self.lessons)} lessons done. A done lesson opened again starts over.{stop}"
+        return said or f"{done} of {len(self.lessons)} lessons done.{stop}"
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
+        """The lesson to go on with: the one on now, else the first not done after the last
+        one done."""
         ids = [lesson.id for lesson in self.lessons]
-        going = self.running or next(
-            (lesson.id for lesson in self.lessons if not self.progress.record(lesson.id).done), ids[0]
+        done = [n for n, lesson in enumerate(self.lessons) if self.progress.record(lesson.id).done]
+        running = self.running and not self.progress.record(self.running).done
+        after = (done[-1] + 1 if done else 0) % len(ids)
+        going = (
+            ids.index(self.running)
+            if running
+            else next((n for n in [*range(after, len(ids)), *range(after)] if n not in done), after)
         )
-        options.highlighted = ids.index(going)
+        self.query_one(OptionList).highlighted = going
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        lesson = next(lesson for lesson in self.lessons if lesson.id == event.option.id)
+        record = self.progress.record(lesson.id)
+        if record.done and self.asked != lesson.id:
+            self.asked = lesson.id
+            self.query_one("#course-note", Static).update(
+                self.note(f"Lesson {lesson.number} is done ({record.status(lesson)}). Enter again starts it over.")
+            )
+            return
         self.close(event.option.id)
+
+    def on_option_list_option_highlighted(self) -> None:
+        if self.asked is not None:
+            self.asked = None
+            self.query_one("#course-note", Static).update(self.note())
+
+    def action_read(self) -> None:
+        """The highlighted lesson's whole text, its tasks' prompts in their places."""
+        index = self.query_one(OptionList).highlighted
+        if index is None:
+            return
+        lesson = self.lessons[index]
+        parts = [lesson.intro]
+        for n, task in enumerate(lesson.tasks, start=1):
+            parts += [task.lead, f"**Task {n}.** {task.prompt}"]
+        self.app.push_screen(LessonText(lesson.title, "\n\n".join(p for p in parts if p) + f"\n\n{lesson.outro}"))
 
     def action_stop(self) -> None:
         if self.running:
@@ -83,10 +116,11 @@ class LessonText(Dialog[None]):
 
     DEFAULT_CSS = """
     LessonText { align: center middle; }
-    LessonText > VerticalScroll { width: 100%; max-width: 100; height: 100%; max-height: 40; border: round $accent;
+    LessonText > VerticalScroll { width: 100%; max-width: 100; height: auto; max-height: 90%; border: round $accent;
                                   background: $surface; padding: 0 1; }
+    LessonText Markdown { margin: 0; }
     """
-    BINDINGS = [Binding("escape,enter", "close", "To the task")]
+    BINDINGS = [Binding("escape,enter", "close", "Close")]
 
     def __init__(self, title: str, text: str):
         super().__init__()
@@ -95,5 +129,5 @@ class LessonText(Dialog[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = literal(self.heading)
-            scroll.border_subtitle = "Enter: to the task · ↑ ↓ scroll"
+            scroll.border_subtitle = "Enter: on · ↑ ↓ scroll"
             yield Markdown(self.text, open_links=False)  # the lesson's own Markdown; links stay text

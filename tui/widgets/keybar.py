@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from tui.textual_compat import active_bindings, on_bindings_changed, stop_bindings_changed
 
-ALWAYS = ("hint", "help", "quit")  # actions whose keys never give way to the others (hint: in a lesson)
+ALWAYS = ("answer_box", "hint", "help", "quit")  # actions whose keys never give way to the others (hint: in a lesson)
 
 
 class KeyBar(Widget):

@@ -23,7 +23,15 @@ class TaskPanel(Vertical):
     TaskPanel #task-said.-right { color: $good; }
     TaskPanel #task-said.-wrong { color: $bad; }
     """
-    BINDINGS = [Binding("escape", "leave", "Leave the box", show=False)]
+    BINDINGS = [
+        Binding("escape", "leave", "Leave the box", show=False),
+        Binding("up", "scroll_up", "Scroll up", show=False),  # the box has no use for ↑ ↓
+        Binding("down", "scroll_down", "Scroll down", show=False),
+    ]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._prompt = ""  # the task on show: a new one opens at its top
 
     def compose(self) -> ComposeResult:
         yield Static(id="task-prompt")
@@ -48,8 +56,13 @@ class TaskPanel(Vertical):
         said.display = bool(shown.said)
         said.set_class(shown.right is True, "-right")
         said.set_class(shown.right is False, "-wrong")
-        # Taller than the panel (a choice's options at 80 × 24): the box and the reply stay in sight.
-        self.call_after_refresh(self.scroll_to_widget, said if shown.said else answer, animate=False)
+        # Taller than the panel (a choice's options at 80 × 24): a new task opens at its question,
+        # an answer or a hint scrolls to what it said (↑ ↓ scroll).
+        if shown.prompt != self._prompt:
+            self._prompt = shown.prompt
+            self.call_after_refresh(self.scroll_home, animate=False)
+        elif shown.said:
+            self.call_after_refresh(self.scroll_to_widget, said, animate=False)
 
     def action_leave(self) -> None:
         self.screen.set_focus(None)
