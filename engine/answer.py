@@ -96,15 +96,16 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(np.abs(a - b) <= RELATIVE * scale))
 
 
-def _oriented(value: np.ndarray, truth: np.ndarray) -> np.ndarray | None:
+def _oriented(value: np.ndarray, truth: np.ndarray, matrix: bool = False) -> np.ndarray | None:
     """The answer in the truth's shape: the same shape, or a vector of the same length in
-    the other orientation; None when the shapes differ otherwise."""
+    the other orientation; None when the shapes differ otherwise. matrix: the truth is a
+    weight matrix (or its gradient), whose shape is the point even with one row."""
     value = np.asarray(value, dtype=np.float64)
     if value.shape == truth.shape:
         return value
     if value.ndim == 0:  # a number for every entry: ∂a/∂z = 1 of the identity
         return np.broadcast_to(value, truth.shape)
-    if value.size == truth.size and max(value.ndim, truth.ndim) <= 2:
+    if value.size == truth.size and max(value.ndim, truth.ndim) <= 2 and not matrix:
         vector = lambda a: a.ndim < 2 or 1 in a.shape  # noqa: E731
         if vector(value) and vector(truth):
             return value.reshape(truth.shape)
@@ -199,7 +200,7 @@ class Judge:
     def verdict(self, quantity, tree, values, truths) -> Verdict:
         name = self.symbol(quantity)
         truth, value = truths[0], np.asarray(values[0])
-        oriented = _oriented(value, truth)
+        oriented = _oriented(value, truth, matrix=quantity.kind in (Kind.W, Kind.DL_DW))
         if oriented is None:
             if truth.ndim == 2 and value.shape == truth.T.shape:
                 if _close(value.T, truth):

@@ -89,6 +89,9 @@ SLIPS = [
     # (preset, sample, quantity, expression, words the diagnosis holds)
     ("regression", 0, "dL/dW2", "a1 @ ((W3.T @ (2*(a3 - y)))*(z2 > 0)).T", "transposed"),
     ("regression", 0, "dL/dW2", "((W3.T @ (2*(a3 - y)))*(z2 > 0)) @ a1", "transposing would fit"),
+    # a one-row weight matrix is a matrix: its gradient transposed is not an orientation of it
+    ("xor", 1, "dL/dW2", "a1 @ delta2", "transposed"),
+    ("regression", None, "dL/dW3", "A2.T @ (2*(A3 - Y)/m)", "transposed"),
     ("regression", 0, "dL/dW2", "(W3.T @ (2*(a3 - y))) @ a1.T", "𝟙(z₂ > 0)"),
     ("regression", 0, "dL/dW2", "((W3.T @ (2*(y - a3)))*(z2 > 0)) @ a1.T", "−1"),
     ("regression", None, "dL/dW3", "(2*(A3 - Y)).T @ A2", "1/m of the mean is missing"),
