@@ -32,11 +32,49 @@ class Kind(Enum):
     DELTA = "delta{l}"  # ∂L/∂z
     DL_DW = "dL/dW{l}"
     DL_DB = "dL/db{l}"
+    # The optimizer's quantities of a parameter (optimizers.py): the gradient it uses once weight
+    # decay is added, momentum's buffer, Adam's and RMSprop's moving moments, Adam's corrected ones.
+    G_W = "g:W{l}"
+    G_B = "g:b{l}"
+    BUF_W = "buf:W{l}"
+    BUF_B = "buf:b{l}"
+    M_W = "m:W{l}"
+    M_B = "m:b{l}"
+    V_W = "v:W{l}"
+    V_B = "v:b{l}"
+    MHAT_W = "mhat:W{l}"
+    MHAT_B = "mhat:b{l}"
+    VHAT_W = "vhat:W{l}"
+    VHAT_B = "vhat:b{l}"
 
 
 # A layer's quantities in the order of its panel.
 LAYER_KINDS = (Kind.W, Kind.B, Kind.Z, Kind.A, Kind.DL_DA, Kind.DA_DZ, Kind.DELTA, Kind.DL_DW, Kind.DL_DB)
-_PARAMETERS = (Kind.W, Kind.B, Kind.DL_DW, Kind.DL_DB)  # rows are units, not samples
+# An optimizer quantity by (role, the parameter's kind), and its (Unicode, LaTeX) letter.
+_OPTIMIZER = {
+    ("grad", Kind.W): Kind.G_W,
+    ("grad", Kind.B): Kind.G_B,
+    ("buf", Kind.W): Kind.BUF_W,
+    ("buf", Kind.B): Kind.BUF_B,
+    ("m", Kind.W): Kind.M_W,
+    ("m", Kind.B): Kind.M_B,
+    ("v", Kind.W): Kind.V_W,
+    ("v", Kind.B): Kind.V_B,
+    ("mhat", Kind.W): Kind.MHAT_W,
+    ("mhat", Kind.B): Kind.MHAT_B,
+    ("vhat", Kind.W): Kind.VHAT_W,
+    ("vhat", Kind.B): Kind.VHAT_B,
+}
+_OF_PARAMETER = {kind: (role, param) for (role, param), kind in _OPTIMIZER.items()}
+_LETTERS = {
+    "grad": ("g", "g"),
+    "buf": ("buf", r"\mathrm{buf}"),
+    "m": ("m", "m"),
+    "v": ("v", "v"),
+    "mhat": ("m̂", r"\hat{m}"),
+    "vhat": ("v̂", r"\hat{v}"),
+}
+_PARAMETERS = (Kind.W, Kind.B, Kind.DL_DW, Kind.DL_DB, *_OPTIMIZER.values())  # rows are units, not samples
 _IDS = [(kind, re.compile("^" + re.escape(kind.value).replace(r"\{l\}", r"(\d+)") + "$")) for kind in Kind]
 
 
@@ -52,7 +90,11 @@ class StepKind(StrEnum):
     SIMPLIFIED = "simplified"  # δ_L = (ŷ − y)/m in one line
     DW = "dW"
     DB = "db"
-    UPDATE = "update"
+    UPDATE = "update"  # p ← p − η (…): the step that moves the parameter
+    DECAY = "decay"  # weight decay: g = ∂L/∂p + λp, or AdamW's p ← p − ηλp
+    BUFFER = "buffer"  # momentum's buffer
+    MOMENT = "moment"  # a running average: Adam's m and v, RMSprop's v
+    CORRECTED = "corrected"  # Adam's bias-corrected m̂, v̂
 
 
 @dataclass(frozen=True)
@@ -100,6 +142,8 @@ class Quantity:
             return Quantity(Kind.W, self.layer)
         if self.kind in (Kind.B, Kind.DL_DB):
             return Quantity(Kind.B, self.layer)
+        if self.kind in _OF_PARAMETER:
+            return Quantity(_OF_PARAMETER[self.kind][1], self.layer)
         return None
 
     @cache  # noqa: B019 (a derivation names a few dozen quantities hundreds of times)
@@ -107,6 +151,10 @@ class Quantity:
         """Its name: column for the one-sample notation (small letters), else a batch's
         (capitals for what has a row per sample); v for the dynamic-programming view's names."""
         k, l = self.kind, self.layer
+        if k in _OF_PARAMETER:  # m(W₂): the optimizer's m of W₂
+            role, param = _OF_PARAMETER[k]
+            letter, p = _LETTERS[role][latex], Quantity(param, l).symbol(column, latex)
+            return rf"{letter}\left({p}\right)" if latex else f"{letter}({p})"
         if k in (Kind.X, Kind.Y, Kind.LOSS):
             return k.value if column or k is Kind.LOSS else k.value.upper()
         if k in (Kind.W, Kind.B, Kind.Z, Kind.A, Kind.DELTA):
@@ -137,6 +185,11 @@ class Quantity:
         if v and self.kind is Kind.DA_DZ:
             return f"t({Quantity(Kind.Z, self.layer).symbol(column, v=True)}{index})"
         return self.symbol(column, v=v) + index
+
+
+def of_parameter(role: str, param: Quantity) -> Quantity:
+    """The optimizer's quantity `role` ("grad", "buf", "m", "v", "mhat", "vhat") of a parameter."""
+    return Quantity(_OPTIMIZER[role, param.kind], param.layer)
 
 
 PREDICTION = "ŷ"  # the output layer's activation as the loss reads it (∂L/∂ŷ), in every notation
