@@ -464,7 +464,10 @@ def _wrong_number(answer, value, label, step, stepper, entry, v) -> str:
     m = stepper.batch(stepper.sample)[0].shape[0]
     slips = [(2, "twice it: is a ½ missing, or a 2 too many?"), (0.5, "half of it: is a factor 2 missing?")]
     if m > 1:
-        slips += [(m, f"{m} times it: is the mean's 1/m missing?"), (1 / m, f"it divided by {m} once more than it is")]
+        slips += [
+            (m, f"{m} times it: is the mean's 1/m missing?"),
+            (1 / m, f"it divided by {m}: is the mean's 1/m there twice?"),
+        ]
     for factor, slip in slips:
         if value != 0 and close_enough(answer, value * factor):
             return f"{said}: that is {slip}"

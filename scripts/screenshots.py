@@ -43,7 +43,7 @@ def _lesson(number: int):
         pilot.app.screen.query_one("OptionList").highlighted = number - 1
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("enter")  # past the lesson's text
+        await pilot.press("escape")  # past the lesson's text
         await pilot.pause()
 
     return lesson

@@ -196,7 +196,7 @@ class TestCourse:
             pilot.app.screen.query_one("OptionList").highlighted = 2  # lesson 3: δ at the output
             await pilot.press("enter")
             await pilot.pause()
-            await pilot.press("enter")  # past the lesson's text
+            await pilot.press("escape")  # past the lesson's text
             await pilot.pause()
             pilot.app.query_one("#task-answer").value = "0.25"
             await pilot.press("enter")
@@ -208,7 +208,7 @@ class TestCourse:
 
         async def choose(pilot):
             await pilot.pause()
-            await pilot.press("enter", "enter")  # lesson 1, past its text
+            await pilot.press("enter", "escape")  # lesson 1, past its text
             await pilot.pause()
             for _ in range(4):  # to its last task, a choice
                 pilot.app.lesson.record.task += 1

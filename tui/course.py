@@ -43,7 +43,7 @@ class Record:
         if self.done:
             answered = sum(t.answered for t in lesson.tasks)
             hints = f", {self.hints_taken} hint{'s' if self.hints_taken != 1 else ''}" if self.hints_taken else ""
-            return f"done: {len(self.first_try)} of {answered} right at the first try{hints}"
+            return f"done: {len(self.first_try)} of {answered} answers right at the first try{hints}"
         if self.task == 0 and not self.answers and not self.hints_taken:
             return "not started"
         return f"task {self.task + 1} of {len(lesson.tasks)}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -49,7 +51,7 @@ class CourseScreen(Dialog[str | None]):
 
     def line(self, lesson: Lesson) -> Table:
         status = self.progress.record(lesson.id).status(lesson)
-        if lesson.id == self.running:
+        if lesson.id == self.running and not self.progress.record(lesson.id).done:
             status += " · on now"
         about = Text(printable(lesson.title), style="bold")
         about.append(f"\n{printable(lesson.teaches)}\n")
@@ -62,7 +64,8 @@ class CourseScreen(Dialog[str | None]):
 
     def note(self, said: str = "") -> str:
         done = sum(self.progress.record(lesson.id).done for lesson in self.lessons)
-        stop = " · s stops the lesson that is on" if self.running else ""
+        on = self.running and not self.progress.record(self.running).done
+        stop = " · s stops the lesson that is on" if on else ""
         return said or f"{done} of {len(self.lessons)} lessons done.{stop}"
 
     def on_mount(self) -> None:
@@ -85,7 +88,7 @@ class CourseScreen(Dialog[str | None]):
         if record.done and self.asked != lesson.id:
             self.asked = lesson.id
             self.query_one("#course-note", Static).update(
-                self.note(f"Lesson {lesson.number} is done ({record.status(lesson)}). Enter again starts it over.")
+                self.note(f"Lesson {lesson.number}: {record.status(lesson)}. Enter again starts it over.")
             )
             return
         self.close(event.option.id)
@@ -120,14 +123,23 @@ class LessonText(Dialog[None]):
                                   background: $surface; padding: 0 1; }
     LessonText Markdown { margin: 0; }
     """
-    BINDINGS = [Binding("escape,enter", "close", "Close")]
+    BINDINGS = [Binding("escape", "close", "Close"), Binding("enter", "read", "Close")]
 
     def __init__(self, title: str, text: str):
         super().__init__()
         self.heading, self.text = title, text
 
+    def on_mount(self) -> None:
+        self.opened = time.monotonic()
+
+    def action_read(self) -> None:
+        # An Enter typed ahead for the task box arrives here once the text has opened: the
+        # text stays until it can have been seen (Esc closes it at once).
+        if time.monotonic() - self.opened > 0.4:
+            self.close()
+
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = literal(self.heading)
-            scroll.border_subtitle = "Enter: on · ↑ ↓ scroll"
+            scroll.border_subtitle = "↑ ↓ scroll · Enter: to the task"
             yield Markdown(self.text, open_links=False)  # the lesson's own Markdown; links stay text

@@ -31,7 +31,7 @@ class TaskPanel(Vertical):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._prompt = ""  # the task on show: a new one opens at its top
+        self._prompt = self._said = ""  # what is on show: a new task opens at its top, a new reply in sight
 
     def compose(self) -> ComposeResult:
         yield Static(id="task-prompt")
@@ -59,10 +59,10 @@ class TaskPanel(Vertical):
         # Taller than the panel (a choice's options at 80 × 24): a new task opens at its question,
         # an answer or a hint scrolls to what it said (↑ ↓ scroll).
         if shown.prompt != self._prompt:
-            self._prompt = shown.prompt
             self.call_after_refresh(self.scroll_home, animate=False)
-        elif shown.said:
+        elif shown.said and shown.said != self._said:
             self.call_after_refresh(self.scroll_to_widget, said, animate=False)
+        self._prompt, self._said = shown.prompt, shown.said
 
     def action_leave(self) -> None:
         self.screen.set_focus(None)
