@@ -92,6 +92,7 @@ class BackpropApp(App[None]):
         self.opened_before: list[tuple[Network, Stepper, View]] = []  # what `o` replaced, the latest last
         self.progress: Progress | None = None  # the course's, read each time the course opens
         self.lesson: LessonRun | None = None  # the lesson being done
+        self.lessons: list = []  # the course's lessons, read each time it opens
 
     # -- layout ----------------------------------------------------------------------------------
 
