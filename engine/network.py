@@ -6,6 +6,7 @@ before any large allocation: sizes are checked against the limits below first.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -260,8 +261,8 @@ _CSV_GRAMMAR = _csv_grammar()
 
 def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
     """How many rows `data` (_csv_text) holds when each is `width` plain decimal numbers of at
-    most MAX_CSV_VALUE characters, and whether they are certainly finite; None when any line
-    needs a closer look. Nothing is converted: a bad cell at the end of a large file costs a scan."""
+    most MAX_CSV_VALUE characters, and whether they are all finite; None when any line needs a
+    closer look. Nothing is converted: a bad cell at the end of a large file costs a scan."""
     raw = np.frombuffer(data, np.uint8)
     rows = int(np.count_nonzero(raw == 10)) - 1  # NumPy's methods, not its functions: a call costs
     if rows == 0:
@@ -286,31 +287,86 @@ def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
     first = (_SEP * 2 * 5 + pair[0]) * 5 + token[1]  # the first token is the line's start
     if not (_CSV_GRAMMAR[first] and _CSV_GRAMMAR.take(grammar).all()):
         return None
-    return rows, _certainly_finite(raw, at, kind, gaps)
+    return rows, _csv_finite(data, raw, at, kind, gaps)
 
 
-def _certainly_finite(raw, at, kind, gaps) -> bool:
-    """Whether no number of a block of valid CSV lines can pass float64's range: one may whose
-    exponent has three digits or more and, added to its integer digits (leading zeros counted),
-    passes 308. The tokens as _csv_counted found them."""
+@functools.cache
+def _limit_words() -> np.ndarray:
+    """Column s·100 + o: the first 104 characters of s zeros then 2**1024 - 2**970 (the least
+    number float64 rounds to inf, 309 digits), a point inserted after the first o, as 13
+    big-endian 8-byte integers: a number's text is compared with it 8 bytes at a time (_above)."""
+    limit = str(2**1024 - 2**970)
+    texts = ((("0" * s + limit)[:o] + "." + ("0" * s + limit)[o:])[:104] for s in range(101) for o in range(100))
+    return np.frombuffer("".join(texts).encode(), ">u8").reshape(-1, 13).T.copy()
+
+
+def _words(aligned, at) -> np.ndarray:
+    """The 8 bytes from each byte `at` of a text, as big-endian integers (their order is the
+    bytes'): two of its aligned words (`aligned`, big-endian) joined, a third of what gathering
+    unaligned ones costs."""
+    word, shift = at >> 3, (at & 7).astype(np.uint64) << np.uint64(3)
+    return (aligned.take(word, mode="clip") << shift) | (aligned.take(word + 1, mode="clip") >> (np.uint64(64) - shift))
+
+
+def _first_bytes(count) -> np.ndarray:
+    """Masks of the first `count` bytes of a word: none for 0 or fewer, all from 8."""
+    return np.uint64(2**64 - 1) << ((8 - np.minimum(count, 8)) * 8).astype(np.uint64)  # a shift of 64 or more: 0
+
+
+def _above(aligned, at, length, expected) -> np.ndarray:
+    """Whether each text at `at` of `length` (< 100) bytes is above the first `length` characters
+    of column `expected` of _limit_words(), 8 bytes at a time (_words): the first 8 of every text,
+    then the rest of those still the same at once, word k in row k (a loop would cost a NumPy
+    call, as much as thousands of numbers, for each word of the few long texts)."""
+    keep = _first_bytes(length)  # the text's bytes of its first 8
+    mine, theirs = _words(aligned, at) & keep, _limit_words()[0].take(expected) & keep
+    above = mine > theirs
+    if (rest := ((mine == theirs) & (length > 8)).nonzero()[0]).size:
+        at, length, expected = at.take(rest), length.take(rest), expected.take(rest)
+        k = np.arange(8, int(length.max()), 8)[:, None]
+        keep = _first_bytes(length - k)
+        mine = _words(aligned, at + k) & keep
+        theirs = _limit_words()[1 : len(k) + 1].take(expected, axis=1) & keep
+        differ = mine != theirs
+        differ[1:] &= ~np.logical_or.accumulate(differ, axis=0)[:-1]  # the first word that differs
+        above[rest] = (differ & (mine > theirs)).any(axis=0)
+    return above
+
+
+def _csv_finite(data, raw, at, kind, gaps) -> bool:
+    """Whether every number of a block of valid CSV lines (the tokens as _csv_counted found them)
+    is finite, decided from its text: converting numbers near float64's limit costs 0.5 µs each.
+    One whose exponent has at most two digits is (it has at most 100 characters); another is
+    0.ddd… × 10^place, its digits (leading zeros and all) from the mantissa's first character:
+    past the limit if at or above it written with place - 309 zeros before it."""
     exps = (kind == _EXP).nonzero()[0]
     if not len(exps):
         return True
-    where = at.take(exps)
+    where = at.take(exps).astype(np.intp)
     sign = raw.take(where + 1)  # or the exponent's first digit
-    signed = (sign == ord("+")) | (sign == ord("-"))
-    count = gaps.take(exps + signed, mode="clip") - 1  # the exponent's digits, after its sign
+    signed = sign < ord("0")
+    count = gaps.take(exps + signed) - 1  # the exponent's digits
     large = (count >= 3) & (sign != ord("-"))
-    if not large.any():
-        return True
-    exps, where, signed, count = exps[large], where[large], signed[large], count[large]
-    if (count > 3).any():
-        return False
-    first = where + 1 + signed
-    value = (raw.take(first).astype(np.int16) - 48) * 100 + (raw.take(first + 1) - 48) * 10 + (raw.take(first + 2) - 48)
-    point = kind.take(exps - 1) == _POINT  # the integer digits come before it, else before the e
-    integer = np.where(point, gaps.take(exps - 2, mode="clip"), gaps.take(exps - 1)) - 1
-    return not (value + integer > 308).any()
+    if not large.all():  # most often none: exponents of two digits
+        if not large.any():
+            return True
+        exps, where, signed, count = exps[large], where[large], signed[large], count[large]
+    end = where + 1 + signed + count  # after the exponent
+    pointed, before = kind.take(exps - 1) == _POINT, gaps.take(exps - 1)  # the token before the e
+    digits = np.where(pointed, gaps.take(exps - 2, mode="clip"), before) - 1  # before the point
+    length = digits + pointed * before  # the mantissa's, in bytes
+    place = raw.take(end - 3) * np.int32(100) + raw.take(end - 2) * np.int32(10) + raw.take(end - 1)
+    place += digits - 5328  # 5328: the three digits' "000"; digits: the mantissa's before its point
+    aligned = np.frombuffer(data + bytes(16 - len(data) % 8), ">u8")
+    if (count > 3).any():  # 1000 or more if a digit but 0 comes before the last three (column 10,099: zeros)
+        place += 1000 * _above(aligned, end - count, count - 3, np.full(len(count), 100 * 100 + 99))
+    doubt = place >= 309
+    if not doubt.all():
+        if not doubt.any():
+            return True
+        where, length, digits, place = where[doubt], length[doubt], digits[doubt], place[doubt]
+    expected = np.minimum(place - 309, 100) * 100 + digits
+    return not _above(aligned, where - length, length, expected).any()
 
 
 def _csv_text(block: bytes) -> bytes:
@@ -337,8 +393,7 @@ def _csv_converted(texts: list[bytes], rows: int, width: int) -> np.ndarray | No
 
 def _csv_scanned(block: bytes, width: int) -> tuple[list[bytes], int, bool] | None:
     """What _csv_counted says of `block` (whole lines), CSV_SCAN bytes at a time: their texts
-    (_csv_text), how many rows, and whether certainly finite; None when any line needs a closer
-    look."""
+    (_csv_text), how many rows, and whether all finite; None when any line needs a closer look."""
     texts, rows, finite, pos = [], 0, True, 0
     while pos < len(block):
         cut = block.find(b"\n", pos + CSV_SCAN) + 1 or len(block)
@@ -358,7 +413,7 @@ def _csv_rows(block: bytes, width: int) -> np.ndarray | None:
     """The rows of `block` (whole lines) when every one is `width` plain decimal numbers, each at
     most MAX_CSV_VALUE characters and finite; None when any line needs a closer look."""
     scanned = _csv_scanned(block, width)
-    return None if scanned is None else _csv_converted(scanned[0], scanned[1], width)
+    return None if scanned is None or not scanned[2] else _csv_converted(scanned[0], scanned[1], width)
 
 
 def _zip_members(handle) -> int | None:
@@ -722,7 +777,7 @@ class _Parser:
         m, blocks = 0, []  # samples; each block's CRC-32 and rows, for the second pass
         for line, block in self.csv_blocks(handle, label, inputs, outputs):
             scanned = _csv_scanned(block, width)
-            if scanned is None or not scanned[2]:  # a bad line, or a number maybe past 1e308: converted to know
+            if scanned is None or not scanned[2]:  # a bad line, or a number past float64's range: which?
                 rows = len(self.csv_block(label, block, line, inputs, outputs))
             else:
                 rows = scanned[1]
