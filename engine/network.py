@@ -342,7 +342,7 @@ def _csv_finite(data, raw, at, kind, gaps) -> bool:
     exps = (kind == _EXP).nonzero()[0]
     if not len(exps):
         return True
-    where = at.take(exps).astype(np.intp)
+    where = at.take(exps)
     sign = raw.take(where + 1)  # or the exponent's first digit
     signed = sign < ord("0")
     count = gaps.take(exps + signed) - 1  # the exponent's digits
@@ -351,9 +351,10 @@ def _csv_finite(data, raw, at, kind, gaps) -> bool:
         if not large.any():
             return True
         exps, where, signed, count = exps[large], where[large], signed[large], count[large]
-    end = where + 1 + signed + count  # after the exponent
-    pointed, before = kind.take(exps - 1) == _POINT, gaps.take(exps - 1)  # the token before the e
-    digits = np.where(pointed, gaps.take(exps - 2, mode="clip"), before) - 1  # before the point
+    end = where + (count + 1) + signed  # after the exponent
+    prev = exps - 1  # the token before each e: its point, or what comes before the number
+    pointed, before = kind.take(prev) == _POINT, gaps.take(prev)
+    digits = np.where(pointed, gaps.take(prev - 1, mode="clip"), before) - 1  # before the point
     length = digits + pointed * before  # the mantissa's, in bytes
     place = raw.take(end - 3) * np.int32(100) + raw.take(end - 2) * np.int32(10) + raw.take(end - 1)
     place += digits - 5328  # 5328: the three digits' "000"; digits: the mantissa's before its point
