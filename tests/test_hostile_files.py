@@ -291,18 +291,24 @@ def test_csv_rows_past_the_values_limit_are_refused_before_they_are_read(tmp_pat
     assert "more than the limit of 200 samples" in proc.stderr
 
 
-def test_a_bad_last_line_is_found_before_the_lines_above_it_are_converted(tmp_path, monkeypatch):
-    # every block is checked before any is converted: only the bad block's good lines are
-    monkeypatch.setattr(netmod, "CSV_BLOCK", 256)
-    converted = []
+@pytest.fixture
+def converted(monkeypatch) -> list[int]:
+    """The rows each call of np.loadtxt (the CSV reader's conversion) converts, as they come."""
+    rows_converted = []
     loadtxt = np.loadtxt
 
     def counted(*args, **kwargs):
         rows = loadtxt(*args, **kwargs)
-        converted.append(len(rows))
+        rows_converted.append(len(rows))
         return rows
 
     monkeypatch.setattr(np, "loadtxt", counted)
+    return rows_converted
+
+
+def test_a_bad_last_line_is_found_before_the_lines_above_it_are_converted(tmp_path, monkeypatch, converted):
+    # every block is checked before any is converted: only the bad block's good lines are
+    monkeypatch.setattr(netmod, "CSV_BLOCK", 256)
     good = "0.5, -1e-3,+.25\r\n" * 2000
     for last, words in (
         ("0,x,1\n", 'line 2001: found "x"'),
@@ -334,19 +340,10 @@ def test_numbers_with_large_exponents_are_converted_not_read_line_by_line(tmp_pa
     assert sum(lines_read) <= 16
 
 
-def test_numbers_near_the_float_limit_are_checked_without_converting_them(tmp_path, monkeypatch):
+def test_numbers_near_the_float_limit_are_checked_without_converting_them(tmp_path, monkeypatch, converted):
     # issue 11: 240 MB of 1.79769e308 bad in its last cell took 12.9 s to refuse, every block
     # converted to know whether its numbers pass 1e308; the scan decides that from their digits
     monkeypatch.setattr(netmod, "CSV_BLOCK", 256)
-    converted = []
-    loadtxt = np.loadtxt
-
-    def counted(*args, **kwargs):
-        rows = loadtxt(*args, **kwargs)
-        converted.append(len(rows))
-        return rows
-
-    monkeypatch.setattr(np, "loadtxt", counted)
     good = "1.79769e308, 9.99999e-324,-0001797.6931348623157e0305\n" * 1000 + "12" * 45 + "e219,0e999,.0e-999\n"
     for last, words in (
         ("0,1,1_0\n", 'line 1002: found "1_0"'),

@@ -178,6 +178,14 @@ async def step_to(pilot, app, task) -> None:
     raise AssertionError(f"never reached {task.target}")
 
 
+async def do_right(pilot, app, task) -> None:
+    """The task done as it should be: stepped to, or answered right."""
+    if task.kind == "step":
+        await step_to(pilot, app, task)
+    else:
+        await type_in(pilot, app, right_answer(app, task))
+
+
 @pytest.mark.parametrize("number", range(len(LESSONS)), ids=[lesson.id for lesson in LESSONS])
 async def test_each_lesson_done_with_right_answers_is_done_at_the_first_try(number):
     lesson = LESSONS[number]
@@ -189,10 +197,7 @@ async def test_each_lesson_done_with_right_answers_is_done_at_the_first_try(numb
             await read_on(pilot, app)
             assert app.lesson.task == task
             assert app.lesson.shown().title == f"Lesson {lesson.number} · task {index + 1} of {len(lesson.tasks)}"
-            if task.kind == "step":
-                await step_to(pilot, app, task)
-            else:
-                await type_in(pilot, app, right_answer(app, task))
+            await do_right(pilot, app, task)
             assert app.lesson.right is True, (task, app.lesson.said)
             assert app.lesson.said.startswith("Right")
         await read_on(pilot, app)
@@ -292,10 +297,7 @@ async def test_a_lesson_killed_midway_goes_on_where_it_was(tmp_path, data_folder
                     await t.open_lesson(pilot, app, {number})
                     for task in app.lesson.lesson.tasks[:2]:
                         await t.read_on(pilot, app)
-                        if task.kind == "step":
-                            await t.step_to(pilot, app, task)
-                        else:
-                            await t.type_in(pilot, app, t.right_answer(app, task))
+                        await t.do_right(pilot, app, task)
                     os.kill(os.getpid(), signal.SIGKILL)
 
             asyncio.run(main())
@@ -442,11 +444,7 @@ async def test_a_task_about_the_batch_says_so_when_the_app_shows_one_sample():
         await open_lesson(pilot, app, number)
         while app.lesson.task.kind != "predict":
             await read_on(pilot, app)
-            task = app.lesson.task
-            if task.kind == "step":
-                await step_to(pilot, app, task)
-            else:
-                await type_in(pilot, app, right_answer(app, task))
+            await do_right(pilot, app, app.lesson.task)
         await read_on(pilot, app)
         task = app.lesson.task
         right = right_answer(app, task)

@@ -532,7 +532,7 @@ class BackpropApp(App[None]):
         run = self.lesson
         panel = self.query_one(TaskPanel)
         if run is not None and run.network is not self.network:
-            panel.show(run.elsewhere())
+            panel.show(run.paused())
         else:
             panel.show(None if run is None else run.shown())
 

@@ -235,7 +235,7 @@ class LessonRun:
         except OSError as err:  # said in the panel; the lesson goes on
             self.said += f" (Progress not kept: {printable(err.strerror or str(err), 80)}.)"
 
-    def elsewhere(self) -> Shown:
+    def paused(self) -> Shown:
         """What the panel says while the app shows another network than the lesson's."""
         return Shown(
             f"Lesson {self.lesson.number} · paused",
