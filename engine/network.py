@@ -294,23 +294,27 @@ def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
 def _limit_words() -> np.ndarray:
     """Column s·100 + o: the first 104 characters of s zeros then 2**1024 - 2**970 (the least
     number float64 rounds to inf, 309 digits), a point inserted after the first o, as 13
-    big-endian 8-byte integers: a number's text is compared with it 8 bytes at a time (_above)."""
+    8-byte integers read big-endian (their order is the bytes'; stored in native order, contiguous
+    for take): a number's text is compared with it 8 bytes at a time (_above)."""
     limit = str(2**1024 - 2**970)
     texts = ((("0" * s + limit)[:o] + "." + ("0" * s + limit)[o:])[:104] for s in range(101) for o in range(100))
-    return np.frombuffer("".join(texts).encode(), ">u8").reshape(-1, 13).T.copy()
+    return np.frombuffer("".join(texts).encode(), ">u8").reshape(-1, 13).T.astype(np.uint64, order="C")
 
 
 def _words(aligned, at) -> np.ndarray:
     """The 8 bytes from each byte `at` of a text, as big-endian integers (their order is the
-    bytes'): two of its aligned words (`aligned`, big-endian) joined, a third of what gathering
+    bytes'): two of its aligned words (`aligned`, read big-endian) joined, a third of what gathering
     unaligned ones costs."""
     word, shift = at >> 3, (at & 7).astype(np.uint64) << np.uint64(3)
     return (aligned.take(word, mode="clip") << shift) | (aligned.take(word + 1, mode="clip") >> (np.uint64(64) - shift))
 
 
+_FIRST_BYTES = np.array([2**64 - 2 ** (64 - 8 * k) for k in range(9)], np.uint64)  # k: a mask of a word's first k bytes
+
+
 def _first_bytes(count) -> np.ndarray:
     """Masks of the first `count` bytes of a word: none for 0 or fewer, all from 8."""
-    return np.uint64(2**64 - 1) << ((8 - np.minimum(count, 8)) * 8).astype(np.uint64)  # a shift of 64 or more: 0
+    return _FIRST_BYTES.take(count, mode="clip")
 
 
 def _above(aligned, at, length, expected) -> np.ndarray:
@@ -358,7 +362,7 @@ def _csv_finite(data, raw, at, kind, gaps) -> bool:
     length = digits + pointed * before  # the mantissa's, in bytes
     place = raw.take(end - 3) * np.int32(100) + raw.take(end - 2) * np.int32(10) + raw.take(end - 1)
     place += digits - 5328  # 5328: the three digits' "000"; digits: the mantissa's before its point
-    aligned = np.frombuffer(data + bytes(16 - len(data) % 8), ">u8")
+    aligned = np.frombuffer(data + bytes(16 - len(data) % 8), ">u8").astype(np.uint64)  # NumPy is slow on big-endian
     if (count > 3).any():  # 1000 or more if a digit but 0 comes before the last three (column 10,099: zeros)
         place += 1000 * _above(aligned, end - count, count - 3, np.full(len(count), 100 * 100 + 99))
     doubt = place >= 309
