@@ -81,6 +81,15 @@ def main() -> None:
         1.3,
         "s",
     )
+    for row, rule in (("1m", "momentum"), ("1a", "adam"), ("1w", "adamw"), ("1r", "rmsprop")):  # issue 16
+        example = str(HERE.parent / "examples" / f"xor-{rule}.toml")
+        ratio(
+            f"{row}. train xor with {rule} (examples/xor-{rule}.toml), 20,000 iterations vs hand-written",
+            lambda example=example: wall(CLI + ["train", example, "--iterations", "20000"]),
+            lambda rule=rule: wall(HAND + [f"xor-{rule}", "20000"]),
+            1.3,
+            "s",
+        )
     ratio(
         "2. start-up to first idle frame, xor vs bare app",
         lambda: printed(PROBE + ["startup", "ours", "xor"]),

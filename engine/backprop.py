@@ -77,6 +77,16 @@ def update(p: np.ndarray, grad: np.ndarray, learning_rate: float) -> np.ndarray:
     return p - learning_rate * grad
 
 
+def l2_penalty(weights: list[np.ndarray], l2: float) -> float:
+    """(l2/2)·Σ_l ‖W_l‖²: added to the loss once per iteration, not divided by the batch."""
+    return l2 / 2 * sum(float(np.sum(W * W)) for W in weights)
+
+
+def with_l2(dW: np.ndarray, W: np.ndarray, l2: float) -> np.ndarray:
+    """∂L/∂W with the l2 term's gradient λW added."""
+    return dW + l2 * W
+
+
 def functions_of(network):
     """The activation objects per layer and the loss object of a network."""
     return [ACTIVATIONS[layer.activation] for layer in network.layers], LOSSES[network.loss]

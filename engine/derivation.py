@@ -15,9 +15,10 @@ import numpy as np
 
 from . import backprop as bp
 from . import notation
+from . import optimizers as opt
 from .explanations import DELTA, Words, name
 from .network import Network
-from .quantities import Kind, Quantity, StepKind, derivative
+from .quantities import Kind, Quantity, StepKind, derivative, of_parameter
 
 PHASES = ("forward", "loss", "backward", "update")
 LATEX_RELATIONS = {"=": "=", "←": r"\leftarrow"}
@@ -119,6 +120,8 @@ class Iteration:
     grads: dict[str, np.ndarray]
     params_after: dict[str, np.ndarray]
     values: dict[str, np.ndarray] = field(default_factory=dict)  # id → final value
+    state: opt.State = field(default_factory=opt.State)  # the optimizer's, before the update
+    state_after: opt.State = field(default_factory=opt.State)
 
 
 def _strip_parentheses(text: str) -> str:
@@ -134,15 +137,22 @@ def _strip_parentheses(text: str) -> str:
 
 
 def derive(
-    network: Network, params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray, mistake: bool = False
+    network: Network,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    mistake: bool = False,
+    state: opt.State | None = None,
 ) -> Iteration:
-    """All the Steps of one iteration on the batch (X, Y) from `params`.
+    """All the Steps of one iteration on the batch (X, Y) from `params` and the optimizer's
+    `state` (None: the network's starting state, opt.network_state).
 
     mistake: make the classic slip of hand-worked examples on purpose, to show its effect: the
     δ sent back into a hidden layer uses the next layer's weights already updated
     (W − η ∂L/∂W) instead of the weights of the forward pass."""
     with np.errstate(all="ignore"):  # overflow becomes a visible inf/nan, never a printed warning
-        return _Derivation(network, params, X, Y, mistake).run()
+        state = opt.network_state(network) if state is None else state
+        return _Derivation(network, params, X, Y, mistake, state).run()
 
 
 def _id(kind: Kind, layer: int | None = None) -> str:
@@ -154,8 +164,8 @@ def _input_id(layer: int) -> str:
 
 
 class _Derivation:
-    def __init__(self, network: Network, params, X, Y, mistake=False):
-        self.net, self.params, self.mistake = network, params, mistake
+    def __init__(self, network: Network, params, X, Y, mistake, state):
+        self.net, self.params, self.mistake, self.state = network, params, mistake, state
         self.X, self.Y = X, Y
         self.m = X.shape[0]
         self.single = self.m == 1
@@ -257,13 +267,14 @@ class _Derivation:
                 delta = self.hidden_delta(l, zs[l], As[l], delta, W_next)
             grads[_id(Kind.W, l)] = self.weight_grad(l, delta, As[l - 1])
             grads[_id(Kind.B, l)] = self.bias_grad(l, delta)
-        after = dict(p)
+        after, t = dict(p), self.state.t + 1  # t counts the updates, this one included
+        arrays = dict(self.state.arrays)
         for l in range(L, 0, -1):
             for kind in (Kind.W, Kind.B):
                 name = _id(kind, l)
                 if name not in net.frozen:
-                    after[name] = self.update_step(l, kind, grads[name])
-        return Iteration(self.steps, loss, p, grads, after, self.values)
+                    after[name] = self.update_steps(Quantity(kind, l), grads[name], t, arrays)
+        return Iteration(self.steps, loss, p, grads, after, self.values, self.state, opt.State(t, arrays))
 
     # -- forward ---------------------------------------------------------------------------------
 
@@ -348,6 +359,16 @@ class _Derivation:
         template = (t_outer[0] + loss.term("‹0›", "‹1›"), t_outer[1] + loss.term_latex("‹0›", "‹1›"))
         value = bp.loss_value(loss, z_value, a_value, self.Y, self.scale)
         notes = [loss.convention] if loss.convention else []
+        a_id = _id(Kind.A, L)
+        operands = {"a": (a_id, a_value), "y": ("y", self.Y)}
+        explanation = f"How wrong the prediction {a[0]} is: {loss.definition}; {where}."
+        if self.net.l2:
+            formula, template = self.l2_term(formula, template, operands)
+            value += bp.l2_penalty([self.params[_id(Kind.W, l)] for l in range(1, L + 1)], self.net.l2)
+            explanation += (
+                " Plus the l2 term: λ/2 times the sum of every squared weight (biases not), which grows "
+                "with the weights and so pulls them towards 0; added once, not divided by the samples."
+            )
         if not self.single:
             notes.append(
                 f"L is the {'mean' if self.net.reduction == 'mean' else 'sum'} over the m = {self.m} "
@@ -358,7 +379,6 @@ class _Derivation:
                     else "; with a mean every gradient would carry a 1/m"
                 )
             )
-        a_id = _id(Kind.A, L)
         return float(
             self.add(
                 phase="loss",
@@ -369,11 +389,35 @@ class _Derivation:
                 reads=[a_id, "y"],
                 writes="L",
                 value=value,
-                explanation=f"How wrong the prediction {a[0]} is: {loss.definition}; {where}.",
+                explanation=explanation,
                 template=template,
-                operands={"a": (a_id, a_value), "y": ("y", self.Y)},
+                operands=operands,
                 convention="; ".join(notes) + "." if notes else "",
             )
+        )
+
+    def l2_term(self, formula, template, operands):
+        """The loss's formula and template with + (λ/2) Σ_l ‖W_l‖² written out, every W_l an operand."""
+        L, lam = self.net.depth, self.net.l2
+        Ws = [self.sym(Quantity(Kind.W, l)) for l in range(1, L + 1)]
+        first = len(operands)
+        for l in range(1, L + 1):
+            operands[f"W{l}"] = (_id(Kind.W, l), self.params[_id(Kind.W, l)])
+        norms = " + ".join(f"‖‹{first + i}›‖²" for i in range(L))
+        norms_latex = " + ".join(rf"\lVert ‹{first + i}› \rVert^{{2}}" for i in range(L))
+        lam_text, lam_latex = notation.shortest(lam), notation.latex_number(notation.shortest)(lam)
+        return (
+            (
+                formula[0] + " + (λ/2) (" + " + ".join(f"‖{W[0]}‖²" for W in Ws) + ")",
+                formula[1]
+                + r" + \frac{\lambda}{2} \left("
+                + " + ".join(rf"\lVert {W[1]} \rVert^{{2}}" for W in Ws)
+                + r"\right)",
+            ),
+            (
+                template[0] + f" + ({lam_text}/2) ({norms})",
+                template[1] + rf" + \frac{{{lam_latex}}}{{2}} \left({norms_latex}\right)",
+            ),
         )
 
     # -- backward --------------------------------------------------------------------------------
@@ -599,20 +643,35 @@ class _Derivation:
             formula = (f"{d[0]}ᵀ{x[0]}", f"{d[1]}^\\top {x[1]}")
             template = ("‹0›ᵀ · ‹1›", r"‹0›^\top ‹1›")
             summed = ", summed over the samples"
+        operands = {"delta": (d_id, delta_value), "x": (x_id, a_prev)}
+        reads = [d_id, x_id]
+        l2 = ""
+        if self.net.l2:  # + λW: the l2 term's gradient, its own term
+            W_id, lam = _id(Kind.W, l), self.net.l2
+            value = bp.with_l2(value, self.params[W_id], lam)
+            lam_latex = notation.latex_number(notation.shortest)(lam)
+            formula = (f"{formula[0]} + λ{W[0]}", f"{formula[1]} + \\lambda {W[1]}")
+            template = (f"{template[0]} + {notation.shortest(lam)} · ‹2›", rf"{template[1]} + {lam_latex} \cdot ‹2›")
+            operands["W"] = (W_id, self.params[W_id])
+            reads.append(W_id)
+            l2 = (
+                f" Plus λ{W[0]}, the gradient of the l2 term (λ/2)‖{W[0]}‖²: with plain gradient descent this "
+                f"shrinks every weight by ηλ of itself, the same as weight decay."
+            )
         return self.add(
             phase="backward",
             layer=l,
             kind=StepKind.DW,
             symbol=self.sym(Quantity(Kind.DL_DW, l)),
             formula=formula,
-            reads=[d_id, x_id],
+            reads=reads,
             writes=_id(Kind.DL_DW, l),
             value=value,
             explanation=f"How much the loss changes if each weight of {W[0]} changes: ∂{z[0]}/∂{W[0]} is "
             f"the input {x[0]}, so a weight's gradient is its unit's {DELTA} times the input on its "
-            f"edge{summed}.",
+            f"edge{summed}.{l2}",
             template=template,
-            operands={"delta": (d_id, delta_value), "x": (x_id, a_prev)},
+            operands=operands,
             convention=f"Summed, not averaged, over the samples: the 1/m of the mean is already inside {DELTA}."
             if summed and self.net.reduction == "mean"
             else "",
@@ -645,27 +704,64 @@ class _Derivation:
 
     # -- update ----------------------------------------------------------------------------------
 
-    def update_step(self, l, kind, grad):
-        lr = self.net.learning_rate
-        param = Quantity(kind, l)
-        gradient = Quantity(Kind.DL_DW if kind is Kind.W else Kind.DL_DB, l)
-        sym, g = self.sym(param), self.sym(gradient)
-        old = self.params[param.id]
-        value = bp.update(old, grad, lr)
-        eta = notation.shortest(lr)
+    def update_steps(self, param: Quantity, grad, t, arrays):
+        """The optimizer's factors of one parameter, a Step each, in the order of the kernels
+        (optimizers.kernels); `arrays`, the moving state by id, gets the new values."""
+        settings, lr = self.net.optimizer, self.net.learning_rate
+        gradient = Quantity(Kind.DL_DW if param.kind is Kind.W else Kind.DL_DB, param.layer)
+        ids = {"old": param.id, "grad": gradient.id}
+        values = {"old": self.params[param.id], "grad": grad}
+        for role in opt.state_roles(settings):
+            ids[role] = of_parameter(role, param).id
+            values[role] = arrays[ids[role]]
+        for factor in settings.factors():
+            value = factor.kernel(settings, lr, t, values)
+            written = param if factor.writes == "old" else of_parameter(factor.writes, param)
+            self.factor_step(
+                factor, param, written, value, t, {role: (ids[role], values[role]) for role in factor.reads}
+            )
+            ids[factor.writes], values[factor.writes] = written.id, value
+            if factor.writes in opt.STATE_ROLES:
+                arrays[written.id] = value
+        return values["old"]
+
+    def factor_step(self, factor: opt.Factor, param: Quantity, written: Quantity, value, t, operands):
+        """One factor of an update as a Step: its formula with the symbols of what it reads, its
+        template with the constants' numbers, its line of why."""
+        settings, lr = self.net.optimizer, self.net.learning_rate
+        symbols = {role: self.sym(Quantity.parse(q)) for role, (q, _) in operands.items()}
+        for role in ("mhat", "vhat", "m", "v"):  # the why names them even where they are not read
+            symbols.setdefault(role, self.sym(of_parameter(role, param)))
+        constants = {key: (uni, latex, get(settings, lr)) for key, (uni, latex, get) in opt.CONSTANTS.items()}
+
+        def symbolic(text: str, latex: bool) -> str:
+            for key, (uni, tex, _) in constants.items():
+                text = text.replace(f"${key}", tex if latex else uni)
+            for role in sorted(symbols, key=len, reverse=True):  # $mhat before $m
+                text = text.replace(f"${role}", symbols[role][latex])
+            return text.replace("$what", "weight" if param.kind is Kind.W else "bias")
+
+        def numeric(text: str, latex: bool) -> str:
+            number = notation.latex_number(notation.shortest) if latex else notation.shortest
+            text = text.replace("#tsup", str(t).translate(_SUPERSCRIPTS)).replace("#t", str(t))
+            for key, (_, _, x) in constants.items():
+                text = text.replace(f"#{key}", number(x))
+            return text
+
         return self.add(
             phase="update",
-            layer=l,
-            kind=StepKind.UPDATE,
-            symbol=sym,
-            formula=(f"{sym[0]} − η {g[0]}", f"{sym[1]} - \\eta {g[1]}"),
-            reads=[param.id, gradient.id],
-            writes=param.id,
+            layer=param.layer,
+            kind=factor.kind,
+            symbol=self.sym(written),
+            formula=(symbolic(factor.formula[0], False), symbolic(factor.formula[1], True)),
+            reads=[q for q, _ in operands.values()],
+            writes=written.id,
             value=value,
-            explanation=f"Gradient descent: move each {'weight' if kind is Kind.W else 'bias'} against its "
-            f"gradient, by η = {eta} times it. This lowers the loss when η is small enough; too "
-            f"large a step overshoots and can raise it.",
-            template=(f"‹0› − {eta} · ‹1›", rf"‹0› - {notation.latex_number(notation.shortest)(lr)} \cdot ‹1›"),
-            operands={"old": (param.id, old), "grad": (gradient.id, grad)},
-            relation="←",
+            explanation=numeric(symbolic(factor.why, False), False),
+            template=(numeric(factor.template[0], False), numeric(factor.template[1], True)),
+            operands=operands,
+            relation=factor.relation,
         )
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -11,6 +11,7 @@ from .derivation import Iteration, Step, derive
 from .network import Network
 from .notation import significant
 from .quantities import StepKind
+from .training import batch_rows
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,19 @@ def explain(step: Step, network: Network) -> str:
     )
 
 
-def locate(network: Network, previous: dict | None, current: dict, X, Y, iteration: int) -> NonFinite | None:
+def locate(
+    network: Network, previous: dict | None, current: dict, X, Y, iteration: int, states=(None, None)
+) -> NonFinite | None:
     """The first non-finite value of a diverged run: in the iteration that started from `previous`
-    (iteration − 1) if its update already broke, else in the one starting from `current`."""
+    (iteration − 1) if its update already broke, else in the one starting from `current`; each
+    from the optimizer's state it started with (states) and on its own mini-batch of X, Y."""
+
+    def rows(k):
+        return batch_rows(X.shape[0], network.batch_size, k)
+
     if previous is not None:
-        before = derive(network, previous, X, Y)
+        before = derive(network, previous, X[rows(iteration - 1)], Y[rows(iteration - 1)], state=states[0])
         if diverged(before):
             return first_nonfinite(before, network, iteration - 1)
-    return first_nonfinite(derive(network, current, X, Y), network, iteration)
+    now = derive(network, current, X[rows(iteration)], Y[rows(iteration)], state=states[1])
+    return first_nonfinite(now, network, iteration)

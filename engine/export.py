@@ -7,19 +7,21 @@ from __future__ import annotations
 import io
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import partial
 from typing import TextIO
 
 import numpy as np
 
 from . import notation
+from . import optimizers as opt
 from .closedform import ClosedForms
 from .derivation import PHASES, Iteration, derive
 from .divergence import NonFinite, diverged, first_nonfinite
 from .expr import Names, write
 from .network import Network
 from .quantities import Quantity
+from .training import batch_rows
 
 EXPORT_FORMAT = notation.significant(6)
 
@@ -34,8 +36,17 @@ class Trace:
     first: int = 1  # the number of the first iteration traced
 
     @property
+    def extended(self) -> bool:
+        """Whether the network uses issue 16's keys: only then does the JSON say the optimizer,
+        its state, l2 and the rows (a plain network's trace stays as it was, byte for byte)."""
+        n = self.network
+        return n.optimizer != opt.Settings() or bool(n.l2) or bool(n.batch_size)
+
+    @property
     def batch_size(self) -> int:
-        return 1 if self.sample is not None else self.network.samples
+        """The rows of the first iteration traced (a shorter last mini-batch may have fewer)."""
+        rows = batch_rows(self.network.samples, self.network.batch_size, self.first - 1)
+        return 1 if self.sample is not None else rows.stop - rows.start
 
 
 def run_trace(
@@ -44,22 +55,23 @@ def run_trace(
     sample: int | None = None,
     params: dict[str, np.ndarray] | None = None,
     first: int = 1,
+    state: opt.State | None = None,
 ) -> Trace:
-    """Derive `iterations` iterations from `params` (default: the network's), each starting
-    from the parameters the one before left; `first` numbers the first one."""
-    X, Y = network.X, network.Y
-    if sample is not None:
-        if not 0 <= sample < network.samples:
-            raise ValueError(f"sample {sample}: the samples are numbered 0 to {network.samples - 1}")
-        X, Y = X[sample : sample + 1], Y[sample : sample + 1]
+    """Derive `iterations` iterations from `params` and the optimizer's `state` (defaults: the
+    network's), each starting from the parameters and state the one before left, on its own
+    mini-batch (batch_rows; with `sample`, that row of it); `first` numbers the first one."""
+    if sample is not None and not 0 <= sample < network.samples:
+        raise ValueError(f"sample {sample}: the samples are numbered 0 to {network.samples - 1}")
     start = dict(network.params if params is None else params)
     current, done = start, []
+    state = opt.network_state(network) if state is None else state
     for k in range(iterations):
-        it = derive(network, current, X, Y)
+        rows = batch_rows(network.samples, network.batch_size, first - 1 + k, sample)
+        it = derive(network, current, network.X[rows], network.Y[rows], state=state)
         done.append(it)
         if diverged(it):
             return Trace(network, sample, start, done, first_nonfinite(it, network, k), first)
-        current = it.params_after
+        current, state = it.params_after, it.state_after
     return Trace(network, sample, start, done, first=first)
 
 
@@ -75,8 +87,8 @@ def _plain(value):
     return value
 
 
-def network_summary(network: Network) -> dict:
-    return {
+def network_summary(network: Network, extended: bool = False) -> dict:
+    summary = {
         "name": network.name,
         "inputs": network.inputs,
         "loss": network.loss,
@@ -85,6 +97,11 @@ def network_summary(network: Network) -> dict:
         "frozen": list(network.frozen),
         "layers": [{"units": layer.units, "activation": layer.activation} for layer in network.layers],
     }
+    if extended:
+        settings = asdict(network.optimizer)
+        keys = ("name", *network.optimizer.optimizer.keys)
+        summary.update(optimizer={k: settings[k] for k in keys}, l2=network.l2, batch_size=network.batch_size)
+    return summary
 
 
 def to_json(trace: Trace, ensure_ascii: bool = False) -> str:
@@ -99,11 +116,20 @@ def write_json(trace: Trace, out: TextIO, ensure_ascii: bool = False) -> None:
     ensure_ascii: \\u escapes, the same JSON for an output that cannot encode Unicode."""
     dumps = partial(json.dumps, ensure_ascii=ensure_ascii, allow_nan=False)
     w = out.write
-    w(f'{{"network": {dumps(network_summary(trace.network))}, "sample": {dumps(trace.sample)}, "initial_params": ')
+    extended = trace.extended
+    summary = network_summary(trace.network, extended)
+    w(f'{{"network": {dumps(summary)}, "sample": {dumps(trace.sample)}, "initial_params": ')
     _write_params(w, dumps, trace.initial_params)
+    if extended:
+        w(', "initial_state": ')
+        _write_state(w, dumps, trace.iterations[0].state)
     w(', "iterations": [')
     for k, it in enumerate(trace.iterations):
-        w(f'{", " if k else ""}{{"loss": {dumps(_plain(float(it.loss)))}, "steps": [')
+        w(f'{", " if k else ""}{{"loss": {dumps(_plain(float(it.loss)))}, ')
+        if extended:
+            rows = batch_rows(trace.network.samples, trace.network.batch_size, trace.first - 1 + k, trace.sample)
+            w(f'"rows": {dumps([rows.start, rows.stop])}, ')
+        w('"steps": [')
         for i, s in enumerate(it.steps):
             head = {
                 "index": s.index,
@@ -123,8 +149,20 @@ def write_json(trace: Trace, out: TextIO, ensure_ascii: bool = False) -> None:
         _write_params(w, dumps, it.grads)
         w(', "params": ')
         _write_params(w, dumps, it.params_after)
+        if extended:
+            w(', "state": ')
+            _write_state(w, dumps, it.state_after)
         w("}")
     w("]}\n")
+
+
+def _write_state(w, dumps, state: opt.State) -> None:
+    """The optimizer's state: {"t": updates made, "m:W2": […], …}."""
+    w(f'{{"t": {state.t}')
+    for name, value in state.arrays.items():
+        w(f", {dumps(name)}: ")
+        _write_array(w, dumps, value)
+    w("}")
 
 
 def _write_params(w, dumps, params: dict[str, np.ndarray]) -> None:

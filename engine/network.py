@@ -33,6 +33,7 @@ from .files import (
 )
 from .functions import ACTIVATIONS, LOSSES, REDUCTIONS
 from .notation import counted
+from .optimizers import OPTIMIZERS, Settings, State, state_shapes
 
 # Limits, checked before anything is allocated. The largest network people meet in a first
 # course (784-128-64-10 on a batch of 64) is far inside them.
@@ -59,6 +60,9 @@ TOP_KEYS = (
     "learning_rate",
     "seed",
     "frozen",
+    "l2",
+    "batch_size",
+    "optimizer",
     "layers",
     "params",
     "data",
@@ -99,6 +103,10 @@ class Network:
     frozen: tuple[str, ...] = ()
     source: str = "<memory>"  # the file it came from, for messages
     data_file: str | None = field(default=None, compare=False)  # data.file as written
+    optimizer: Settings = Settings()  # the [optimizer] table; its default is plain gradient descent
+    l2: float = 0.0  # the loss adds (l2/2)·Σ_l ‖W_l‖²
+    batch_size: int = 0  # mini-batches of this many rows; 0: the whole batch
+    optimizer_state: State | None = field(default=None, compare=False)  # where the optimizer starts; None: t = 0, zeros
 
     @property
     def depth(self) -> int:
@@ -116,8 +124,11 @@ class Network:
     def samples(self) -> int:
         return self.X.shape[0]
 
-    def with_params(self, params: dict[str, np.ndarray]) -> Network:
-        return replace(self, params={k: np.array(v, dtype=np.float64) for k, v in params.items()})
+    def with_params(self, params: dict[str, np.ndarray], state: State | None = None) -> Network:
+        """The network starting from `params` (and the optimizer's `state`: a saved network goes on
+        exactly where it was)."""
+        params = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+        return replace(self, params=params, optimizer_state=state)
 
 
 def initial_params(sizes: list[int], activations: list[str], seed: int) -> dict[str, np.ndarray]:
@@ -599,11 +610,22 @@ class _Parser:
         count = sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, len(sizes)))
         if count > MAX_PARAMS:
             self.fail("layers", f"the network has {count:,} parameters, more than the limit of {MAX_PARAMS:,}")
-        params = self.params(doc.get("params", {}), sizes, [layer.activation for layer in layers], seed)
+        optimizer = self.optimizer(doc.get("optimizer", {}))
+        params = self.params(doc.get("params", {}), sizes, [layer.activation for layer in layers], seed, optimizer)
         frozen = self.frozen(doc.get("frozen", []), params)
+        l2 = self.number(doc, "l2", "l2", 0.0)
+        batch_size = self.integer(doc, "batch_size", "batch_size", 0, MAX_SAMPLES, default=0)
+        shapes = {
+            name: shape
+            for l in range(1, len(sizes))
+            for name, shape in ((f"W{l}", (sizes[l], sizes[l - 1])), (f"b{l}", (sizes[l],)))
+        }
+        state = self.optimizer_state(doc.get("optimizer", {}).get("state"), optimizer, shapes, frozen)
         X, Y, data_file = self.data(doc, inputs, layers)
         # every check of the file has passed: the large arrays are converted now
         params, X, Y = {name: _now(value) for name, value in params.items()}, _now(X), _now(Y)
+        if state is not None:
+            state = State(state.t, {name: _now(value) for name, value in state.arrays.items()})
         self.check_targets(loss, layers, Y, data_file)
         return Network(
             name=name,
@@ -620,7 +642,78 @@ class _Parser:
             frozen=frozen,
             source=self.source,
             data_file=data_file,
+            optimizer=optimizer,
+            l2=l2,
+            batch_size=batch_size,
+            optimizer_state=state,
         )
+
+    def number(self, table, key, label, default, below_one=False):
+        """A finite number ≥ 0 (and < 1 with below_one), PyTorch's range for these settings."""
+        value = table.get(key, default)
+        expected = "a number from 0 to below 1" if below_one else "a finite number ≥ 0"
+        if not _is_number(value) or not _finite(value) or value < 0 or (below_one and value >= 1):
+            self.fail(label, f"found {_describe(value)}, expected {expected}")
+        return float(value)
+
+    def optimizer(self, table) -> Settings:
+        """The [optimizer] table: a key left out takes PyTorch's default for that optimizer."""
+        if not isinstance(table, dict):
+            self.fail("optimizer", f"found {_describe(table)}, expected a table ([optimizer])")
+        name = self.choice(table, "name", "optimizer.name", tuple(OPTIMIZERS), default="sgd")
+        optimizer = OPTIMIZERS[name]
+        self.unknown_keys(table, ("name", *optimizer.keys, "state"), "optimizer.")
+        given = {}
+        for key in optimizer.keys:
+            if key == "nesterov":
+                value = table.get(key, False)
+                if not isinstance(value, bool):
+                    self.fail("optimizer.nesterov", f"found {_describe(value)}, expected true or false")
+            elif key in table:
+                value = self.number(table, key, f"optimizer.{key}", None, below_one=key in ("beta1", "beta2", "alpha"))
+            else:
+                continue
+            given[key] = value
+        settings = optimizer.settings(**given)
+        if settings.nesterov and settings.momentum <= 0:
+            self.fail("optimizer.nesterov", "found true, which needs momentum > 0")
+        return settings
+
+    def optimizer_state(self, table, settings, parameters, frozen) -> State | None:
+        """[optimizer.state], as save() writes it: t and every moving array by id ("m:W2"), inline
+        or in the .npz of `file`; None without the table (the optimizer starts afresh)."""
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            self.fail("optimizer.state", f"found {_describe(table)}, expected a table ([optimizer.state])")
+        shapes = state_shapes(settings, parameters, frozen)
+        self.unknown_keys(table, ("t", "file", *shapes), "optimizer.state.")
+        t = self.integer(table, "t", "optimizer.state.t", 0, 2**53)
+        if "file" in table:
+            for key in table:
+                if key not in ("t", "file"):
+                    self.fail(f"optimizer.state.{key}", "found together with optimizer.state.file, expected either")
+            given = self.params_file(
+                table["file"], {**parameters, **state_shapes(settings, parameters)}, "optimizer.state.file"
+            )
+            given = {name: value for name, value in given.items() if name in shapes}
+        else:
+            given = {}
+            for name, shape in shapes.items():
+                if name in table:
+                    label = f"optimizer.state.{name}"
+                    if len(shape) == 2:
+                        given[name] = self.matrix(
+                            table[name], label, shape[0], shape[1], f"{shape[0]} rows of {shape[1]} numbers"
+                        )
+                    else:
+                        given[name] = self.vector(table[name], label, shape[0], f"{shape[0]} numbers")
+        for name in shapes:
+            if name not in given:
+                self.fail(
+                    f"optimizer.state.{name}", "missing, expected every moving array of the optimizer (or no state)"
+                )
+        return State(t, given)
 
     def layers(self, doc, loss) -> list[Layer]:
         if "layers" not in doc:
@@ -650,7 +743,7 @@ class _Parser:
             )
         return layers
 
-    def params(self, table, sizes, activations, seed) -> dict[str, np.ndarray]:
+    def params(self, table, sizes, activations, seed, optimizer) -> dict[str, np.ndarray]:
         if not isinstance(table, dict):
             self.fail("params", f"found {_describe(table)}, expected a table")
         depth = len(sizes) - 1
@@ -662,7 +755,9 @@ class _Parser:
             shapes = {}
             for l in range(1, depth + 1):
                 shapes[f"W{l}"], shapes[f"b{l}"] = (sizes[l], sizes[l - 1]), (sizes[l],)
-            given = self.params_file(table["file"], shapes)
+            moving = state_shapes(optimizer, shapes)
+            given = self.params_file(table["file"], {**shapes, **moving})  # save() puts both in one file
+            given = {name: value for name, value in given.items() if name in shapes}
             if len(given) == len(names):  # nothing left to draw (10 M draws take a while)
                 return {name: given[name] for name in names}
             return {**initial_params(sizes, activations, seed), **given}
@@ -683,12 +778,13 @@ class _Parser:
                 )
         return params
 
-    def params_file(self, name, shapes) -> dict[str, np.ndarray]:
-        """The parameters an .npz file beside the network file gives (each optional, as inline)."""
+    def params_file(self, name, shapes, key="params.file") -> dict[str, np.ndarray]:
+        """The parameters (or, for key optimizer.state.file, the optimizer's moving arrays) an .npz
+        file beside the network file gives (each optional, as inline)."""
         if not isinstance(name, str) or not name:
-            self.fail("params.file", f"found {_describe(name)}, expected the path of a .npz file of W1, b1, …")
+            self.fail(key, f"found {_describe(name)}, expected the path of a .npz file of {', '.join(shapes)}")
         path = self.base / name
-        label = f"params.file ({json.dumps(path.name[:60])[1:-1]})"  # no huge name, no raw escape
+        label = f"{key} ({json.dumps(path.name[:60])[1:-1]})"  # no huge name, no raw escape
         try:
             arrays = read_arrays(path, shapes)
         except ArrayFileError as err:
@@ -1116,6 +1212,29 @@ def dumps(network: Network, path: str | os.PathLike | None = None, params_file: 
     ]
     if network.frozen:
         out.append("frozen = [" + ", ".join(json.dumps(n) for n in network.frozen) + "]")
+    if network.l2:
+        out.append(f"l2 = {_toml_number(network.l2)}")
+    if network.batch_size:
+        out.append(f"batch_size = {network.batch_size}")
+    if network.optimizer != Settings():
+        settings = network.optimizer
+        out += ["", "[optimizer]", f"name = {json.dumps(settings.name)}"]
+        for key in settings.optimizer.keys:
+            value = getattr(settings, key)
+            out.append(f"{key} = {'true' if value is True else 'false' if value is False else _toml_number(value)}")
+    state = network.optimizer_state
+    if state is not None and state.arrays:  # where the optimizer was: a saved network goes on exactly
+        for name, value in state.arrays.items():
+            if not np.all(np.isfinite(value)):
+                raise ValueError(
+                    f"the optimizer's {name} holds a non-finite number; a network file needs finite numbers"
+                )
+        out += ["", "[optimizer.state]", f"t = {state.t}"]
+        if params_file is not None:
+            out.append(f"file = {json.dumps(params_file, ensure_ascii=False)}")
+        else:
+            for name, value in state.arrays.items():
+                out.append(f"{json.dumps(name)} = {_toml_matrix(value) if value.ndim == 2 else _toml_list(value)}")
     for layer in network.layers:
         out += ["", "[[layers]]", f"units = {layer.units}", f"activation = {json.dumps(layer.activation)}"]
     out += ["", "[params]"]
@@ -1170,5 +1289,7 @@ def save(network: Network, path: str | os.PathLike) -> None:
     text = dumps(network, path, apart and apart.name)  # refuses non-finite parameters before anything is written
     if apart is not None:
         arrays = {name: np.asarray(value, dtype=np.float64) for name, value in network.params.items()}
+        if network.optimizer_state is not None:  # the optimizer's moving arrays beside the parameters
+            arrays.update({name: np.asarray(v, dtype=np.float64) for name, v in network.optimizer_state.arrays.items()})
         _naming(apart, write_atomic_stream, apart, lambda handle: np.savez(handle, **arrays))
     write_atomic(path, text)

@@ -135,7 +135,11 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         formula, sub = _sum(terms)
         m = a.shape[0]
         if m > 1 and network.reduction == "mean":
-            return Cell(step, index, me, f"(1/{m})({formula})", f"(1/{m})({sub})")
+            formula, sub = f"(1/{m})({formula})", f"(1/{m})({sub})"
+        if network.l2:  # the l2 term, one number: (λ/2)·Σ‖W‖² of the weights among the operands
+            weights = [o for o, q in zip(step.operands, step.operand_names) if Quantity.parse(q).kind is Kind.W]
+            penalty = network.l2 / 2 * sum(float(np.sum(W * W)) for W in weights)
+            formula, sub = f"{formula} + (λ/2)·Σₗ‖Wₗ‖²", f"{sub} + {f(penalty)}"
         return Cell(step, index, me, formula, sub)
     if k == StepKind.DL_DA and layer == network.depth:
         a, y = op("a"), op("y")
@@ -210,16 +214,20 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
             (f"{name('delta', (s, j))}·{name('x', (s, i))}", _times(f(d[s, j]), f(x_val[s, i])))
             for s in range(d.shape[0])
         ]
-        return Cell(step, index, me, *_sum(terms))
+        formula, sub = _sum(terms)
+        if "W" in step.roles:  # + λW, the l2 term's gradient
+            formula += f" + λ·{name('W', index)}"
+            sub += f" + {_times(notation.shortest(network.l2), f(op('W')[index]))}"
+        return Cell(step, index, me, formula, sub)
     if k == StepKind.DB:
         (j,) = index
         d = op("delta")
         terms = [(name("delta", (s, j)), f(d[s, j])) for s in range(d.shape[0])]
         return Cell(step, index, me, *_sum(terms))
-    if k == StepKind.UPDATE:
+    if k == StepKind.UPDATE and set(step.roles) == {"old", "grad"}:
         old, grad = op("old"), op("grad")
         param = Quantity.parse(step.writes)
-        gradient = Quantity(Kind.DL_DW if param.kind is Kind.W else Kind.DL_DB, param.layer)
+        gradient = Quantity.parse(step.operand_names[step.roles.index("grad")])  # ∂L/∂W₂, or g(W₂)
         return Cell(
             step,
             index,
@@ -227,4 +235,15 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
             f"{label(param, index, c, v)} − η·{label(gradient, index, c, v)}",
             f"{f(old[index])} − {_times(notation.shortest(network.learning_rate), f(grad[index]))}",
         )
+    if k in (StepKind.UPDATE, StepKind.DECAY, StepKind.BUFFER, StepKind.MOMENT, StepKind.CORRECTED):
+        # the optimizer's factors are element-wise: the template with each operand's entry
+        names = [label(Quantity.parse(q), index, c, v) for q in step.operand_names]
+        values = [_paren(f(o[index])) for o in step.operands]
+        return Cell(step, index, me, _filled(step.template, names), _filled(step.template, values))
     raise ValueError(f"no scalar form for a step of kind {k!r}")
+
+
+def _filled(template: str, parts: list[str]) -> str:
+    for i, part in enumerate(parts):
+        template = template.replace(f"‹{i}›", part)
+    return template

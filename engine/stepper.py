@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import optimizers as opt
 from .derivation import Iteration, Step, derive
 from .divergence import NonFinite, first_nonfinite
 from .network import Network
-from .training import evaluate, train
+from .training import Run, Trained, batch_rows, ends_epoch, evaluate, train
 
 HISTORY_BYTES = 64 * 2**20
 
@@ -32,6 +33,7 @@ HISTORY_BYTES = 64 * 2**20
 @dataclass(frozen=True)
 class Checkpoint:
     params: dict[str, np.ndarray]  # P_k, the parameters iteration k starts from
+    state: opt.State  # the optimizer's state iteration k starts from
     sample: int | None  # the sample iteration k walked (None: the whole batch)
 
 
@@ -51,7 +53,8 @@ class Stepper:
         self.network = network
         self.history_bytes = history_bytes
         self._initial = {k: np.array(v, dtype=np.float64) for k, v in network.params.items()}
-        self._snapshot_bytes = sum(v.nbytes for v in self._initial.values())
+        self._initial_state = opt.network_state(network)
+        self._snapshot_bytes = sum(v.nbytes for v in self._initial.values()) + self._initial_state.nbytes
         self.sample: int | None = None
         self.mistake = False  # derive with the common mistake (see derive); the fast path never does
         self._correct: tuple = (None, None, None)  # (P_k, sample, Iteration) derived without it
@@ -74,19 +77,28 @@ class Stepper:
         self.cursor = 0
         self.losses: list[float] = []  # loss of each completed iteration's forward pass
         self._history: OrderedDict[int, Checkpoint] = OrderedDict()
-        self._remember(0, Checkpoint(self._initial, self.sample))
+        self._remember(0, Checkpoint(self._initial, self._initial_state, self.sample))
         self._derived: Iteration | None = None
 
     def restore(
-        self, iteration: int, params: dict[str, np.ndarray], losses: list[float], sample: int | None, cursor: int
+        self,
+        iteration: int,
+        params: dict[str, np.ndarray],
+        losses: list[float],
+        sample: int | None,
+        cursor: int,
+        state: opt.State | None = None,
     ) -> None:
-        """Continue a saved session: iteration k from its starting parameters P_k. Undo reaches
-        back to the start of that iteration (earlier checkpoints are not saved)."""
+        """Continue a saved session: iteration k from its starting parameters P_k and optimizer
+        state (None, from a session saved without one: t = 0 and zeros). Undo reaches back to the
+        start of that iteration (earlier checkpoints are not saved)."""
         self._reset_from.clear()
         self._start()
         self._history.clear()
         self.sample = sample
-        self._remember(iteration, Checkpoint(params, sample))
+        if state is None:
+            state = opt.initial_state(self.network.optimizer, params, self.network.frozen)
+        self._remember(iteration, Checkpoint(params, state, sample))
         self.iteration, self.losses = iteration, list(losses)
         self.cursor = max(0, min(cursor, self.total))
 
@@ -109,9 +121,22 @@ class Stepper:
         return count * self._snapshot_bytes
 
     def batch(self, sample: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The rows an iteration walks: the whole batch, or one sample as a batch of one."""
-        X, Y = self.network.X, self.network.Y
-        return (X, Y) if sample is None else (X[sample : sample + 1], Y[sample : sample + 1])
+        """The rows the current iteration walks: its mini-batch (the whole batch without
+        batch_size), or one sample of it as a batch of one."""
+        rows = batch_rows(self.network.samples, self.network.batch_size, self.iteration, sample)
+        return self.network.X[rows], self.network.Y[rows]
+
+    @property
+    def rows(self) -> range:
+        """The rows of the data (from 0, in file order) the current iteration's mini-batch holds."""
+        rows = batch_rows(self.network.samples, self.network.batch_size, self.iteration)
+        return range(rows.start, rows.stop)
+
+    @property
+    def ends_epoch(self) -> bool:
+        """Whether the current iteration's mini-batch is the last of an epoch (always, without
+        mini-batches)."""
+        return ends_epoch(self.network.samples, self.network.batch_size, self.iteration)
 
     @property
     def start_params(self) -> dict[str, np.ndarray]:
@@ -119,10 +144,15 @@ class Stepper:
         return self._history[self.iteration].params
 
     @property
+    def start_state(self) -> opt.State:
+        """The optimizer's state the current iteration starts from."""
+        return self._history[self.iteration].state
+
+    @property
     def derived(self) -> Iteration:
         if self._derived is None:
             X, Y = self.batch(self.sample)
-            self._derived = derive(self.network, self.start_params, X, Y, self.mistake)
+            self._derived = derive(self.network, self.start_params, X, Y, self.mistake, self.start_state)
             self._nonfinite = first_nonfinite(self._derived, self.network, self.iteration)
         return self._derived
 
@@ -135,7 +165,11 @@ class Stepper:
         start, sample, _ = self._correct
         if start is not self.start_params or sample != self.sample:
             X, Y = self.batch(self.sample)
-            self._correct = self.start_params, self.sample, derive(self.network, self.start_params, X, Y)
+            self._correct = (
+                self.start_params,
+                self.sample,
+                derive(self.network, self.start_params, X, Y, state=self.start_state),
+            )
         return self._correct[2]
 
     def set_mistake(self, on: bool) -> None:
@@ -178,9 +212,22 @@ class Stepper:
         """The parameters as they stand: P_k with the revealed updates applied."""
         current = dict(self.start_params)
         for step in self.steps[: self.cursor]:
-            if step.phase == "update":
+            if step.phase == "update" and step.writes in current:
                 current[step.writes] = step.value
         return current
+
+    @property
+    def state(self) -> opt.State:
+        """The optimizer's state as it stands: t counts this iteration's update once its first
+        Step is revealed, each moving array once its Step is."""
+        start = self.start_state
+        arrays, t = dict(start.arrays), start.t
+        for step in self.steps[: self.cursor]:
+            if step.phase == "update":
+                t = start.t + 1
+                if step.writes in arrays:
+                    arrays[step.writes] = step.value
+        return opt.State(t, arrays)
 
     @property
     def loss(self) -> float | None:
@@ -193,6 +240,8 @@ class Stepper:
         """The value of a quantity as revealed so far in this iteration (None if not yet)."""
         if name in self.start_params:
             return self.params[name]
+        if name in self.start_state.arrays:
+            return self.state.arrays[name]
         if name in ("x", "y"):
             return self.batch(self.sample)[0 if name == "x" else 1]
         for step in reversed(self.steps[: self.cursor]):
@@ -205,6 +254,8 @@ class Stepper:
         writes it): the panels lay out a value's place before its numbers appear."""
         if name in self.start_params:
             return self.start_params[name].shape
+        if name in self.start_state.arrays:
+            return self.start_state.arrays[name].shape
         if name in ("x", "y"):
             return self.batch(self.sample)[0 if name == "x" else 1].shape
         return next((step.value.shape for step in self.steps if step.writes == name), None)
@@ -224,7 +275,7 @@ class Stepper:
             return
         done = self.derived
         self.losses.append(done.loss)
-        self._goto(self.iteration + 1, 0, Checkpoint(done.params_after, self.sample))
+        self._goto(self.iteration + 1, 0, Checkpoint(done.params_after, done.state_after, self.sample))
 
     def back(self) -> bool:
         """Undo one Step exactly (also across an iteration boundary). False when there is no
@@ -266,52 +317,55 @@ class Stepper:
         self.cursor = self.total
 
     def set_sample(self, sample: int | None) -> None:
-        """Walk the whole batch (None) or one sample. The cursor stays: the same Step is shown
-        again, derived from the same starting parameters on the new rows."""
+        """Walk the whole (mini-)batch (None) or one sample of it, counted from its first row (a
+        mini-batch shorter than the sample walks its last row: `rows` says which rows it holds).
+        The cursor stays: the same Step is shown again, derived from the same starting parameters
+        on the new rows."""
         if sample is not None and not 0 <= sample < self.network.samples:
             raise IndexError(f"sample {sample} is not in 0..{self.network.samples - 1}")
         self.sample = sample
-        self._history[self.iteration] = Checkpoint(self.start_params, sample)
+        self._history[self.iteration] = Checkpoint(self.start_params, self.start_state, sample)
         self._derived = None
 
     def run(self, count: int, on_progress: Callable[[int, float], bool | None] | None = None) -> int:
         """Run `count` whole iterations on the fast path, starting with the current one (or the
         next, if the current one is complete), and stop at the start of the one after.
         on_progress(done, loss) may return False to stop early. Returns how many were run."""
-        params, X, Y = self.start_run()
-        done: list[tuple[float, dict[str, np.ndarray]]] = []
+        run = self.start_run()
+        done: list[Trained] = []
 
         added = 0
 
-        def record(count, loss, params):
+        def record(count, loss, params, state):
             nonlocal added
-            done.append((loss, params))
+            done.append(Trained(loss, params, state))
             if len(done) == 64:  # handed over in batches: the history's bound holds while it runs
                 self.add_run(done)
                 added += len(done)
                 done.clear()
             return None if on_progress is None else on_progress(count, loss)
 
-        train(self.network, count, params, X, Y, on_iteration=record)
+        train(self.network, count, run.params, run.X, run.Y, record, run.state, run.first, run.sample)
         self.add_run(done)
         return added + len(done)
 
-    def start_run(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    def start_run(self) -> Run:
         """Where a run on the fast path starts: the current iteration, or the next if the current
-        one is complete. Returns copies of the parameters it starts from and of the rows it walks,
-        for a training thread to own while the Stepper stays with the app."""
+        one is complete. Returns copies of the parameters and optimizer state it starts from and
+        of the data, for a training thread to own while the Stepper stays with the app."""
         if self.cursor == self.total:
             self.next()
-        X, Y = self.batch(self.sample)
-        return {k: v.copy() for k, v in self.start_params.items()}, X.copy(), Y.copy()
+        state = opt.State(self.start_state.t, {k: v.copy() for k, v in self.start_state.arrays.items()})
+        params = {k: v.copy() for k, v in self.start_params.items()}
+        return Run(params, state, self.network.X.copy(), self.network.Y.copy(), self.iteration, self.sample)
 
-    def add_run(self, iterations: list[tuple[float, dict[str, np.ndarray]]]) -> None:
+    def add_run(self, iterations: list[Trained]) -> None:
         """Iterations run on the fast path from where the Stepper is (see start_run): each one's
-        loss and the parameters after its update. The Stepper moves to the start of the next."""
+        loss, parameters and state after its update. The Stepper moves to the start of the next."""
         start = self.iteration
-        for done, (loss, params) in enumerate(iterations, 1):
+        for done, (loss, params, state) in enumerate(iterations, 1):
             self.losses.append(loss)
-            self._remember(start + done, Checkpoint(params, self.sample))
+            self._remember(start + done, Checkpoint(params, state, self.sample))
         self._goto(start + len(iterations), 0, None)
 
     def _goto(self, iteration: int, cursor: int, checkpoint: Checkpoint | None) -> None:

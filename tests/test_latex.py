@@ -16,7 +16,7 @@ import pytest
 
 from engine.export import run_trace, to_json, to_markdown
 from engine.functions import ACTIVATIONS
-from engine.network import loads
+from engine.network import load, loads
 from engine.presets import names, resolve
 from engine.presets import path as preset_path
 from engine.quantities import Kind, Quantity
@@ -92,6 +92,12 @@ def networks():
     )
     exploding = preset_path("regression").read_text().replace("learning_rate = 0.05", "learning_rate = 50.0")
     nets.append((loads(exploding, "exploding"), 80))
+    # issue 16: every optimizer (examples/), weight decay coupled and decoupled, l2, mini-batches
+    nets += [(load(path), 2) for path in sorted((ROOT / "examples").glob("*.toml"))]
+    for table in ('name = "adam"\nweight_decay = 0.1', 'name = "sgd"\nmomentum = 0.5\nweight_decay = 1e-5'):
+        nets.append(
+            (loads(text.replace("seed = 3", f"seed = 3\nl2 = 0.01\nbatch_size = 3\n\n[optimizer]\n{table}\n")), 3)
+        )
     return nets
 
 

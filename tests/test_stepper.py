@@ -293,14 +293,14 @@ def test_a_run_in_chunks_on_copies_lands_where_run_lands():
     a.next()
     b.next()
     assert a.run(40) == 40
-    params, X, Y = b.start_run()
+    run = b.start_run()
     chunks = []
 
     def hand_over(chunk):
         chunks.append(len(chunk))
         b.add_run(chunk)
 
-    assert train_in_chunks(net, 40, params, X, Y, hand_over, stop=lambda: False, seconds=0) == 40
+    assert train_in_chunks(net, 40, run, hand_over, stop=lambda: False, seconds=0) == 40
     assert len(chunks) == 40 and state(a) == state(b) and a.losses == b.losses
     for k in a.start_params:
         np.testing.assert_array_equal(a.start_params[k], b.start_params[k])
@@ -309,9 +309,7 @@ def test_a_run_in_chunks_on_copies_lands_where_run_lands():
 
 def test_a_run_in_chunks_stops_after_the_iteration_under_way():
     s = Stepper(resolve("xor"))
-    params, X, Y = s.start_run()
+    run = s.start_run()
     calls = []
-    assert (
-        train_in_chunks(s.network, 100, params, X, Y, s.add_run, stop=lambda: len(calls.append(1) or calls) >= 7) == 7
-    )
+    assert train_in_chunks(s.network, 100, run, s.add_run, stop=lambda: len(calls.append(1) or calls) >= 7) == 7
     assert s.iteration == 7 and len(s.losses) == 7

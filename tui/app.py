@@ -781,13 +781,13 @@ class BackpropApp(App[None]):
         if count is None:
             return
         await self.query_one(TrainingBar).start(count)
-        params, X, Y = self.stepper.start_run()
+        run = self.stepper.start_run()
         self.trained_from = self.stepper.iteration
         self.trainer_done.clear()
-        self.trainer = self.train_worker(self.network, count, params, X, Y)
+        self.trainer = self.train_worker(self.network, count, run)
 
     @work(thread=True, exclusive=True, group="train")
-    def train_worker(self, network: Network, count: int, params, X, Y) -> None:
+    def train_worker(self, network: Network, count: int, run) -> None:
         """Trains on copies this thread owns; the app applies each chunk it hands over on the UI
         thread, where the Stepper is only ever changed."""
         worker = get_current_worker()
@@ -795,9 +795,7 @@ class BackpropApp(App[None]):
             done = train_in_chunks(
                 network,
                 count,
-                params,
-                X,
-                Y,
+                run,
                 lambda chunk: self.call_from_thread(self.trained, chunk, count),
                 stop=lambda: worker.is_cancelled,
             )

@@ -386,12 +386,20 @@ def cmd_train(args, network) -> int:
     callback = None
     if sys.stderr.isatty():
         bar = _Progress(args.iterations, "training")
-        callback = lambda done, loss, params: bar(done, f"loss {significant()(loss)}")  # noqa: E731
+        callback = lambda done, loss, *after: bar(done, f"loss {significant()(loss)}")  # noqa: E731
     result = train(network, args.iterations, on_iteration=callback)
     if result.diverged:
         from engine.divergence import locate
 
-        found = locate(network, result.previous, result.params, network.X, network.Y, result.iterations)
+        found = locate(
+            network,
+            result.previous,
+            result.params,
+            network.X,
+            network.Y,
+            result.iterations,
+            (result.previous_state, result.state),
+        )
         print(f"training stopped after {counted(result.iterations, 'iteration')}: the loss is no longer finite")
         return _diverged(found, "nothing saved" if args.save else "stopped there")
     final = evaluate(network, result.params)
@@ -399,7 +407,7 @@ def cmd_train(args, network) -> int:
     print(f"loss after {counted(result.iterations, 'iteration')}: {fmt(final)} (before: {fmt(result.losses[0])})")
     if args.save:
         try:
-            save(network.with_params(result.params), args.save)
+            save(network.with_params(result.params, result.state), args.save)
         except (OSError, ValueError) as err:
             return _fail(f"cannot save {shown(args.save)}: {getattr(err, 'strerror', None) or err}")
         print(f"saved {shown(args.save)}", file=sys.stderr)

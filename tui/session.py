@@ -8,8 +8,10 @@ window's place under the window's own id W (8 hex digits), so two windows never 
 - network-W-N.toml: the N-th network the window opened, with its initial parameters (in
   network-W-N.params.npz beside it for a large network, as save() writes any network file)
   and its data in network-W-N.data.npz (the session never depends on the data file);
-- place-W-N.npz: the parameters the current iteration started from and the loss history
-  (none at iteration 1, which starts from the network's parameters);
+- place-W-N.npz: the parameters the current iteration started from, the optimizer's state
+  it started from (t and the moving arrays by id, "m:W2"; a file without them, from before
+  the optimizers, starts the optimizer afresh) and the loss history (none at iteration 1,
+  which starts from the network's parameters and state);
 - session-W.json: iteration, step, sample, view and switches, naming the two files above.
 Every file but session-W.json is written once under a name never used again, and
 session-W.json last (each through a temporary file and a rename), so a session-W.json always
@@ -47,6 +49,7 @@ from engine.network import (
     read_arrays,
     save,
 )
+from engine.optimizers import State, state_shapes
 from engine.stepper import Stepper
 
 FORMAT = "backprop-tui session"
@@ -86,10 +89,11 @@ class Place:
     focus: int
     digits: int
     options: dict[str, bool] = field(default_factory=lambda: dict(OPTIONS))  # see OPTIONS
+    state: State | None = None  # the optimizer's at P_k (None: the network's own)
 
     def stepper(self) -> Stepper:
         stepper = Stepper(self.network)
-        stepper.restore(self.iteration, self.params, self.losses, self.sample, self.cursor)
+        stepper.restore(self.iteration, self.params, self.losses, self.sample, self.cursor, self.state)
         return stepper
 
 
@@ -184,6 +188,9 @@ class SessionWriter:
     def _write_params(self, stepper: Stepper) -> str:
         name = self._name("place", ".npz")
         arrays = {k: np.asarray(v, dtype=np.float64) for k, v in stepper.start_params.items()}
+        state = stepper.start_state  # the optimizer's, with the parameters it goes with
+        arrays |= {k: np.asarray(v, dtype=np.float64) for k, v in state.arrays.items()}
+        arrays["t"] = np.array([state.t], dtype=np.float64)
         losses = np.array(stepper.losses, dtype=np.float64)
         write_atomic_stream(self.where / name, lambda handle: np.savez(handle, losses=losses, **arrays))
         return name
@@ -339,20 +346,28 @@ def _load(where: Path, window: str) -> Place:
     kept = isinstance(original, str) and original.lower().endswith((".csv", ".npz")) and os.path.isfile(original)
     network = replace(network, data_file=original if kept else None)
     iteration = _whole(state, "iteration", 0, 10**12)
+    optimizer = None
     if params_file is None:
         if iteration:
             raise SessionError(f"{path.name}: params: found null, expected a file for iteration {iteration + 1}")
         params, losses = network.params, []
     else:
         shapes = {name: value.shape for name, value in network.params.items()}
+        moving = state_shapes(network.optimizer, shapes, network.frozen)
         try:
-            arrays = read_arrays(where / params_file, {**shapes, "losses": (iteration,)})
+            arrays = read_arrays(where / params_file, {**shapes, "losses": (iteration,), "t": (1,), **moving})
         except ArrayFileError as err:
             raise SessionError(f"{params_file}: {err}") from None
-        missing = [name for name in [*shapes, "losses"] if name not in arrays]
+        expected = [*shapes, "losses", *(["t", *moving] if "t" in arrays else [])]  # no t: saved before optimizers
+        missing = [name for name in expected if name not in arrays]
         if missing:
             raise SessionError(f"{params_file}: {', '.join(missing)} missing")
         params, losses = {name: arrays[name] for name in shapes}, arrays["losses"].tolist()
+        if "t" in arrays:
+            t = float(arrays["t"][0])
+            if not (t.is_integer() and 0 <= t <= 10**12):
+                raise SessionError(f"{params_file}: t: found {t!r}, expected a whole number from 0")
+            optimizer = State(int(t), {k: arrays[k] for k in moving})
     sample = state.get("sample")
     if sample is not None:
         sample = _whole(state, "sample", 0, network.samples - 1)
@@ -371,6 +386,7 @@ def _load(where: Path, window: str) -> Place:
         _whole(state, "focus", 0, network.samples - 1),
         _whole(state, "digits", 1, 16),
         {k: options.get(k, v) for k, v in OPTIONS.items()},
+        optimizer,
     )
 
 

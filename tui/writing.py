@@ -22,13 +22,15 @@ def export_iteration(network: Network, stepper: Stepper, path: str) -> None:
     """The iteration on screen as a Markdown worked solution, for the rows it walks."""
     from engine.export import run_trace, to_markdown  # imported when first used: faster start-up
 
-    trace = run_trace(network, 1, stepper.sample, params=stepper.start_params, first=stepper.iteration + 1)
+    trace = run_trace(
+        network, 1, stepper.sample, params=stepper.start_params, first=stepper.iteration + 1, state=stepper.start_state
+    )
     write_atomic(path, to_markdown(trace))
 
 
 def save_network(network: Network, stepper: Stepper, path: str) -> None:
-    """The network file with the parameters on screen."""
-    save(network.with_params(stepper.params), path)
+    """The network file with the parameters and the optimizer's state on screen."""
+    save(network.with_params(stepper.params, stepper.state), path)
 
 
 def screenshot_path(
