@@ -18,6 +18,7 @@ from .expr import ExpressionError, Name, Names, ShapeError, evaluate, parse, sha
 from .network import Network
 from .notation import significant
 from .quantities import Kind, Quantity
+from .training import batch_rows
 
 RELATIVE = 1e-9
 DRAWS = 4  # random parameter sets besides the network's own
@@ -113,13 +114,16 @@ def _oriented(value: np.ndarray, truth: np.ndarray, matrix: bool = False) -> np.
 
 
 class Judge:
-    """Judges expressions for the quantities of one network's first iteration, on the whole
-    batch or on one sample (column vectors)."""
+    """Judges expressions for the quantities of one iteration of a network (its first unless
+    told), on the rows it walks (the whole batch or its mini-batch) or on one sample of them
+    (column vectors)."""
 
-    def __init__(self, network: Network, sample: int | None = None, seed: int = 0, draws: int = DRAWS):
+    def __init__(
+        self, network: Network, sample: int | None = None, seed: int = 0, draws: int = DRAWS, iteration: int = 0
+    ):
         self.net = network
-        self.X = network.X if sample is None else network.X[sample : sample + 1]
-        self.Y = network.Y if sample is None else network.Y[sample : sample + 1]
+        rows = batch_rows(network.samples, network.batch_size, iteration, sample)
+        self.X, self.Y = network.X[rows], network.Y[rows]
         self.column = self.X.shape[0] == 1  # one sample: the column vectors, as the derivation writes it
         self.m = self.X.shape[0]
         rng = np.random.default_rng(seed)
@@ -140,6 +144,11 @@ class Judge:
     def unanswerable(self, quantity: Quantity, updated: bool = False) -> str:
         """Why no expression is judged for this quantity ("" when one is)."""
         if updated:
+            if not self.net.optimizer.plain:  # its factors have no names to type
+                return (
+                    f"under {self.net.optimizer.title} an update is stepped factor by factor, not typed "
+                    "(derive mode asks for plain gradient descent's p − η ∂L/∂p)"
+                )
             return "" if quantity.kind in (Kind.W, Kind.B) else f"{quantity.id} is not a parameter"
         if quantity.kind not in _ANSWERABLE:
             return f"{quantity.id} is given, not derived: ask for L, z, a, dL/da, da/dz, delta, dL/dW or dL/db"

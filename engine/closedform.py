@@ -138,6 +138,8 @@ class ClosedForms:
         delta = self.delta(l) if expand else self.name(Kind.DELTA, l)
         below = self.name(Kind.X) if l == 1 else self.name(Kind.A, l - 1)
         form = matmul(delta, T(below)) if self.column else matmul(T(delta), below)
+        if self.net.l2:  # + λW, the gradient of the l2 term
+            form = add(form, times(Num(self.net.l2), self.name(Kind.W, l)))
         return self.part(Kind.DL_DW, l, form)
 
     def dL_db(self, l: int, expand: bool = True):
@@ -169,7 +171,14 @@ class ClosedForms:
 
     def loss(self):
         terms = self.loss_fn.term_form(self.name(Kind.A, self.L), self.name(Kind.Y))
-        return self.part(Kind.LOSS, None, self.scaled(Sum(terms, None)))
+        form = self.scaled(Sum(terms, None))
+        if self.net.l2:  # + (λ/2) Σ_l ‖W_l‖², once, not over the samples
+            squares = [Sum(times(W, W), None) for W in (self.name(Kind.W, l) for l in range(1, self.L + 1))]
+            total = squares[0]
+            for square in squares[1:]:
+                total = add(total, square)
+            form = add(form, times(Num(self.net.l2 / 2), total))
+        return self.part(Kind.LOSS, None, form)
 
     def of(self, quantity: Quantity) -> ClosedForm | None:
         """The closed form of a quantity, or None where none is written (x, y, a parameter, a

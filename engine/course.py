@@ -425,7 +425,9 @@ def check(task: Task, stepper: Stepper, text: str, judge: Judge | None = None, v
         return Reply(False, _wrong_number(answer, value, label, step, stepper, entry, v))
     if task.kind == "derive":
         try:
-            judge = judge or Judge(stepper.network.with_params(stepper.start_params), stepper.sample)
+            judge = judge or Judge(
+                stepper.network.with_params(stepper.start_params), stepper.sample, iteration=stepper.iteration
+            )
             quantity = Quantity.parse(task.target)
             verdict = judge.judge(quantity, text, updated=quantity.kind in UPDATED)
         except AnswerError as err:

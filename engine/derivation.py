@@ -263,7 +263,7 @@ class _Derivation:
             else:
                 W_next = self.params[_id(Kind.W, l + 1)]
                 if self.mistake and _id(Kind.W, l + 1) not in net.frozen:
-                    W_next = bp.update(W_next, grads[_id(Kind.W, l + 1)], net.learning_rate)
+                    W_next = self.updated(Quantity(Kind.W, l + 1), grads[_id(Kind.W, l + 1)])
                 delta = self.hidden_delta(l, zs[l], As[l], delta, W_next)
             grads[_id(Kind.W, l)] = self.weight_grad(l, delta, As[l - 1])
             grads[_id(Kind.B, l)] = self.bias_grad(l, delta)
@@ -569,6 +569,16 @@ class _Derivation:
             convention=act.convention,
         )
 
+    def updated(self, param: Quantity, grad):
+        """The parameter as this iteration's update leaves it (the optimizer's kernels on copies of
+        its state): the weights the common mistake sends δ back through."""
+        settings = self.net.optimizer
+        values = {"old": self.params[param.id], "grad": grad}
+        for role in opt.state_roles(settings):
+            values[role] = self.state.arrays[of_parameter(role, param).id]
+        opt.kernels(settings.factors(), settings, self.net.learning_rate, self.state.t + 1, values)
+        return values["old"]
+
     def hidden_delta(self, l, z_value, a_value, delta_next, W_value):
         a, z = self.sym(Quantity(Kind.A, l)), self.sym(Quantity(Kind.Z, l))
         W_next, d_next = self.sym(Quantity(Kind.W, l + 1)), self.sym(Quantity(Kind.DELTA, l + 1))
@@ -588,10 +598,13 @@ class _Derivation:
             formula = (f"{d_next[0]}{W_next[0]}", f"{d_next[1]} {W_next[1]}")
             template = ("‹0› · ‹1›", r"‹0› ‹1›")
             operands = {"delta": (d_id, delta_next), "W": (W_id, W_value)}
+        settings = self.net.optimizer
+        update = (
+            f"= {W_plain} − η {dW_next}" if settings.plain else f", {W_plain} as {settings.optimizer.title} updates it"
+        )
         which = (
-            f"⚠ the common mistake, made on purpose: this uses {W_next[0]} = {W_plain} − η {dW_next}, "
-            f"already updated, instead of the {W_plain} of the forward pass, so every gradient of the "
-            f"layers below is off."
+            f"⚠ the common mistake, made on purpose: this uses {W_next[0]} {update}, already updated, "
+            f"instead of the {W_plain} of the forward pass, so every gradient of the layers below is off."
             if mistaken
             else "using the weights from before the update (the ones the forward pass used)."
         )

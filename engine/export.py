@@ -21,7 +21,7 @@ from .divergence import NonFinite, diverged, first_nonfinite
 from .expr import Names, write
 from .network import Network
 from .quantities import Quantity
-from .training import batch_rows
+from .training import batch_rows, batches, ends_epoch
 
 EXPORT_FORMAT = notation.significant(6)
 
@@ -37,7 +37,7 @@ class Trace:
 
     @property
     def extended(self) -> bool:
-        """Whether the network uses issue 16's keys: only then does the JSON say the optimizer,
+        """Whether the network uses an [optimizer], l2 or batch_size: only then does the JSON say the optimizer,
         its state, l2 and the rows (a plain network's trace stays as it was, byte for byte)."""
         n = self.network
         return n.optimizer != opt.Settings() or bool(n.l2) or bool(n.batch_size)
@@ -206,13 +206,23 @@ def describe(network: Network) -> str:
     shape = "-".join(str(n) for n in network.sizes)
     acts = ", ".join(layer.activation for layer in network.layers)
     frozen = f", frozen: {', '.join(network.frozen)}" if network.frozen else ""
+    optimizer = "" if network.optimizer.plain else f", optimizer {network.optimizer.title}"
+    l2 = f", l2 λ = {notation.shortest(network.l2)}" if network.l2 else ""
     return (
         f"{shape} ({acts}), loss {network.loss} ({network.reduction}), "
-        f"learning rate η = {notation.shortest(network.learning_rate)}{frozen}"
+        f"learning rate η = {notation.shortest(network.learning_rate)}{optimizer}{l2}{frozen}"
     )
 
 
 def _walks(trace: Trace) -> str:
+    m, k = trace.network.samples, trace.network.batch_size
+    if 0 < k < m:  # each iteration says its rows (_rows)
+        each = (
+            f"sample {trace.sample} of each (from its first row; its last if it has fewer), as column vectors"
+            if trace.sample is not None
+            else "each as a batch, one sample per row"
+        )
+        return f"mini-batches of {k} of the m = {m} samples in file order, an iteration each: {each}"
     if trace.sample is not None:
         m = trace.network.samples  # numbered from 0, as everywhere: "sample 2 of 0–3"
         return (
@@ -222,11 +232,22 @@ def _walks(trace: Trace) -> str:
     return "one sample, as column vectors" if m == 1 else f"a batch of m = {m} samples, one per row"
 
 
+def _rows(trace: Trace, k: int) -> str:
+    """With mini-batches, the rows iteration k (from 1) walks and where an epoch ends."""
+    m, size = trace.network.samples, trace.network.batch_size
+    if not 0 < size < m:
+        return ""
+    rows = batch_rows(m, size, k - 1)
+    ends = f", the last of epoch {(k - 1) // batches(m, size) + 1}" if ends_epoch(m, size, k - 1) else ""
+    walked = "" if trace.sample is None else f"row {batch_rows(m, size, k - 1, trace.sample).start} of "
+    return f" ({walked}rows {rows.start}–{rows.stop - 1}{ends})"
+
+
 def to_text(trace: Trace) -> str:
     fmt = EXPORT_FORMAT
     out = [f"{trace.network.name}: {describe(trace.network)}", f"Walking {_walks(trace)}.", ""]
     for k, it in enumerate(trace.iterations, start=trace.first):
-        out.append(f"Iteration {k}")
+        out.append(f"Iteration {k}{_rows(trace, k)}")
         phase = None
         for s in it.steps:
             if s.phase != phase:
@@ -265,7 +286,7 @@ def to_markdown(trace: Trace) -> str:
     out.append("")
     out += _closed_forms(trace)
     for k, it in enumerate(trace.iterations, start=trace.first):
-        out += [f"## Iteration {k}", ""]
+        out += [f"## Iteration {k}{_rows(trace, k)}", ""]
         for phase in PHASES:
             steps = [s for s in it.steps if s.phase == phase]
             if not steps:

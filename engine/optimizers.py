@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import backprop as bp
+from .notation import shortest
 from .quantities import Quantity, StepKind, of_parameter
 
 STATE_ROLES = ("buf", "m", "v")  # the roles that persist from one update to the next
@@ -50,6 +51,18 @@ class Settings:
 
     def factors(self) -> list[Factor]:
         return self.optimizer.factors(self)
+
+    @property
+    def title(self) -> str:
+        """What the header calls it: PyTorch's name, with momentum and weight decay if any."""
+        if self.plain:
+            return "gradient descent"
+        parts = [self.optimizer.title]
+        if self.name == "sgd" and self.momentum:
+            parts.append(f"{'Nesterov ' if self.nesterov else ''}momentum {shortest(self.momentum)}")
+        if self.weight_decay:
+            parts.append(f"weight decay {shortest(self.weight_decay)}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from . import optimizers as opt
 from .derivation import Iteration, Step, derive
 from .divergence import NonFinite, first_nonfinite
 from .network import Network
-from .training import Run, Trained, batch_rows, ends_epoch, evaluate, train
+from .training import Run, Trained, batch_rows, batches, ends_epoch, evaluate, train
 
 HISTORY_BYTES = 64 * 2**20
 
@@ -137,6 +137,11 @@ class Stepper:
         """Whether the current iteration's mini-batch is the last of an epoch (always, without
         mini-batches)."""
         return ends_epoch(self.network.samples, self.network.batch_size, self.iteration)
+
+    @property
+    def epoch(self) -> int:
+        """The epoch (from 1) the current iteration's mini-batch belongs to."""
+        return self.iteration // batches(self.network.samples, self.network.batch_size) + 1
 
     @property
     def start_params(self) -> dict[str, np.ndarray]:

@@ -214,7 +214,10 @@ class LessonRun:
     def judge(self, stepper: Stepper) -> Judge:
         made_for = (stepper.network, stepper.iteration, stepper.sample, id(stepper.start_params))
         if self._judge is None or self._judge[0] != made_for:
-            self._judge = (made_for, Judge(stepper.network.with_params(stepper.start_params), stepper.sample))
+            self._judge = (
+                made_for,
+                Judge(stepper.network.with_params(stepper.start_params), stepper.sample, iteration=stepper.iteration),
+            )
         return self._judge[1]
 
     def _done(self, said: str) -> None:
