@@ -16,6 +16,7 @@ from pathlib import Path
 from tui.app import BackpropApp
 
 FOLDER = Path(__file__).resolve().parent.parent / "screenshots"
+EXAMPLES = FOLDER.parent / "examples"
 
 
 async def _chain(pilot) -> None:
@@ -92,6 +93,9 @@ VIEWS = [
     ("loss-node-two-outputs", "two-outputs", ["v"] + ["n"] * 6, (140, 45)),
     ("course", "xor", [_course], (140, 45)),
     ("lesson-task-xor", "xor", [_lesson(3), _answered("0.25")], (140, 45)),
+    ("adam-correction-xor", str(EXAMPLES / "xor-adam.toml"), ["n"] * 18, (140, 45)),
+    ("adam-step-xor", str(EXAMPLES / "xor-adam.toml"), ["n"] * 20, (140, 45)),
+    ("compare-optimizers-xor", str(EXAMPLES / "xor-momentum.toml"), ["C", _workers], (140, 45)),
 ]
 
 

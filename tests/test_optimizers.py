@@ -522,3 +522,142 @@ def test_a_diverged_run_is_located_from_the_optimizers_state():
     states = (result.previous_state, result.state)
     found = locate(net, result.previous, result.params, net.X, net.Y, result.iterations, states)
     assert found is not None
+
+
+def test_the_common_mistake_sends_delta_back_through_the_optimizers_own_update():
+    """Under Adam the weights "already updated" are Adam's W₂ after this iteration, not W₂ − η∂L/∂W₂."""
+    net = small_network("adam", {"weight_decay": 0.1})
+    right = derive(net, net.params, net.X, net.Y)
+    slip = derive(net, net.params, net.X, net.Y, mistake=True)
+    sent_back = next(s for s in slip.steps if s.writes == "dL/da1")
+    assert any(
+        operand is not None and np.array_equal(operand, right.params_after["W2"]) for operand in sent_back.operands
+    )
+    np.testing.assert_array_equal(sent_back.value, right.values["delta2"] @ right.params_after["W2"])
+    assert "W₂ as Adam updates it" in sent_back.explanation
+
+
+# -- in the app ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.toml")), ids=lambda p: p.stem)
+async def test_every_example_walks_a_whole_iteration_in_the_app(example):
+    """Every factor of the update on screen: its formula and result in the step panel, every
+    operand named (the optimizer's m, v, buffers too), the array it writes in its layer's panel."""
+    from tests.test_app import SIZE, layer_text, status, step_text
+    from tests.test_screen import grid_in_sight, shown_grid
+    from tui.app import BackpropApp
+    from tui.widgets.matrices import per_sample
+
+    net = load(example)
+    app = BackpropApp(net)
+    fmt = notation.fixed(4)
+    async with app.run_test(size=SIZE) as pilot:
+        for k in range(app.stepper.total):
+            await pilot.press("n")
+            step = app.stepper.step
+            text = step_text(app)
+            assert step.formula in text and "⁺" not in text, (example.stem, k, step.formula)
+            grid = shown_grid(step.value, step.column, per_sample(step.writes), False, app.view.row)
+            assert grid_in_sight(text.split("\n"), grid, fmt), (example.stem, k, step.formula)
+            if step.phase == "update":
+                assert step.symbol[0] in layer_text(app, step.layer)
+        if not net.optimizer.plain:
+            assert net.optimizer.title in status(app)
+
+
+async def test_the_header_says_the_mini_batchs_rows_and_where_an_epoch_ends():
+    from tests.test_app import SIZE, status
+    from tui.app import BackpropApp
+
+    app = BackpropApp(load(EXAMPLES / "xor-l2-minibatch.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        assert "rows 0–1 of 4" in status(app) and "epoch" not in status(app)
+        await pilot.press("i", "n")
+        assert "rows 2–3 of 4 · epoch 1 ends" in status(app)
+        await pilot.press("m")
+        assert "sample 2 of rows 2–3" in status(app)
+        await pilot.press("right_square_bracket")
+        assert "sample 3 of rows 2–3" in status(app)
+        np.testing.assert_array_equal(app.stepper.value("x"), app.network.X[3:4])
+        await pilot.press("right_square_bracket")  # the samples of the mini-batch, round
+        assert "sample 2 of rows 2–3" in status(app)
+
+
+async def test_compare_shows_both_optimizers_losses_per_iteration():
+    """The same start under the network's optimizer and another: the losses t would give."""
+    from textual.widgets import DataTable
+
+    from tests.test_app import SIZE
+    from tui.app import BackpropApp
+    from tui.screens.compare import CompareScreen
+
+    net = load(EXAMPLES / "xor-momentum.toml")
+    app = BackpropApp(net)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and screen.other == OPTIMIZERS["adam"].settings()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        fmt = notation.fixed(4)
+        mine = train(net, 100).losses
+        theirs = train(dataclasses.replace(net, optimizer=OPTIMIZERS["adam"].settings()), 100).losses
+        table = screen.query_one(DataTable)
+        assert table.row_count == 100
+        for i in (0, 1, 50, 99):
+            row = [str(cell) for cell in table.get_row_at(i)]
+            assert [cell.strip() for cell in row] == [f"{i + 1:,}", fmt(mine[i]).strip(), fmt(theirs[i]).strip()]
+        verdict = str(screen.query_one("#compare-verdict").content)
+        assert f"SGD, momentum 0.9 {fmt(mine[-1])}" in verdict and f"Adam {fmt(theirs[-1])}" in verdict
+        await pilot.press("right", "minus")  # another optimizer, 10 iterations
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.other == OPTIMIZERS["adamw"].settings() and table.row_count == 10
+        await pilot.press("escape")
+        assert not isinstance(app.screen, CompareScreen)
+
+
+@pytest.mark.parametrize("sample", [None, 1])
+def test_answer_knows_l2_and_judges_on_the_mini_batch_the_iteration_walks(sample):
+    """The closed forms carry l2's terms, and the judge's rows are the iteration's mini-batch."""
+    from engine.answer import Judge
+    from engine.quantities import Quantity
+
+    net = load(EXAMPLES / "xor-l2-minibatch.toml")
+    for iteration, rows in ((0, slice(0, 2)), (1, slice(2, 4))):
+        judge = Judge(net, sample, iteration=iteration)
+        expected = net.X[rows] if sample is None else net.X[rows][sample : sample + 1]
+        np.testing.assert_array_equal(judge.X, expected)
+        for name in ("L", "dL/dW1", "dL/dW2", "dL/db1", "delta1"):
+            form = judge.closed_form(Quantity.parse(name))
+            assert judge.judge(Quantity.parse(name), form).correct, (name, form)
+    judge = Judge(net)
+    assert "0.0001*W2" in judge.closed_form(Quantity.parse("dL/dW2"))
+    assert not judge.judge(Quantity.parse("dL/dW2"), "delta2.T @ A1").correct  # without λW
+    assert "5e-05*(sum(W1*W1) + sum(W2*W2))" in judge.closed_form(Quantity.parse("L"))
+
+
+def test_derive_mode_does_not_ask_an_optimizers_update_as_plain_gradient_descent():
+    from engine.answer import Judge
+    from engine.quantities import Quantity
+
+    adam = Judge(load(EXAMPLES / "xor-adam.toml"))
+    assert "under Adam an update is stepped factor by factor" in adam.unanswerable(Quantity.parse("W2"), updated=True)
+    assert "stepped factor by factor" in adam.unanswerable(Quantity.parse("m:W2"), updated=True)
+    assert Judge(loads(XOR_FILE)).unanswerable(Quantity.parse("W2"), updated=True) == ""
+
+
+def test_the_text_trace_says_the_optimizer_and_each_iterations_rows(capsys):
+    from tui.cli import main
+
+    assert main(["trace", str(EXAMPLES / "xor-l2-minibatch.toml"), "-n", "3", "--sample", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("learning rate η = 0.5, optimizer SGD, momentum 0.9, l2 λ = 0.0001")
+    assert "mini-batches of 2 of the m = 4 samples" in lines[1]
+    heads = [line for line in lines if line.startswith("Iteration")]
+    assert heads == [
+        "Iteration 1 (row 1 of rows 0–1)",
+        "Iteration 2 (row 3 of rows 2–3, the last of epoch 1)",
+        "Iteration 3 (row 1 of rows 0–1)",
+    ]

@@ -480,7 +480,7 @@ async def test_layer_panels_show_block_titles_and_keep_the_data_in_sight(network
 def panel_names(app, panel) -> list[str]:
     from tui.widgets.matrices import quantities
 
-    return quantities(panel.number, app.network.depth)
+    return quantities(panel.number, app.network)
 
 
 @pytest.mark.parametrize("size", [SMALLEST, SMALL, WIDE], ids=["64x22", "80x24", "140x45"])

@@ -369,8 +369,8 @@ class BackpropApp(App[None]):
         self._move(lambda: s.set_sample(self.view.focus if s.sample is None else None))
 
     def _focus_sample(self, change: int) -> None:
-        m = self.network.samples
-        self.view.focus = (self.view.focus + change) % m
+        k = len(self.stepper.rows)  # the samples of the (mini-)batch
+        self.view.focus = (min(self.view.focus, k - 1) + change) % k
         if self.stepper.sample is not None:
             self.stepper.set_sample(self.view.focus)
         self.refresh_view()
@@ -654,9 +654,16 @@ class BackpropApp(App[None]):
         s = self.stepper
         # The gradients of the iteration on screen: from the parameters of its forward pass, on
         # the rows it walks (during the update phase s.params are half updated: never checked).
-        rows = "the whole batch" if s.sample is None else f"sample {s.sample}"
+        first, last = s.rows.start, s.rows.stop - 1
+        whole = "the whole batch" if last - first + 1 == self.network.samples else f"rows {first}–{last}"
+        rows = whole if s.sample is None else f"sample {first + min(s.sample, last - first)}"
         where = f"the parameters of iteration {s.iteration + 1}'s forward pass, on {rows}"
         self.push_screen(GradCheckScreen(self.network, s.start_params, where, s.batch(s.sample)))
+
+    def action_compare(self) -> None:
+        from tui.screens.compare import CompareScreen
+
+        self.push_screen(CompareScreen(self.network, self.view.fmt))
 
     def action_loss_plot(self) -> None:
         from tui.screens.plot import PlotScreen

@@ -51,6 +51,9 @@ ACTIONS = [
            "backprop-tui answer judges it"),
     Action("c", "toggle_mistake", "Mistake", "Common mistake on or off",
            "Send δ back through the already-updated weights, and see every number that changes"),
+    Action("C", "compare", "Compare", "Compare optimizers",
+           "The same network from the same start under its optimizer and another (← →), the losses side by side "
+           "per iteration"),
     Action("g", "gradient_check", "Check", "Gradient check",
            "Compare this iteration's gradients with central finite differences"),
     Action("l", "loss_plot", "Plot", "Loss plot",
@@ -75,7 +78,7 @@ ACTIONS = [
 
 # Left out of the key bar so that it fits 140 columns (the help and the palette list them).
 NOT_IN_KEY_BAR = ("save", "stop_training", "previous_sample", "next_sample", "digits", "toggle_mode", "toggle_explain",
-                  "toggle_names", "toggle_mistake", "gradient_check", "export", "open", "reset")
+                  "toggle_names", "toggle_mistake", "gradient_check", "export", "open", "reset", "compare")
 
 # Keys Textual binds itself that a learner needs, as (keys, description).
 TEXTUAL_KEYS = [

@@ -217,7 +217,7 @@ class ChainScreen(Dialog[View]):
         if s.sample is not None:
             self.notify("One sample is walked: m switches to the batch.", timeout=3)
             return
-        self.view.focus = (self.view.focus + change) % s.network.samples
+        self.view.focus = (self.view.row + change) % len(s.rows)  # within the mini-batch
         self.lit = 0
         self.show()
 

@@ -112,7 +112,7 @@ def zoomable(view: View) -> tuple[list[str], int]:
     """The quantities with a value now, and which one to open on: the one the current step
     writes, else the first."""
     s = view.stepper
-    names = [name for l in range(1, s.network.depth + 1) for name in quantities(l, s.network.depth)]
+    names = [name for l in range(1, s.network.depth + 1) for name in quantities(l, s.network)]
     names = [n for n in names if s.value(n) is not None]
     current = s.step.writes if s.step is not None else None
     return names, names.index(current) if current in names else 0

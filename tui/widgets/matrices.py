@@ -1,5 +1,5 @@
 """Matrices as aligned grids: the layer panels (each layer's W, b, z, a, ∂L/∂a, ∂a/∂z, δ,
-∂L/∂W, ∂L/∂b with their shapes, and the data X and Y) and the step panel's substitution.
+∂L/∂W, ∂L/∂b with their shapes, the data X and Y, and the optimizer's arrays) and the step panel's substitution.
 Values appear once computed in this iteration; the matrix the current step writes is
 highlighted and the ones it reads are marked. A number is shown whole or not at all: rows past
 LIMIT and the columns that do not fit the panel's width are elided with ⋮ and ⋯, so a grid
@@ -11,19 +11,28 @@ import numpy as np
 from rich.style import Style
 from rich.text import Text
 
+from engine.network import Network
 from engine.notation import EDGE, Format, indices
-from engine.quantities import LAYER_KINDS, Quantity
+from engine.quantities import LAYER_KINDS, Kind, Quantity, of_parameter
 from tui.widgets.present import View
 from tui.widgets.textview import TextView
 
 LIMIT = 6  # rows and columns shown before eliding
 
 
-def quantities(layer: int, depth: int) -> list[str]:
+def quantities(layer: int, network: Network) -> list[str]:
     """A layer panel's blocks in order: the data first (X in layer 1, Y in the last layer), where
-    the panel keeps them in sight (see LayerPanel.show)."""
-    data = (["x"] if layer == 1 else []) + (["y"] if layer == depth else [])
-    return data + [Quantity(kind, layer).id for kind in LAYER_KINDS]
+    the panel keeps them in sight (see LayerPanel.show); the layer's quantities; then, for each
+    trainable parameter, what its optimizer keeps and computes (m, v, m̂, v̂, a buffer)."""
+    data = (["x"] if layer == 1 else []) + (["y"] if layer == network.depth else [])
+    roles = [factor.writes for factor in network.optimizer.factors() if factor.writes != "old"]
+    kept = [
+        of_parameter(role, Quantity(kind, layer)).id
+        for kind in (Kind.W, Kind.B)
+        if Quantity(kind, layer).id not in network.frozen
+        for role in roles
+    ]
+    return data + [Quantity(kind, layer).id for kind in LAYER_KINDS] + kept
 
 
 def scroll_place(starts: list[int], heights: list[int], focus: int | None, data: int, height: int) -> tuple[int, int]:
@@ -274,7 +283,7 @@ class LayerPanel(TextView):
         style = self.get_component_rich_style
         blocks = []
         focus = None  # the block to keep in sight: the one written, else the first one read
-        for name in quantities(l, net.depth):
+        for name in quantities(l, net):
             if step is not None and step.writes == name:
                 s = style("matrix--written")
                 focus = len(blocks)
@@ -290,7 +299,7 @@ class LayerPanel(TextView):
             lines, starts = flow(blocks, width)
         # The scroll follows from the step alone (the same step, the same picture).
         height = self.scrollable_content_region.height
-        data = sum(name in ("x", "y") for name in quantities(l, net.depth))
+        data = sum(name in ("x", "y") for name in quantities(l, net))
         top, self.pinned = scroll_place(starts, [len(b) for b in blocks], focus, data, height)
         # Blank lines below the last block, so that the top can be any band's first line; as
         # many on every step (the panel keeps its size while the numbers fill in).

@@ -280,7 +280,9 @@ class UpdatesPanel(TextView):
         fmt = view.fmt
         frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
         text = Text()
-        updates = [st for st in s.steps[: s.cursor] if st.phase == "update"]
+        # what the update changes (a parameter, an optimizer's m, v or buffer), not what it computes
+        # on the way (m̂, v̂, a decayed gradient): a step that replaces reads the old value first
+        updates = [st for st in s.steps[: s.cursor] if st.phase == "update" and st.relation == "←"]
         if s.cursor == s.total:
             before, after = s.derived.loss, s.loss_after()
             text.append(f"iteration {s.iteration + 1} done: ", style("update--name"))
@@ -297,7 +299,7 @@ class UpdatesPanel(TextView):
                     f"{exact(s.loss_after(correct=True))}\n",
                     style("update--up"),
                 )
-        elif not updates:  # one line, the longest that fits
+        elif s.phase != "update":  # one line, the longest that fits
             room = self.scrollable_content_region.width
             done = (
                 f"Iteration {s.iteration:,} changed the loss {fmt(s.losses[-1])} → {fmt(s.derived.loss)}. "
@@ -305,10 +307,11 @@ class UpdatesPanel(TextView):
                 else ""
             )
             still = f" {frozen} frozen: never updated." if frozen else ""
+            optimizer = s.network.optimizer
+            rule = "p ← p − η ∂L/∂p" if optimizer.plain else f"{optimizer.title}, factor by factor"
             lines = [
-                f"{done}The parameters change in the update phase, after every gradient is known: "
-                f"p ← p − η ∂L/∂p.{still}",
-                f"{done}Parameters change in the update phase: p ← p − η ∂L/∂p.{still}",
+                f"{done}The parameters change in the update phase, after every gradient is known: {rule}.{still}",
+                f"{done}Parameters change in the update phase: {rule}.{still}",
                 f"{done}{still}".strip() or "Parameters change in the update phase.",
             ]
             line = next((line for line in lines if len(line) <= room), lines[-1])

@@ -1,4 +1,5 @@
-"""The loss plot: the loss of every finished iteration against the iteration, with axes.
+"""The loss plot: the loss of every finished iteration against the iteration, with axes (and
+a second run's losses beside them, dashed, to compare two optimizers).
 
 Drawn in Braille dots (2 × 4 per cell); when there are more iterations than dot columns, each
 column shows the range its iterations span, so no spike is lost."""
@@ -20,23 +21,26 @@ class LossPlot(Widget):
     LossPlot { height: 1fr; }
     LossPlot > .plot--line { color: $text-accent; }
     LossPlot > .plot--axis { color: $text-muted; }
+    LossPlot > .plot--other { color: $text-primary; }
     """
-    COMPONENT_CLASSES = {"plot--line", "plot--axis"}
+    COMPONENT_CLASSES = {"plot--line", "plot--axis", "plot--other"}
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.losses: list[float] = []
+        self.other: list[float] = []  # a second run's, drawn in plot--other
         self.log_scale = False
 
-    def show(self, losses: list[float]) -> None:
-        self.losses = list(losses)
+    def show(self, losses: list[float], other: list[float] = ()) -> None:
+        self.losses, self.other = list(losses), list(other)
         self.refresh()
 
     def render(self) -> Text:
         width, height = self.size.width, self.size.height
         axis = self.get_component_rich_style("plot--axis")
-        values = np.array(self.losses, dtype=np.float64)
-        finite = values[np.isfinite(values)]
+        values, other = np.array(self.losses, dtype=np.float64), np.array(self.other, dtype=np.float64)
+        both = np.concatenate([values, other])
+        finite = both[np.isfinite(both)]
         if self.log_scale:
             finite = finite[finite > 0]
         if width < 20 or height < 5:
@@ -59,37 +63,40 @@ class LossPlot(Widget):
             if (0, row) not in [(0, r) for r in (0, (plot_h - 1) // 2, plot_h - 1)]:
                 canvas.write(left - 1, row, "│", axis)
         canvas.write(left - 1, plot_h, "└" + "─" * plot_w, axis)
-        n = len(values)
+        n = max(len(values), len(other))
         first, last = "1", f"{n:,}"
         canvas.write(left - 1, plot_h + 1, first, axis)
         middle = "iteration (log₁₀ loss)" if self.log_scale else "iteration"
         canvas.write(left - 1 + (plot_w - len(middle)) // 2, plot_h + 1, middle, axis)
         canvas.write(width - len(last), plot_h + 1, last, axis)
-        line = self.get_component_rich_style("plot--line")
         dots_w, dots_h = 2 * plot_w, 4 * plot_h
         x0 = 2 * left
 
         def y_of(v: float) -> int:
             return round((hi - v) / (hi - lo) * (dots_h - 1))
 
-        previous = None
-        for column in range(dots_w):
-            start, stop = column * n // dots_w, max((column + 1) * n // dots_w, column * n // dots_w + 1)
-            if n <= dots_w:  # fewer points than dots: one point per iteration, joined by lines
-                if column >= n:
+        def draw(values: np.ndarray, line, dashed: bool = False) -> None:
+            previous = None
+            for column in range(dots_w):
+                start, stop = column * n // dots_w, max((column + 1) * n // dots_w, column * n // dots_w + 1)
+                if n <= dots_w:  # fewer points than dots: one point per iteration, joined by lines
+                    start, stop = column, column + 1
+                if start >= len(values):
                     break
-                start, stop = column, column + 1
-            chunk = values[start:stop]
-            chunk = chunk[np.isfinite(chunk) & ((chunk > 0) if self.log_scale else True)]
-            if chunk.size == 0:
-                previous = None
-                continue
-            top, bottom = y_of(float(scale(chunk.max()))), y_of(float(scale(chunk.min())))
-            x = x0 + (column if n > dots_w else round(column * (dots_w - 1) / max(n - 1, 1)))
-            if previous is not None:
-                canvas.line(previous[0], previous[1], x, (top + bottom) // 2, line, 1.0)
-            canvas.line(x, top, x, bottom, line, 1.0)
-            previous = (x, (top + bottom) // 2)
+                chunk = values[start:stop]
+                chunk = chunk[np.isfinite(chunk) & ((chunk > 0) if self.log_scale else True)]
+                if chunk.size == 0:
+                    previous = None
+                    continue
+                top, bottom = y_of(float(scale(chunk.max()))), y_of(float(scale(chunk.min())))
+                x = x0 + (column if n > dots_w else round(column * (dots_w - 1) / max(n - 1, 1)))
+                if previous is not None:
+                    canvas.line(previous[0], previous[1], x, (top + bottom) // 2, line, 1.0, dashed)
+                canvas.line(x, top, x, bottom, line, 1.0, dashed)
+                previous = (x, (top + bottom) // 2)
+
+        draw(other, self.get_component_rich_style("plot--other"), dashed=True)
+        draw(values, self.get_component_rich_style("plot--line"))  # on top where they meet
         return canvas.render()
 
 

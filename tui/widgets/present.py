@@ -58,8 +58,8 @@ class View:
 
     @property
     def row(self) -> int:
-        """The focused sample's row in the rows being walked."""
-        return 0 if self.stepper.sample is not None else self.focus
+        """The focused sample's row in the rows being walked (a shorter last mini-batch: its last)."""
+        return 0 if self.stepper.sample is not None else min(self.focus, len(self.stepper.rows) - 1)
 
     def symbol(self, name: str) -> str:
         """The symbol of the quantity with id `name`, in the notation the learner chose."""
@@ -71,10 +71,12 @@ class View:
     def operands(self, step: Step) -> list[tuple[str | None, str]]:
         """Which quantity each operand of a step is, and its symbol: the iteration's values
         are the very arrays the steps read. The weights the common mistake has already
-        updated are no quantity of the iteration: W⁺."""
+        updated are no quantity of the iteration: W⁺ (in an update, a parameter read after an
+        earlier factor changed it, AdamW's decay, is the parameter as it stands)."""
         it = self.stepper.derived
         known = {id(v): k for k, v in it.values.items()}
         known.update({id(v): k for k, v in it.params.items()})  # an update's value replaced W in values
+        known.update({id(v): k for k, v in it.state.arrays.items()})  # so did the optimizer's m, v, buffers
         names = [known.get(id(o)) for o in step.operands]
         rest = [r for r in step.reads if r not in names]
         out = []
@@ -85,7 +87,7 @@ class View:
                 out.append((None, f"Σₖ{self.symbol('y')}ₖ"))
             elif rest:
                 name = rest.pop(0)
-                out.append((name, self.symbol(name) + "⁺"))
+                out.append((name, self.symbol(name) + ("" if step.phase == "update" else "⁺")))
             else:
                 out.append((None, "?"))
         return out

@@ -27,12 +27,25 @@ class StatusLine(Static):
 
     def line(self, view: View, quiz: Score | None, training: tuple[int, float] | None, quiz_label="quiz") -> str:
         s, fmt = view.stepper, view.fmt
-        m = s.network.samples
-        walking = (
-            f"sample {s.sample} of 0–{m - 1}" if s.sample is not None else "1 sample" if m == 1 else f"batch of {m}"
-        )
+        m, rows, optimizer = s.network.samples, s.rows, s.network.optimizer
+        first, last = rows.start, rows.stop - 1
+        if len(rows) < m:  # a mini-batch: the rows of the data it holds, and where an epoch ends
+            walking = (
+                f"sample {first + min(s.sample, last - first)} of rows {first}–{last}"
+                if s.sample is not None
+                else f"rows {first}–{last} of {m}"
+            )
+            walking += f" · epoch {s.epoch} ends" if s.ends_epoch else ""
+        else:
+            walking = (
+                f"sample {s.sample} of 0–{m - 1}" if s.sample is not None else "1 sample" if m == 1 else f"batch of {m}"
+            )
         walking += "".join(
-            [" · ⚠ common mistake" if s.mistake else "", f" · {quiz_label}: {quiz}" if quiz is not None else ""]
+            [
+                "" if optimizer.plain else f" · {optimizer.title}",
+                " · ⚠ common mistake" if s.mistake else "",
+                f" · {quiz_label}: {quiz}" if quiz is not None else "",
+            ]
         )
 
         def forms(iteration: int, phase: str, step: str, loss: str, short_loss: str = "") -> tuple[str, str]:
