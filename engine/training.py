@@ -98,17 +98,24 @@ def train(
         if name not in network.frozen
     }
 
+    kernels = [(factor.writes, factor.kernel) for factor in factors]  # opt.kernels, unrolled here
+
     def step(name: str, p: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """One parameter's update through the optimizer's kernels."""
         if plain:  # the one kernel of plain gradient descent (optimizers.SGD_STEP), without the dicts
             return bp.update(p, grad, lr)
         values = slots[name]
         values["old"], values["grad"] = p, grad
-        opt.kernels(factors, settings, lr, t, values)
+        for writes, kernel in kernels:
+            values[writes] = kernel(settings, lr, t, values)
         return values["old"]
 
+    def state_of(t: int, kept: list[dict]) -> opt.State:
+        """The state from t and each parameter's slots (as kept: a kernel makes new arrays)."""
+        return opt.State(t, {ids[name][role]: values[role] for name, values in zip(slots, kept) for role in roles})
+
     def state_now() -> opt.State:
-        return opt.State(t, {ids[name][role]: values[role] for name, values in slots.items() for role in roles})
+        return state_of(t, list(slots.values()))
 
     zs = [None] * (L + 1)
     As = [None] * (L + 1)
@@ -137,7 +144,8 @@ def train(
                 break
             losses.append(value)
             done = step_number
-            previous = (Ws.copy(), bs.copy(), state_now())  # references: updates make new arrays
+            # references: updates make new arrays; the state made only if it diverges next
+            previous = (Ws.copy(), bs.copy(), t, [values.copy() for values in slots.values()] if roles else [])
             t += 1
             delta = bp.output_delta(last, loss, zs[L], As[L], Yb, scale)
             for l in range(L, 0, -1):
@@ -160,7 +168,7 @@ def train(
         state_now(),
         diverged,
         _as_dict(*previous[:2]) if diverged and previous is not None else None,
-        previous[2] if diverged and previous is not None else None,
+        state_of(previous[2], previous[3]) if diverged and previous is not None else None,
     )
 
 
