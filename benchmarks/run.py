@@ -81,7 +81,7 @@ def main() -> None:
         1.3,
         "s",
     )
-    for row, rule in (("1m", "momentum"), ("1a", "adam"), ("1w", "adamw"), ("1r", "rmsprop")):  # issue 16
+    for row, rule in (("1m", "momentum"), ("1a", "adam"), ("1w", "adamw"), ("1r", "rmsprop")):  # the optimizers
         example = str(HERE.parent / "examples" / f"xor-{rule}.toml")
         ratio(
             f"{row}. train xor with {rule} (examples/xor-{rule}.toml), 20,000 iterations vs hand-written",
