@@ -305,7 +305,7 @@ class LayerPanel(TextView):
         # many on every step (the panel keeps its size while the numbers fill in).
         needed = 0 if len(lines) <= height else max(0, max(starts) + height - len(lines))
         if changed or needed != padding:
-            self.set_text(Text("\n").join(lines + [Text()] * needed))
+            self.set_lines(lines + [Text()] * needed)
             self._shown = (blocks, width, (lines, starts), needed)
         if top != self.scroll_y:
             self.scroll_to(y=top, animate=False)  # the virtual size is already the new text's

@@ -25,10 +25,19 @@ class TextView(ScrollView, can_focus=False):
     def __init__(self, wrap: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.wrap = wrap
-        self.text: Text = Text()
+        self._text: Text = Text()
+        self._lines: list[Text] | None = None  # set_lines' lines, drawn one by one
+        self._line_strips: dict[tuple, Strip] = {}  # each shown line's strip, by its content
         self._strips: list[Strip] = []
         self._laid_out_width = -1
         self._pinned = 0
+
+    @property
+    def text(self) -> Text:
+        """What is on show, as one text."""
+        if self._lines is not None:
+            self._text, self._lines = Text("\n").join(self._lines), None  # its lines' strips stay
+        return self._text
 
     @property
     def pinned(self) -> int:
@@ -45,9 +54,17 @@ class TextView(ScrollView, can_focus=False):
         """Show new text (nothing happens when it is the same)."""
         text = Text(text) if isinstance(text, str) else text
         # Rich's == compares the characters and the spans, not the style of the whole text
-        if text == self.text and text.style == self.text.style and self._laid_out_width == self._width():
+        same = self._lines is None and text == self._text and text.style == self._text.style
+        if same and self._laid_out_width == self._width():
             return
-        self.text = text
+        self._text, self._lines = text, None
+        self._lay_out()
+
+    def set_lines(self, lines: list[Text]) -> None:
+        """Show lines never wrapped (wrap=False), each rendered only if it was not on show before
+        (by its characters and styles): a key changes a few lines of a layer panel, and rendering
+        all of them again cost about 4 ms a panel."""
+        self._lines = lines
         self._lay_out()
 
     def _width(self) -> int:
@@ -61,11 +78,23 @@ class TextView(ScrollView, can_focus=False):
             self._strips = []
             return
         console = self.app.console
-        options = console.options.update_width(width)
-        if not self.wrap:
-            options = options.update(width=max(width, self.text.cell_len), no_wrap=True, overflow="ignore")
-        lines = list(Segment.split_lines(console.render(self.text, options)))
-        old, self._strips = self._strips, [Strip(line) for line in lines]
+        old = self._strips
+        if self._lines is not None:
+            shown, self._strips = self._line_strips, []
+            self._line_strips = {}
+            for line in self._lines:
+                key = (line.plain, tuple(line.spans), line.style)
+                strip = shown.get(key) or self._line_strips.get(key)
+                if strip is None:
+                    strip = Strip(line.render(console), line.cell_len)
+                self._line_strips[key] = strip
+                self._strips.append(strip)
+        else:
+            options = console.options.update_width(width)
+            if not self.wrap:
+                options = options.update(width=max(width, self._text.cell_len), no_wrap=True, overflow="ignore")
+            lines = list(Segment.split_lines(console.render(self._text, options)))
+            self._strips = [Strip(line) for line in lines]
         widest = max((strip.cell_length for strip in self._strips), default=0)
         size = Size(widest if not self.wrap else width, len(self._strips))
         if size != self.virtual_size:
@@ -74,7 +103,7 @@ class TextView(ScrollView, can_focus=False):
             self.refresh()
         else:  # repaint only the lines that changed: a step changes a few lines of a layer panel
             for y, (before, after) in enumerate(zip(old, self._strips)):
-                if before != after:
+                if before is not after and before != after:
                     self.refresh_lines(y)
 
     def on_resize(self) -> None:
