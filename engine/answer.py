@@ -115,14 +115,12 @@ def _oriented(value: np.ndarray, truth: np.ndarray, matrix: bool = False) -> np.
 
 class Judge:
     """Judges expressions for the quantities of one iteration of a network (its first unless
-    told), on the rows it walks (the whole batch or its mini-batch) or on one sample of them
-    (column vectors)."""
+    told: the one after t updates), on the rows it walks (the whole batch or its mini-batch) or
+    on one sample of them (column vectors)."""
 
-    def __init__(
-        self, network: Network, sample: int | None = None, seed: int = 0, draws: int = DRAWS, iteration: int = 0
-    ):
+    def __init__(self, network: Network, sample: int | None = None, seed: int = 0, draws: int = DRAWS, t: int = 0):
         self.net = network
-        rows = batch_rows(network.samples, network.batch_size, iteration, sample)
+        rows = batch_rows(network.samples, network.batch_size, t, sample)
         self.X, self.Y = network.X[rows], network.Y[rows]
         self.column = self.X.shape[0] == 1  # one sample: the column vectors, as the derivation writes it
         self.m = self.X.shape[0]

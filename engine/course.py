@@ -426,7 +426,7 @@ def check(task: Task, stepper: Stepper, text: str, judge: Judge | None = None, v
     if task.kind == "derive":
         try:
             judge = judge or Judge(
-                stepper.network.with_params(stepper.start_params), stepper.sample, iteration=stepper.iteration
+                stepper.network.with_params(stepper.start_params), stepper.sample, t=stepper.start_state.t
             )
             quantity = Quantity.parse(task.target)
             verdict = judge.judge(quantity, text, updated=quantity.kind in UPDATED)

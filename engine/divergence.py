@@ -81,12 +81,14 @@ def locate(
     (iteration − 1) if its update already broke, else in the one starting from `current`; each
     from the optimizer's state it started with (states) and on its own mini-batch of X, Y."""
 
-    def rows(k):
-        return batch_rows(X.shape[0], network.batch_size, k)
+    def rows(k, state):  # the mini-batch follows the optimizer's count of updates
+        return batch_rows(X.shape[0], network.batch_size, k if state is None else state.t)
 
     if previous is not None:
-        before = derive(network, previous, X[rows(iteration - 1)], Y[rows(iteration - 1)], state=states[0])
+        walked = rows(iteration - 1, states[0])
+        before = derive(network, previous, X[walked], Y[walked], state=states[0])
         if diverged(before):
             return first_nonfinite(before, network, iteration - 1)
-    now = derive(network, current, X[rows(iteration)], Y[rows(iteration)], state=states[1])
+    walked = rows(iteration, states[1])
+    now = derive(network, current, X[walked], Y[walked], state=states[1])
     return first_nonfinite(now, network, iteration)

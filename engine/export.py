@@ -45,7 +45,7 @@ class Trace:
     @property
     def batch_size(self) -> int:
         """The rows of the first iteration traced (a shorter last mini-batch may have fewer)."""
-        rows = batch_rows(self.network.samples, self.network.batch_size, self.first - 1)
+        rows = batch_rows(self.network.samples, self.network.batch_size, self.iterations[0].state.t)
         return 1 if self.sample is not None else rows.stop - rows.start
 
 
@@ -66,7 +66,7 @@ def run_trace(
     current, done = start, []
     state = opt.network_state(network) if state is None else state
     for k in range(iterations):
-        rows = batch_rows(network.samples, network.batch_size, first - 1 + k, sample)
+        rows = batch_rows(network.samples, network.batch_size, state.t, sample)
         it = derive(network, current, network.X[rows], network.Y[rows], state=state)
         done.append(it)
         if diverged(it):
@@ -127,7 +127,7 @@ def write_json(trace: Trace, out: TextIO, ensure_ascii: bool = False) -> None:
     for k, it in enumerate(trace.iterations):
         w(f'{", " if k else ""}{{"loss": {dumps(_plain(float(it.loss)))}, ')
         if extended:
-            rows = batch_rows(trace.network.samples, trace.network.batch_size, trace.first - 1 + k, trace.sample)
+            rows = batch_rows(trace.network.samples, trace.network.batch_size, it.state.t, trace.sample)
             w(f'"rows": {dumps([rows.start, rows.stop])}, ')
         w('"steps": [')
         for i, s in enumerate(it.steps):
@@ -232,14 +232,14 @@ def _walks(trace: Trace) -> str:
     return "one sample, as column vectors" if m == 1 else f"a batch of m = {m} samples, one per row"
 
 
-def _rows(trace: Trace, k: int) -> str:
-    """With mini-batches, the rows iteration k (from 1) walks and where an epoch ends."""
-    m, size = trace.network.samples, trace.network.batch_size
+def _rows(trace: Trace, it: Iteration) -> str:
+    """With mini-batches, the rows an iteration walks and where an epoch ends."""
+    m, size, t = trace.network.samples, trace.network.batch_size, it.state.t
     if not 0 < size < m:
         return ""
-    rows = batch_rows(m, size, k - 1)
-    ends = f", the last of epoch {(k - 1) // batches(m, size) + 1}" if ends_epoch(m, size, k - 1) else ""
-    walked = "" if trace.sample is None else f"row {batch_rows(m, size, k - 1, trace.sample).start} of "
+    rows = batch_rows(m, size, t)
+    ends = f", the last of epoch {t // batches(m, size) + 1}" if ends_epoch(m, size, t) else ""
+    walked = "" if trace.sample is None else f"row {batch_rows(m, size, t, trace.sample).start} of "
     return f" ({walked}rows {rows.start}–{rows.stop - 1}{ends})"
 
 
@@ -247,7 +247,7 @@ def to_text(trace: Trace) -> str:
     fmt = EXPORT_FORMAT
     out = [f"{trace.network.name}: {describe(trace.network)}", f"Walking {_walks(trace)}.", ""]
     for k, it in enumerate(trace.iterations, start=trace.first):
-        out.append(f"Iteration {k}{_rows(trace, k)}")
+        out.append(f"Iteration {k}{_rows(trace, it)}")
         phase = None
         for s in it.steps:
             if s.phase != phase:
@@ -286,7 +286,7 @@ def to_markdown(trace: Trace) -> str:
     out.append("")
     out += _closed_forms(trace)
     for k, it in enumerate(trace.iterations, start=trace.first):
-        out += [f"## Iteration {k}{_rows(trace, k)}", ""]
+        out += [f"## Iteration {k}{_rows(trace, it)}", ""]
         for phase in PHASES:
             steps = [s for s in it.steps if s.phase == phase]
             if not steps:

@@ -19,8 +19,9 @@ import numpy as np
 
 from .derivation import Iteration, derive
 from .network import Network
+from .optimizers import network_state
 from .quantities import Kind, Quantity
-from .training import evaluate
+from .training import batch_rows, evaluate
 
 TOLERANCE = 1e-6
 STEP = 1e-5  # h = STEP·max(1, |p|)
@@ -125,9 +126,12 @@ def check(
 ) -> list[ParamCheck]:
     """One ParamCheck per parameter, in file order, over every entry or `entries` of each
     (see pick); on_progress(done, total) per entry. rows: the (X, Y) of the loss (default:
-    the network's whole batch)."""
+    what the network's first iteration walks: the whole batch, or its first mini-batch)."""
     params = {k: np.array(v, dtype=np.float64) for k, v in (params or network.params).items()}
-    X, Y = (network.X, network.Y) if rows is None else rows
+    if rows is None:
+        walked = batch_rows(network.samples, network.batch_size, network_state(network).t)
+        rows = network.X[walked], network.Y[walked]
+    X, Y = rows
     with np.errstate(all="ignore"):
         iteration = derive(network, params, X, Y)
         scale = rounding_scale(network, iteration)

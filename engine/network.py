@@ -626,6 +626,9 @@ class _Parser:
         params, X, Y = {name: _now(value) for name, value in params.items()}, _now(X), _now(Y)
         if state is not None:
             state = State(state.t, {name: _now(value) for name, value in state.arrays.items()})
+            for name, value in state.arrays.items():
+                if name.startswith("v:") and (value < 0).any():  # a running average of squares
+                    self.fail(f"optimizer.state.{name}", "holds a negative number, expected squares' averages (≥ 0)")
         self.check_targets(loss, layers, Y, data_file)
         return Network(
             name=name,
@@ -662,13 +665,23 @@ class _Parser:
             self.fail("optimizer", f"found {_describe(table)}, expected a table ([optimizer])")
         name = self.choice(table, "name", "optimizer.name", tuple(OPTIMIZERS), default="sgd")
         optimizer = OPTIMIZERS[name]
-        self.unknown_keys(table, ("name", *optimizer.keys, "state"), "optimizer.")
+        for key in table:
+            if key not in ("name", *optimizer.keys, "state"):
+                why = "" if "name" in table else ' (without name = "…" the optimizer is sgd)'
+                self.fail(
+                    f"optimizer.{key}",
+                    f"unknown key for {name}{why}, expected one of: name, {', '.join(optimizer.keys)}",
+                )
         given = {}
         for key in optimizer.keys:
             if key == "nesterov":
                 value = table.get(key, False)
                 if not isinstance(value, bool):
                     self.fail("optimizer.nesterov", f"found {_describe(value)}, expected true or false")
+            elif key == "eps" and key in table:  # 0 would divide 0 by 0 where a gradient is 0
+                value = self.number(table, key, "optimizer.eps", None)
+                if value == 0:
+                    self.fail("optimizer.eps", "found 0, expected a number > 0 (the step divides by √v + ε)")
             elif key in table:
                 value = self.number(table, key, f"optimizer.{key}", None, below_one=key in ("beta1", "beta2", "alpha"))
             else:
@@ -704,10 +717,10 @@ class _Parser:
                     label = f"optimizer.state.{name}"
                     if len(shape) == 2:
                         given[name] = self.matrix(
-                            table[name], label, shape[0], shape[1], f"{shape[0]} rows of {shape[1]} numbers"
+                            table[name], label, shape[0], shape[1], f"{counted(shape[0], 'row')} of {shape[1]} numbers"
                         )
                     else:
-                        given[name] = self.vector(table[name], label, shape[0], f"{shape[0]} numbers")
+                        given[name] = self.vector(table[name], label, shape[0], counted(shape[0], "number"))
         for name in shapes:
             if name not in given:
                 self.fail(
@@ -1223,7 +1236,8 @@ def dumps(network: Network, path: str | os.PathLike | None = None, params_file: 
             value = getattr(settings, key)
             out.append(f"{key} = {'true' if value is True else 'false' if value is False else _toml_number(value)}")
     state = network.optimizer_state
-    if state is not None and state.arrays:  # where the optimizer was: a saved network goes on exactly
+    # where the optimizer was (and so which mini-batch comes next): a saved network goes on exactly
+    if state is not None and (state.arrays or (state.t and network.batch_size)):
         for name, value in state.arrays.items():
             if not np.all(np.isfinite(value)):
                 raise ValueError(

@@ -277,7 +277,7 @@ SQUARE_AVERAGE = Factor(
     ("#alpha · ‹0› + (1 − #alpha) · ‹1›²", r"#alpha \cdot ‹0› + (1 - #alpha) \cdot ‹1›^{2}"),
     "RMSprop's running average of the squared gradient, entry by entry: α of the old one and 1 − α of the "
     "new (α = 0.99 remembers about the last 100). Without Adam's bias correction it starts small, so the "
-    "first steps are large: at t = 1, √v is only √(1 − α) times |g|.",
+    "first steps are large: at t = 1, √v is only √(1 − α) times |g|, so the step is η/√(1 − α) (10η for α = 0.99).",
     lambda s, lr, t, v: s.alpha * v["v"] + (1 - s.alpha) * (v["grad"] * v["grad"]),
 )
 

@@ -51,14 +51,20 @@ class Score:
 
 def origins(step: Step, steps: list[Step], *, v: bool = False) -> list[str]:
     """Where the quantities a step reads came from: 'δ₂ (step 7)', 'W₂ (a parameter)', 'y (the
-    data)'; v: in the dynamic-programming view's names ('v₂ (step 7)')."""
+    data)', 'm(W₂) (the optimizer's state)'; v: in the dynamic-programming view's names ('v₂ (step 7)')."""
     out = []
     for name in step.reads:
-        writer = next((s for s in reversed(steps[: step.index]) if s.writes == name and s.phase != "update"), None)
+        writer = next((s for s in reversed(steps[: step.index]) if s.writes == name), None)
         if writer is not None:
             out.append(f"{writer.words(v).symbol} (step {writer.index + 1})")
         else:
             quantity = Quantity.parse(name)
-            data = quantity.kind in (Kind.X, Kind.Y)
-            out.append(f"{quantity.symbol(step.column, v=v)} ({'the data' if data else 'a parameter'})")
+            where = (
+                "the data"
+                if quantity.kind in (Kind.X, Kind.Y)
+                else "a parameter"
+                if quantity.kind in (Kind.W, Kind.B)
+                else "the optimizer's state"
+            )
+            out.append(f"{quantity.symbol(step.column, v=v)} ({where})")
     return out

@@ -123,25 +123,25 @@ class Stepper:
     def batch(self, sample: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The rows the current iteration walks: its mini-batch (the whole batch without
         batch_size), or one sample of it as a batch of one."""
-        rows = batch_rows(self.network.samples, self.network.batch_size, self.iteration, sample)
+        rows = batch_rows(self.network.samples, self.network.batch_size, self.start_state.t, sample)
         return self.network.X[rows], self.network.Y[rows]
 
     @property
     def rows(self) -> range:
         """The rows of the data (from 0, in file order) the current iteration's mini-batch holds."""
-        rows = batch_rows(self.network.samples, self.network.batch_size, self.iteration)
+        rows = batch_rows(self.network.samples, self.network.batch_size, self.start_state.t)
         return range(rows.start, rows.stop)
 
     @property
     def ends_epoch(self) -> bool:
         """Whether the current iteration's mini-batch is the last of an epoch (always, without
         mini-batches)."""
-        return ends_epoch(self.network.samples, self.network.batch_size, self.iteration)
+        return ends_epoch(self.network.samples, self.network.batch_size, self.start_state.t)
 
     @property
     def epoch(self) -> int:
         """The epoch (from 1) the current iteration's mini-batch belongs to."""
-        return self.iteration // batches(self.network.samples, self.network.batch_size) + 1
+        return self.start_state.t // batches(self.network.samples, self.network.batch_size) + 1
 
     @property
     def start_params(self) -> dict[str, np.ndarray]:
@@ -350,7 +350,7 @@ class Stepper:
                 done.clear()
             return None if on_progress is None else on_progress(count, loss)
 
-        train(self.network, count, run.params, run.X, run.Y, record, run.state, run.first, run.sample)
+        train(self.network, count, run.params, run.X, run.Y, record, run.state, run.sample)
         self.add_run(done)
         return added + len(done)
 
@@ -362,7 +362,7 @@ class Stepper:
             self.next()
         state = opt.State(self.start_state.t, {k: v.copy() for k, v in self.start_state.arrays.items()})
         params = {k: v.copy() for k, v in self.start_params.items()}
-        return Run(params, state, self.network.X.copy(), self.network.Y.copy(), self.iteration, self.sample)
+        return Run(params, state, self.network.X.copy(), self.network.Y.copy(), self.sample)
 
     def add_run(self, iterations: list[Trained]) -> None:
         """Iterations run on the fast path from where the Stepper is (see start_run): each one's

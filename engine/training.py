@@ -30,11 +30,12 @@ def batches(samples: int, batch_size: int) -> int:
     return 1 if batch_size <= 0 else -(-samples // batch_size)
 
 
-def batch_rows(samples: int, batch_size: int, iteration: int, sample: int | None = None) -> slice:
-    """The rows iteration `iteration` (from 0) walks: mini-batch iteration mod ⌈m/k⌉, k rows in
-    file order, the last one the rows that remain; with `sample`, that row of it alone (the last
-    row of a shorter last mini-batch when it has fewer)."""
-    start = iteration % batches(samples, batch_size) * batch_size if batch_size > 0 else 0
+def batch_rows(samples: int, batch_size: int, t: int, sample: int | None = None) -> slice:
+    """The rows the iteration after t updates walks (t: the optimizer's count, which a saved
+    network carries, so it goes on where it was): mini-batch t mod ⌈m/k⌉, k rows in file order,
+    the last one the rows that remain; with `sample`, that row of it alone (the last row of a
+    shorter last mini-batch when it has fewer)."""
+    start = t % batches(samples, batch_size) * batch_size if batch_size > 0 else 0
     stop = min(start + batch_size, samples) if batch_size > 0 else samples
     if sample is None:
         return slice(start, stop)
@@ -42,10 +43,10 @@ def batch_rows(samples: int, batch_size: int, iteration: int, sample: int | None
     return slice(row, row + 1)
 
 
-def ends_epoch(samples: int, batch_size: int, iteration: int) -> bool:
-    """Whether iteration `iteration` (from 0) walks the last mini-batch of an epoch."""
+def ends_epoch(samples: int, batch_size: int, t: int) -> bool:
+    """Whether the iteration after t updates walks the last mini-batch of an epoch."""
     count = batches(samples, batch_size)
-    return iteration % count == count - 1
+    return t % count == count - 1
 
 
 @dataclass
@@ -69,12 +70,10 @@ def train(
     Y: np.ndarray | None = None,
     on_iteration: Callback | None = None,
     state: opt.State | None = None,
-    first: int = 0,
     sample: int | None = None,
 ) -> TrainResult:
     """`iterations` iterations from `params` and the optimizer's `state` (defaults: the network's),
-    the first one numbered `first` (from 0: it picks the mini-batch), on the rows of X, Y that
-    batch_rows picks (with `sample`, one of them)."""
+    each on the rows of X, Y that batch_rows picks from the state's t (with `sample`, one of them)."""
     params = dict(network.params if params is None else params)
     X = network.X if X is None else X
     Y = network.Y if Y is None else Y
@@ -129,7 +128,7 @@ def train(
     with np.errstate(all="ignore"):
         for step_number in range(1, iterations + 1):
             if not whole:
-                rows = batch_rows(X.shape[0], network.batch_size, first + step_number - 1, sample)
+                rows = batch_rows(X.shape[0], network.batch_size, t, sample)
                 Xb, Yb = X[rows], Y[rows]
                 scale = bp.reduction_scale(network.reduction, Xb.shape[0])
             As[0] = Xb
@@ -180,7 +179,6 @@ class Run:
     state: opt.State
     X: np.ndarray  # every row: each iteration picks its own (batch_rows)
     Y: np.ndarray
-    first: int  # the number of the first iteration to run, from 0
     sample: int | None
 
 
@@ -215,7 +213,7 @@ def train_in_chunks(
             last = time.monotonic()
         return not stop()
 
-    done = train(network, iterations, run.params, run.X, run.Y, record, run.state, run.first, run.sample).iterations
+    done = train(network, iterations, run.params, run.X, run.Y, record, run.state, run.sample).iterations
     if chunk:
         hand_over(chunk)
     return done

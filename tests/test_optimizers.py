@@ -19,7 +19,7 @@ from engine.network import Layer, Network, NetworkError, initial_params, load, l
 from engine.optimizers import OPTIMIZERS, kernels, state_roles
 from engine.scalar import cell, cell_indices
 from engine.stepper import Stepper
-from engine.training import train
+from engine.training import evaluate, train
 
 from .conftest import XOR_FILE
 from .nets import reference
@@ -347,7 +347,22 @@ BAD_KEYS = [
     ),
     ("not-a-table", _file('optimizer = "adam"'), "optimizer", "expected a table"),
     ("key-of-another", _file(table='[optimizer]\nname = "sgd"\nbeta1 = 0.9'), "optimizer.beta1", "unknown key"),
-    ("default-name-sgd", _file(table="[optimizer]\nalpha = 0.9"), "optimizer.alpha", "unknown key"),
+    (
+        "default-name-sgd",
+        _file(table="[optimizer]\nalpha = 0.9"),
+        "optimizer.alpha",
+        'without name = "…" the optimizer is sgd',
+    ),
+    ("eps-zero", _file(table='[optimizer]\nname = "adam"\neps = 0'), "optimizer.eps", "a number > 0"),
+    (
+        "state-v-negative",
+        _file(
+            table='[optimizer]\nname = "rmsprop"\n[optimizer.state]\nt = 3\n'
+            '"v:W1" = [[0, 0], [0, 0]]\n"v:b1" = [0, 0]\n"v:W2" = [[-1, 0]]\n"v:b2" = [0]'
+        ),
+        "optimizer.state.v:W2",
+        "negative",
+    ),
     ("momentum-negative", _file(table="[optimizer]\nmomentum = -0.5"), "optimizer.momentum", "number ≥ 0"),
     ("momentum-string", _file(table='[optimizer]\nmomentum = "high"'), "optimizer.momentum", "number ≥ 0"),
     (
@@ -377,7 +392,7 @@ BAD_KEYS = [
         "state-shape",
         _file(table='[optimizer]\nname = "sgd"\nmomentum = 0.5\n[optimizer.state]\nt = 1\n"buf:b2" = [1, 2]'),
         "optimizer.state.buf:b2",
-        "1 numbers",
+        "expected 1 number",
     ),
     (
         "state-unknown",
@@ -601,15 +616,18 @@ async def test_compare_shows_both_optimizers_losses_per_iteration():
         await app.workers.wait_for_complete()
         await pilot.pause()
         fmt = notation.fixed(4)
-        mine = train(net, 100).losses
-        theirs = train(dataclasses.replace(net, optimizer=OPTIMIZERS["adam"].settings()), 100).losses
+        adam = dataclasses.replace(net, optimizer=OPTIMIZERS["adam"].settings())
+        mine, theirs = train(net, 100), train(adam, 100)
+        after = evaluate(net, mine.params), evaluate(adam, theirs.params)  # on every sample
+        mine, theirs = mine.losses, theirs.losses
         table = screen.query_one(DataTable)
         assert table.row_count == 100
         for i in (0, 1, 50, 99):
             row = [str(cell) for cell in table.get_row_at(i)]
             assert [cell.strip() for cell in row] == [f"{i + 1:,}", fmt(mine[i]).strip(), fmt(theirs[i]).strip()]
         verdict = str(screen.query_one("#compare-verdict").content)
-        assert f"SGD, momentum 0.9 {fmt(mine[-1])}" in verdict and f"Adam {fmt(theirs[-1])}" in verdict
+        assert verdict.startswith("Loss on all 4 samples after 100 iterations: ")
+        assert f"SGD, momentum 0.9 {fmt(after[0])}" in verdict and f"Adam {fmt(after[1])}" in verdict
         await pilot.press("right", "minus")  # another optimizer, 10 iterations
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -626,7 +644,7 @@ def test_answer_knows_l2_and_judges_on_the_mini_batch_the_iteration_walks(sample
 
     net = load(EXAMPLES / "xor-l2-minibatch.toml")
     for iteration, rows in ((0, slice(0, 2)), (1, slice(2, 4))):
-        judge = Judge(net, sample, iteration=iteration)
+        judge = Judge(net, sample, t=iteration)
         expected = net.X[rows] if sample is None else net.X[rows][sample : sample + 1]
         np.testing.assert_array_equal(judge.X, expected)
         for name in ("L", "dL/dW1", "dL/dW2", "dL/db1", "delta1"):
@@ -661,3 +679,53 @@ def test_the_text_trace_says_the_optimizer_and_each_iterations_rows(capsys):
         "Iteration 2 (row 3 of rows 2–3, the last of epoch 1)",
         "Iteration 3 (row 1 of rows 0–1)",
     ]
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "plain"])
+def test_a_network_saved_mid_epoch_goes_on_with_the_next_mini_batch(tmp_path, capsys, optimizer):
+    """The mini-batch follows the optimizer's count of updates t, which a saved network carries."""
+    from tui.cli import main
+
+    text = (EXAMPLES / "xor-l2-minibatch.toml").read_text()
+    if optimizer == "plain":
+        text = text.replace('[optimizer]\nname = "sgd"\nmomentum = 0.9\n', "")
+    (tmp_path / "net.toml").write_text(text)
+    assert main(["train", str(tmp_path / "net.toml"), "-n", "1", "--save", str(tmp_path / "one.toml")]) == 0
+    saved = load(tmp_path / "one.toml")
+    assert saved.optimizer_state.t == 1 and Stepper(saved).rows == range(2, 4)
+    np.testing.assert_array_equal(train(saved, 4).params["W1"], train(load(tmp_path / "net.toml"), 5).params["W1"])
+    assert "loss on all 4 samples after 1 iteration" in capsys.readouterr().out
+
+
+async def test_a_mini_batch_numbers_its_rows_as_the_data_does():
+    """X's rows keep their numbers in a mini-batch; a mini-batch of one row says which row it is."""
+    from tests.test_app import SIZE, layer_text, status
+    from tui.app import BackpropApp
+
+    net = dataclasses.replace(load(EXAMPLES / "xor-l2-minibatch.toml"), batch_size=3)
+    app = BackpropApp(net)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "rows 0–2 of 4" in status(app)
+        await pilot.press("i", "n")  # iteration 2: the row that remains
+        assert "row 3 of 4 · epoch 1 ends" in status(app) and "None" not in layer_text(app, 1)
+        assert "(sample 3)" in layer_text(app, 1)
+        await pilot.press("i", "n")  # iteration 3: rows 0–2 again, the losses not compared across rows
+        assert "Iteration 2's loss on its mini-batch" in str(app.query_one("#updates").text.plain)
+        assert "(its mini-batch)" in str(app.query_one("#loss-label").content)
+
+    app = BackpropApp(load(EXAMPLES / "xor-l2-minibatch.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("i", "n")
+        lines = layer_text(app, 1).split("\n")
+        assert any(line.split()[:1] == ["▸2"] for line in lines) and any(line.split()[:1] == ["3"] for line in lines)
+
+
+async def test_adams_header_says_t():
+    from tests.test_app import SIZE, status
+    from tui.app import BackpropApp
+
+    app = BackpropApp(load(EXAMPLES / "xor-adam.toml"))
+    async with app.run_test(size=SIZE) as pilot:
+        assert "Adam, t = 1" in status(app)
+        await pilot.press("i", "n")
+        assert "Adam, t = 2" in status(app)

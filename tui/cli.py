@@ -404,7 +404,14 @@ def cmd_train(args, network) -> int:
         return _diverged(found, "nothing saved" if args.save else "stopped there")
     final = evaluate(network, result.params)
     fmt = significant()  # the export format: 6 significant digits
-    print(f"loss after {counted(result.iterations, 'iteration')}: {fmt(final)} (before: {fmt(result.losses[0])})")
+    if 0 < network.batch_size < network.samples:  # each iteration's loss is its mini-batch's: both on all rows
+        before = evaluate(network, network.params)
+        print(
+            f"loss on all {network.samples:,} samples after {counted(result.iterations, 'iteration')}: "
+            f"{fmt(final)} (before: {fmt(before)})"
+        )
+    else:
+        print(f"loss after {counted(result.iterations, 'iteration')}: {fmt(final)} (before: {fmt(result.losses[0])})")
     if args.save:
         try:
             save(network.with_params(result.params, result.state), args.save)

@@ -212,11 +212,11 @@ class LessonRun:
         self._save()
 
     def judge(self, stepper: Stepper) -> Judge:
-        made_for = (stepper.network, stepper.iteration, stepper.sample, id(stepper.start_params))
+        made_for = (stepper.network, stepper.start_state.t, stepper.sample, id(stepper.start_params))
         if self._judge is None or self._judge[0] != made_for:
             self._judge = (
                 made_for,
-                Judge(stepper.network.with_params(stepper.start_params), stepper.sample, iteration=stepper.iteration),
+                Judge(stepper.network.with_params(stepper.start_params), stepper.sample, t=stepper.start_state.t),
             )
         return self._judge[1]
 

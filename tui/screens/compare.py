@@ -1,6 +1,7 @@
 """Two optimizers side by side: the same network from the same start (iteration 1's parameters,
-the same learning rate, l2 and mini-batches), trained on the fast path under its own optimizer and
-under another; their losses per iteration in one plot and one table."""
+each optimizer from t = 0; the same learning rate, l2 and mini-batches), trained on the fast path
+under its own optimizer and under another; their losses per iteration in one plot and one table,
+and the loss on every sample after the last."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from textual.worker import get_current_worker
 from engine.network import Network
 from engine.notation import Format, shortest
 from engine.optimizers import OPTIMIZERS, Settings
-from engine.training import train
+from engine.training import evaluate, train
 from tui.screens.dialog import Dialog
 from tui.widgets.plot import LossPlot
 
-# The optimizers to compare with, each with PyTorch's defaults (momentum: the usual 0.9).
+# The optimizers to compare with, each with PyTorch's defaults but momentum (PyTorch's is 0: none).
 CHOICES = (
     OPTIMIZERS["sgd"].settings(),
     OPTIMIZERS["sgd"].settings(momentum=0.9),
@@ -31,6 +32,13 @@ CHOICES = (
     OPTIMIZERS["rmsprop"].settings(),
 )
 LENGTHS = (10, 100, 1000, 10000)  # iterations each run, + and − move through them
+
+
+def short(settings: Settings) -> str:
+    """A name that fits a table column."""
+    if settings.name == "sgd":
+        return "Nesterov" if settings.nesterov else "momentum" if settings.momentum else "grad. descent"
+    return settings.optimizer.title
 
 
 def others(current: Settings) -> list[Settings]:
@@ -96,10 +104,11 @@ class CompareScreen(Dialog[None]):
         """Run both for self.iterations and show them (a run under way is dropped)."""
         mine, other, net = self.network.optimizer.title, self.other.title, self.network
         self.query_one("#compare-what", Label).update(
-            f"{net.name}: the same start (iteration 1's parameters), η = {shortest(net.learning_rate)}"
+            f"{net.name}: the same start (iteration 1's parameters, each optimizer from t = 0) and the same "
+            f"η = {shortest(net.learning_rate)}, chosen for this network's optimizer (another may want another)"
             + (f", l2 = {shortest(net.l2)}" if net.l2 else "")
-            + (f", mini-batches of {net.batch_size} rows" if net.batch_size else "")
-            + f"; {self.iterations:,} iterations under each optimizer, on the fast path (t's numbers)."
+            + (f", mini-batches of {net.batch_size} rows (each loss on its own)" if net.batch_size else "")
+            + f"; {self.iterations:,} iterations under each, on the fast path (t's numbers)."
         )
         plot = self.query_one(LossPlot)
         legend = Text()
@@ -111,8 +120,8 @@ class CompareScreen(Dialog[None]):
         table = self.query_one(DataTable)
         table.clear(columns=True)
         table.add_column("iter.", width=6)
-        table.add_column(mine[:13], width=13)
-        table.add_column(other[:13], width=13)
+        table.add_column(short(self.network.optimizer), width=13)
+        table.add_column(short(self.other), width=13)
         self.query_one("#compare-verdict", Label).update("")
         bar = self.query_one(ProgressBar)
         bar.update(total=2 * self.iterations, progress=0)
@@ -133,13 +142,19 @@ class CompareScreen(Dialog[None]):
                 self.app.call_from_thread(self.query_one(ProgressBar).update, progress=done)
             return not worker.is_cancelled
 
-        mine = train(self.network, iterations, on_iteration=progress)
-        done = iterations
-        theirs = train(replace(self.network, optimizer=other, optimizer_state=None), iterations, on_iteration=progress)
+        runs = []
+        for settings in (self.network.optimizer, other):
+            network = replace(self.network, optimizer=settings, optimizer_state=None)
+            result = train(network, iterations, on_iteration=progress)
+            done = iterations
+            after = None if result.diverged else evaluate(network, result.params)  # on every sample
+            runs.append((result.losses, after))
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_runs, mine.losses, theirs.losses, other)
+            self.app.call_from_thread(self.show_runs, *runs, other)
 
-    def show_runs(self, mine: list[float], theirs: list[float], other: Settings) -> None:
+    def show_runs(self, first: tuple, second: tuple, other: Settings) -> None:
+        """Each run: (its losses per iteration, the loss on every sample after it, or None)."""
+        (mine, mine_after), (theirs, theirs_after) = first, second
         if not self.is_attached or other != self.other:
             return
         self.runs = (mine, theirs)
@@ -156,22 +171,24 @@ class CompareScreen(Dialog[None]):
                 cells[a > b].stylize(bold)
             rows.append((f"{i + 1:,}", *cells))
         table.add_rows(rows)
-        self.query_one("#compare-verdict", Label).update(self.verdict(mine, theirs, other))
-
-    def verdict(self, mine: list[float], theirs: list[float], other: Settings) -> str:
-        """One line: where each run ended (or diverged), and which is lower there."""
-        names = (self.network.optimizer.title, other.title)
-
-        def ended(name, losses):
-            if len(losses) < self.iterations:
-                return f"{name} diverged after {len(losses):,} iterations"
-            return f"{name} {self.fmt(losses[-1])}"
-
-        line = f"Loss at iteration {self.iterations:,}: " + " · ".join(
-            ended(n, r) for n, r in zip(names, (mine, theirs))
+        self.query_one("#compare-verdict", Label).update(
+            self.verdict((mine, mine_after), (theirs, theirs_after), other)
         )
-        if len(mine) == len(theirs) == self.iterations and mine[-1] != theirs[-1]:
-            line += f" · lower: {names[0] if mine[-1] < theirs[-1] else names[1]}"
+
+    def verdict(self, first: tuple, second: tuple, other: Settings) -> str:
+        """One line: the loss on every sample after each run (or where it diverged), and which is lower."""
+        names, ends = (self.network.optimizer.title, other.title), (first[1], second[1])
+
+        def ended(name, run):
+            losses, after = run
+            return f"{name} diverged after {len(losses):,} iterations" if after is None else f"{name} {self.fmt(after)}"
+
+        m = self.network.samples
+        line = f"Loss on all {m:,} samples after {self.iterations:,} iterations: " + " · ".join(
+            ended(n, r) for n, r in zip(names, (first, second))
+        )
+        if None not in ends and ends[0] != ends[1]:
+            line += f" · lower: {names[0] if ends[0] < ends[1] else names[1]}"
         return line
 
     def action_other(self, change: int) -> None:

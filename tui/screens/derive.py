@@ -25,7 +25,7 @@ from tui.widgets.present import View
 def judge_for(view: View) -> Judge:
     """A judge of the iteration on screen: its parameters, the batch or the one sample walked."""
     s = view.stepper
-    return Judge(s.network.with_params(s.start_params), s.sample, iteration=s.iteration)
+    return Judge(s.network.with_params(s.start_params), s.sample, t=s.start_state.t)
 
 
 class DeriveScreen(Dialog[str | None]):

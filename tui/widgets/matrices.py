@@ -109,17 +109,17 @@ def grid(
     muted: Style,
     danger: Style,
     focus: tuple[int, Style] | None = None,
-    labels: bool = False,
+    labels: int | None = None,
     note: str = "",
 ) -> list[Text]:
     """The lines of one 2-D grid, none wider than `room`: its title, size and a note (left
     out when there is no room), then its rows. a is None for a value not computed yet: its
     cells are dots, so that the panel does not move when the numbers appear. focus: the row of
-    the sample in focus, marked ▸ and in its style; labels: every row's number (the data:
-    samples are counted from 0)."""
+    the sample in focus, marked ▸ and in its style; labels: every row's number, from this one
+    (the data: samples are counted from 0, a mini-batch's from its first row)."""
     m, n = shape
     rows = indices(m, LIMIT)
-    label_width = len(str(m - 1)) + 1 if labels else 0
+    label_width = len(str(labels + m - 1)) + 1 if labels is not None else 0
     margin = 1 + label_width
     candidates = [j for j in indices(n, LIMIT) if j is not None]
     shown_rows = [i for i in rows if i is not None]
@@ -140,8 +140,8 @@ def grid(
             continue
         focused = focus is not None and focus[0] == i
         line = Text("▸" if focused else " ", style + Style(bold=True) if focused else muted)
-        if labels:
-            line.append(f"{i:>{label_width - 1}} ", muted)
+        if labels is not None:
+            line.append(f"{labels + i:>{label_width - 1}} ", muted)
         cells = [("·" if a is None else texts[(i, j)]).rjust(cell) if j is not None else "⋯" for j in cols]
         start = len(line)
         line.append(" ".join(cells), muted if a is None else style + (focus[1] if focused else Style()))
@@ -235,7 +235,19 @@ class LayerPanel(TextView):
             *(self.get_component_rich_style(f"matrix--{kind}") for kind in ("muted", "danger")),
         )
         frozen = name in s.network.frozen
-        made_from = (view.symbol(name), shape, s.steps[0].column, view.row, view.digits, style, styles, room, frozen)
+        first = s.rows.start  # the data's rows are numbered as in the file (a mini-batch's too)
+        made_from = (
+            view.symbol(name),
+            shape,
+            s.steps[0].column,
+            view.row,
+            view.digits,
+            style,
+            styles,
+            room,
+            frozen,
+            first,
+        )
         cached = self._blocks.get(name)
         if cached is not None and cached[0] is value and cached[1] == made_from:
             return cached[2]
@@ -247,7 +259,8 @@ class LayerPanel(TextView):
             a, note = oriented(np.zeros(shape) if value is None else value, column, by_sample, view.row)
             data = name in ("x", "y")
             if data and column and s.network.samples > 1:
-                note = f" (sample {s.sample})"
+                walked = first + (0 if s.sample is None else min(s.sample, len(s.rows) - 1))  # a row of one: its own
+                note = f" (sample {walked})"
             focus = (view.row, focus_style) if by_sample and not column and len(shape) == 2 else None
             size = size_of(shape, a.shape) + (" frozen" if frozen else "")
             block = grid(
@@ -261,7 +274,7 @@ class LayerPanel(TextView):
                 muted,
                 danger,
                 focus=focus,
-                labels=data and not column,
+                labels=first if data and not column else None,
                 note=note,
             )
         self._blocks[name] = (value, made_from, block)

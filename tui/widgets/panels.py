@@ -244,7 +244,13 @@ def _computing(step) -> set[int]:
 
 def _walked(s) -> str:
     """What an iteration walks, in words: samples are counted from 0, like the rows of X."""
-    m = s.network.samples
+    m, rows = s.network.samples, s.rows
+    if len(rows) < m:  # a mini-batch
+        first, last = rows.start, rows.stop - 1
+        which = f"rows {first}–{last} of the {m} samples" if last > first else f"row {first} of the {m} samples"
+        if s.sample is None or last == first:
+            return f"the mini-batch of {which}"
+        return f"sample {first + min(s.sample, last - first)}, of the mini-batch of {which}"
     if m == 1:
         return "the one sample"
     if s.sample is None:
@@ -301,8 +307,11 @@ class UpdatesPanel(TextView):
                 )
         elif s.phase != "update":  # one line, the longest that fits
             room = self.scrollable_content_region.width
+            mini = len(s.rows) < s.network.samples  # the loss before was on other rows: no comparison
             done = (
-                f"Iteration {s.iteration:,} changed the loss {fmt(s.losses[-1])} → {fmt(s.derived.loss)}. "
+                f"Iteration {s.iteration:,}'s loss on its mini-batch: {fmt(s.losses[-1])}. "
+                if s.losses and mini
+                else f"Iteration {s.iteration:,} changed the loss {fmt(s.losses[-1])} → {fmt(s.derived.loss)}. "
                 if s.losses
                 else ""
             )
@@ -424,14 +433,15 @@ class LossHistory(Vertical):
 
     def show(self, losses: list[float], fmt, trend: tuple[int, float, float] | None) -> None:
         """losses: each finished iteration's; trend: (iterations finished, the first loss, the
-        loss now), None before the first iteration is finished."""
+        loss now), None before the first iteration is finished; the first loss None with
+        mini-batches (each loss is on other rows: no comparison)."""
         self._shown = losses, fmt, trend
         label = self.query_one("#loss-label", Static)
         if trend is None:
             show_text(label, Text("no iteration finished yet", Style(dim=True)))
         else:
             count, first, now = trend
-            change = f"{fmt(first)} → {fmt(now)}"
+            change = f"{fmt(first)} → {fmt(now)}" if first is not None else f"{fmt(now)} (its mini-batch)"
             room = self.content_region.width or 1000
             forms = [
                 f"{count:,} iteration{'s' if count != 1 else ''}: {change}",

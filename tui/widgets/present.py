@@ -113,14 +113,16 @@ class View:
                 return self.symbol(Quantity(kind, layer).id), value[self.row]
         return self.symbol(units), None
 
-    def loss_trend(self) -> tuple[int, float, float] | None:
-        """(iterations finished, the first iteration's loss, the loss after the last update),
-        or None before an iteration is finished."""
+    def loss_trend(self) -> tuple[int, float | None, float] | None:
+        """(iterations finished, the first iteration's loss (None with mini-batches: it was on
+        other rows), the loss after the last update), or None before an iteration is finished."""
         s = self.stepper
         done = len(s.losses) + (s.cursor == s.total)
         if not done:
             return None
         now = s.loss_after() if s.cursor == s.total else s.derived.loss
+        if len(s.rows) < s.network.samples:  # mini-batches: each loss on its own rows
+            return done, None, now
         return done, (s.losses[0] if s.losses else s.derived.loss), now
 
     def sample_of(self, value: np.ndarray) -> np.ndarray:

@@ -31,9 +31,11 @@ class StatusLine(Static):
         first, last = rows.start, rows.stop - 1
         if len(rows) < m:  # a mini-batch: the rows of the data it holds, and where an epoch ends
             walking = (
-                f"sample {first + min(s.sample, last - first)} of rows {first}–{last}"
-                if s.sample is not None
+                f"row {first} of {m}"
+                if last == first
                 else f"rows {first}–{last} of {m}"
+                if s.sample is None
+                else f"sample {first + min(s.sample, last - first)} of rows {first}–{last}"
             )
             walking += f" · epoch {s.epoch} ends" if s.ends_epoch else ""
         else:
@@ -43,6 +45,7 @@ class StatusLine(Static):
         walking += "".join(
             [
                 "" if optimizer.plain else f" · {optimizer.title}",
+                f", t = {s.start_state.t + 1}" if optimizer.name in ("adam", "adamw") else "",  # its bias correction's
                 " · ⚠ common mistake" if s.mistake else "",
                 f" · {quiz_label}: {quiz}" if quiz is not None else "",
             ]
