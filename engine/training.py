@@ -224,18 +224,53 @@ def _as_dict(Ws: list, bs: list) -> dict[str, np.ndarray]:
     return {name: value for l in range(1, len(Ws)) for name, value in ((f"W{l}", Ws[l]), (f"b{l}", bs[l]))}
 
 
+def predict(network: Network, params: dict[str, np.ndarray], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The output layer's (z, a) of a forward pass with these parameters."""
+    acts, _ = bp.functions_of(network)
+    a, z = X, None
+    with np.errstate(all="ignore"):
+        for l in range(1, network.depth + 1):
+            z = bp.pre_activation(a, params[f"W{l}"], params[f"b{l}"])
+            a = acts[l - 1].f(z)
+    return z, a
+
+
+def classifies(network: Network) -> bool:
+    """Whether the network is a classifier: binary cross-entropy on a sigmoid output, or
+    cross-entropy on a softmax one (then every target row is one class, a one-hot row)."""
+    last = network.layers[-1].activation
+    if (network.loss, last) == ("bce", "sigmoid"):
+        return bool(np.isin(network.Y, (0.0, 1.0)).all())
+    if (network.loss, last) == ("ce", "softmax"):
+        return bool(np.isin(network.Y, (0.0, 1.0)).all() and (network.Y.sum(axis=1) == 1).all())
+    return False
+
+
+def accuracy(network: Network, params: dict[str, np.ndarray], X=None, Y=None) -> float | None:
+    """The share of samples a classifier gets right (None for a network that is not one): with a
+    sigmoid output, every unit's ŷ ≥ 0.5 exactly where y is 1; with softmax, the largest ŷ is
+    the target's class."""
+    if not classifies(network):
+        return None
+    X = network.X if X is None else X
+    Y = network.Y if Y is None else Y
+    _, a = predict(network, params, X)
+    if network.layers[-1].activation == "softmax":
+        right = a.argmax(axis=1) == Y.argmax(axis=1)
+    else:
+        right = ((a >= 0.5) == (Y == 1)).all(axis=1)
+    return float(right.mean())
+
+
 def evaluate(
     network: Network, params: dict[str, np.ndarray], X: np.ndarray | None = None, Y: np.ndarray | None = None
 ) -> float:
     """The loss of a forward pass with these parameters, the l2 term included."""
     X = network.X if X is None else X
     Y = network.Y if Y is None else Y
-    acts, loss = bp.functions_of(network)
-    a, z = X, None
+    _, loss = bp.functions_of(network)
+    z, a = predict(network, params, X)
     with np.errstate(all="ignore"):
-        for l in range(1, network.depth + 1):
-            z = bp.pre_activation(a, params[f"W{l}"], params[f"b{l}"])
-            a = acts[l - 1].f(z)
         value = bp.loss_value(loss, z, a, Y, bp.reduction_scale(network.reduction, X.shape[0]))
         if network.l2:
             value += bp.l2_penalty([params[f"W{l}"] for l in range(1, network.depth + 1)], network.l2)

@@ -5,11 +5,11 @@ import pytest
 
 from engine.functions import ACTIVATIONS
 from engine.presets import names, resolve
-from engine.training import train
+from engine.training import accuracy, classifies, train
 
 
-def test_the_four_presets_are_listed():
-    assert names() == ["xor", "regression", "classification", "two-outputs"]
+def test_the_presets_are_listed_the_source_documents_first():
+    assert names() == ["xor", "regression", "classification", "two-outputs", "iris", "iris-setosa", "moons"]
 
 
 @pytest.mark.parametrize("name", names())
@@ -52,3 +52,35 @@ def test_a_path_that_is_not_a_preset(tmp_path):
         resolve("xr")
     with pytest.raises(NetworkError, match="no such file"):
         resolve(str(tmp_path / "xor.toml"))
+
+
+# (preset, iterations, the share right its description promises after them)
+LEARNS = [
+    ("iris-setosa", 100, 1.0),
+    ("iris", 100, 0.973),
+    ("iris", 3000, 1.0),
+    ("moons", 300, 0.97),
+    ("moons", 1000, 1.0),
+]
+
+
+@pytest.mark.parametrize("name, iterations, right", LEARNS)
+def test_the_real_data_presets_learn_as_their_descriptions_say(name, iterations, right):
+    net = resolve(name)
+    assert f"{right:.1%}".replace(".0%", "%").replace("%", " %") in net.description
+    assert f"after {iterations:,}" in net.description
+    params = train(net, iterations).params
+    assert accuracy(net, params) >= right >= 0.95
+    # the share counted here, independently: the class the output picks against the target's
+    a = net.X.T
+    for l in range(1, net.depth + 1):
+        z = params[f"W{l}"] @ a + params[f"b{l}"][:, None]
+        a = np.tanh(z) if net.layers[l - 1].activation == "tanh" else np.maximum(z, 0) if l < net.depth else z
+    picked = a.argmax(axis=0) if net.Y.shape[1] > 1 else (a[0] >= 0).astype(int)  # sigmoid(z) ≥ 0.5 ⇔ z ≥ 0
+    wanted = net.Y.argmax(axis=1) if net.Y.shape[1] > 1 else net.Y[:, 0].astype(int)
+    assert (picked == wanted).mean() == accuracy(net, params)
+
+
+def test_only_classifiers_have_an_accuracy():
+    assert [name for name in names() if classifies(resolve(name))] == ["classification", "iris", "iris-setosa", "moons"]
+    assert accuracy(resolve("xor"), resolve("xor").params) is None  # half squared error: not a classifier

@@ -431,11 +431,13 @@ class LossHistory(Vertical):
         if self._shown is not None:  # the label's long or short form follows the width
             self.show(*self._shown)
 
-    def show(self, losses: list[float], fmt, trend: tuple[int, float, float] | None) -> None:
+    def show(
+        self, losses: list[float], fmt, trend: tuple[int, float, float] | None, right: float | None = None
+    ) -> None:
         """losses: each finished iteration's; trend: (iterations finished, the first loss, the
         loss now), None before the first iteration is finished; the first loss None with
-        mini-batches (each loss is on other rows: no comparison)."""
-        self._shown = losses, fmt, trend
+        mini-batches (each loss is on other rows: no comparison); right: a classifier's accuracy."""
+        self._shown = losses, fmt, trend, right
         label = self.query_one("#loss-label", Static)
         if trend is None:
             show_text(label, Text("no iteration finished yet", Style(dim=True)))
@@ -448,6 +450,9 @@ class LossHistory(Vertical):
                 f"{count:,}: {change}",
                 f"now {fmt(now)}",
             ]
+            if right is not None:  # a classifier's share right, beside the loss
+                share = f"{right:.1%}".replace("%", " %")
+                forms = [f"{forms[0]} · accuracy {share}", f"{forms[1]} · {share}", *forms]
             show_text(label, next((form for form in forms if len(form) <= room), forms[-1]))
         finite = [x for x in losses[-400:] if np.isfinite(x)]
         sparkline = self.query_one(Sparkline)

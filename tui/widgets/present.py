@@ -4,7 +4,7 @@ the values all come from the engine."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -12,6 +12,7 @@ from engine import notation
 from engine.derivation import Step
 from engine.quantities import Kind, Quantity
 from engine.stepper import Stepper
+from engine.training import accuracy, classifies
 
 DIGITS = (4, 6, 8)
 
@@ -51,6 +52,7 @@ class View:
     focus: int = 0  # the sample in focus: which row the diagram and the chain show
     explain: bool = True  # the "why" and "convention" lines of the step panel
     v_names: bool = False  # the dynamic-programming view's names (v, d, t, g) instead of δ, z, f', ∂L/∂W
+    _classifier: tuple = field(default=(None, False), repr=False)  # (network, whether it classifies)
 
     @property
     def fmt(self) -> notation.Format:
@@ -124,6 +126,17 @@ class View:
         if len(s.rows) < s.network.samples:  # mini-batches: each loss on its own rows
             return done, None, now
         return done, (s.losses[0] if s.losses else s.derived.loss), now
+
+    def accuracy(self) -> float | None:
+        """A classifier's share of the walked rows it gets right, with the parameters the loss
+        "now" of loss_trend has (None for a network that is not one)."""
+        s = self.stepper
+        if self._classifier[0] is not s.network:
+            self._classifier = (s.network, classifies(s.network))
+        if not self._classifier[1]:
+            return None
+        params = s.params if s.cursor == s.total else s.start_params
+        return accuracy(s.network, params, *s.batch(None))
 
     def sample_of(self, value: np.ndarray) -> np.ndarray:
         """A per-sample value's part for the sample in focus (a row, or its Jacobian)."""
