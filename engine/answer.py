@@ -63,7 +63,7 @@ def environment(network: Network, params: dict, X: np.ndarray, Y: np.ndarray, co
     iteration = derive(network, params, X, Y)
     # the parameters of the forward pass last: the values hold the updated ones under their ids
     found = {**iteration.values, **params}
-    env: dict = {"m": float(X.shape[0]), "eta": network.learning_rate}
+    env: dict = {"m": float(X.shape[0]), "eta": network.learning_rate, "l2": network.l2}
     for ref, value in found.items():
         q = Quantity.parse(ref)
         if q is not None:
@@ -197,6 +197,22 @@ class Judge:
                 return Verdict(False, words)
         return verdict
 
+    def l2_term(self, quantity: Quantity) -> list[np.ndarray] | None:
+        """The l2 term's share of the loss or of a weight's gradient, per parameter set; None if none."""
+        if not self.net.l2 or quantity.kind not in (Kind.LOSS, Kind.DL_DW):
+            return None
+        if quantity.kind is Kind.LOSS:
+            weights = [Quantity(Kind.W, l).id for l in range(1, self.net.depth + 1)]
+            return [np.array(self.net.l2 / 2 * sum(float((env[w] ** 2).sum()) for w in weights)) for env in self.envs]
+        return [self.net.l2 * env[Quantity(Kind.W, quantity.layer).id] for env in self.envs]
+
+    def l2_words(self, quantity: Quantity) -> str:
+        if quantity.kind is Kind.LOSS:
+            return "+ (λ/2) Σ‖W‖² (λ = l2, also written λ or lambda)"
+        return (
+            f"+ λ{Quantity(Kind.W, quantity.layer).symbol(self.column)}, the gradient of (λ/2)‖W‖² (λ: l2, λ or lambda)"
+        )
+
     def names_it(self, quantity: Quantity, text: str) -> bool:
         """Whether text is just the quantity's own name (the left side of "δ₂ = …")."""
         try:
@@ -233,6 +249,9 @@ class Judge:
         for factor, words in self.factors():
             if all(_close(o, factor * t) for o, t in pairs):
                 return Verdict(False, words)
+        l2 = self.l2_term(quantity)
+        if l2 is not None and all(_close(o, t - term) for (o, t), term in zip(pairs, l2)):
+            return Verdict(False, f"the l2 term is missing: {self.symbol(quantity)} has {self.l2_words(quantity)}")
         missing = self.missing_derivative(quantity, values, truths)
         if _close(oriented, truth):
             constant = self.constant_factors()

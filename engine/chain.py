@@ -66,6 +66,7 @@ class WeightChain:
     deltas: dict[int, list[Delta]]  # per sample: the δ of each unit on the paths, output first
     inputs: list[float]  # per sample: the input on the parameter's edge (1 for a bias)
     depth: int
+    l2: float = 0.0  # the l2 term's share of a weight's gradient, λ·W[j,i] (0 for a bias or without l2)
 
     @property
     def parameter(self) -> Quantity:
@@ -93,8 +94,9 @@ class WeightChain:
 
     @property
     def agrees(self) -> bool:
-        """The δ way summed over the samples equals backprop's gradient (to round-off)."""
-        return abs(sum(self.per_sample) - self.backprop) <= 1e-9 * max(1.0, abs(self.backprop))
+        """The δ way summed over the samples, plus the l2 term's λW, equals backprop's gradient
+        (to round-off)."""
+        return abs(sum(self.per_sample) + self.l2 - self.backprop) <= 1e-9 * max(1.0, abs(self.backprop))
 
     def gradient(self, v: bool = False) -> str:
         """The name of the entry's gradient: ∂L/∂W₁[0,1], or gW₁[0,1] in the v names."""
@@ -251,6 +253,7 @@ def weight_chain(
                     )
                 )
         deltas[s] = lines
+    l2 = network.l2 * float(iteration.params[name][index]) if network.l2 and parameter.kind is Kind.W else 0.0
     return WeightChain(
-        name, index, target, paths, path_count, m, total, float(iteration.grads[name][index]), deltas, inputs, depth
+        name, index, target, paths, path_count, m, total, float(iteration.grads[name][index]), deltas, inputs, depth, l2
     )

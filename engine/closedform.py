@@ -139,7 +139,7 @@ class ClosedForms:
         below = self.name(Kind.X) if l == 1 else self.name(Kind.A, l - 1)
         form = matmul(delta, T(below)) if self.column else matmul(T(delta), below)
         if self.net.l2:  # + λW, the gradient of the l2 term
-            form = add(form, times(Num(self.net.l2), self.name(Kind.W, l)))
+            form = add(form, times(Name("l2"), self.name(Kind.W, l)))
         return self.part(Kind.DL_DW, l, form)
 
     def dL_db(self, l: int, expand: bool = True):
@@ -177,7 +177,7 @@ class ClosedForms:
             total = squares[0]
             for square in squares[1:]:
                 total = add(total, square)
-            form = add(form, times(Num(self.net.l2 / 2), total))
+            form = add(form, times(over(Name("l2"), Num(2.0)), total))
         return self.part(Kind.LOSS, None, form)
 
     def of(self, quantity: Quantity) -> ClosedForm | None:

@@ -669,7 +669,7 @@ class _Derivation:
             reads.append(W_id)
             l2 = (
                 f" Plus λ{W[0]}, the gradient of the l2 term (λ/2)‖{W[0]}‖²: with plain gradient descent this "
-                f"shrinks every weight by ηλ of itself, the same as weight decay."
+                f"shrinks every weight by ηλ of itself, the same as weight decay on the weights."
             )
         return self.add(
             phase="backward",

@@ -104,9 +104,21 @@ class Part:
 
 LIT, UNLIT = "\x0e", "\x0f"  # around a lit part in write()'s text (never in an expression)
 
+
 # Functions besides the activations (each activation's name, symbol and rule are its object's in
 # engine/functions.py, so a new activation is known here by itself).
-_MATH = {"exp": ("exp", r"\exp", np.exp), "log": ("ln", r"\ln", np.log)}
+def _diag(value: np.ndarray) -> np.ndarray:
+    """diag(a): one sample's vector as the diagonal of a matrix (softmax's Jacobian, diag(a) − aaᵀ)."""
+    if value.ndim == 2 and 1 in value.shape:
+        return np.diagflat(value)
+    raise ShapeError(f"diag(…) takes one sample's vector, not a {shape_text(value)} matrix")
+
+
+_MATH = {
+    "exp": ("exp", r"\exp", np.exp),
+    "log": ("ln", r"\ln", np.log),
+    "diag": ("diag", r"\operatorname{diag}", _diag),
+}
 
 
 def _activations() -> dict:
@@ -163,9 +175,14 @@ def shape_text(a: np.ndarray) -> str:
     return "×".join(str(n) for n in a.shape) if a.ndim else "a number"
 
 
+def _per_sample(a: np.ndarray, b: np.ndarray) -> bool:
+    """Rows times a Jacobian per sample (softmax's ∂A/∂Z in a batch): each row by its own matrix."""
+    return a.ndim == 2 and b.ndim == 3 and a.shape[0] == b.shape[0] and a.shape[1] == b.shape[1]
+
+
 def _fits(op: str, a: np.ndarray, b: np.ndarray) -> bool:
     if op == "@":
-        return a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]
+        return (a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]) or _per_sample(a, b)
     try:
         np.broadcast_shapes(a.shape, b.shape)
         return True
@@ -192,7 +209,9 @@ def _mismatch(op: str, node: Bin, a: np.ndarray, b: np.ndarray, names) -> ShapeE
 
 
 def _result(op: str, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
-    return (a.shape[0], b.shape[1]) if op == "@" else np.broadcast_shapes(a.shape, b.shape)
+    if op == "@":
+        return (a.shape[0], b.shape[2]) if _per_sample(a, b) else (a.shape[0], b.shape[1])
+    return np.broadcast_shapes(a.shape, b.shape)
 
 
 def evaluate(node, env: dict[str, np.ndarray | float], names=None) -> np.ndarray:
@@ -249,6 +268,9 @@ def _eval(node, env, names):
         column = env.get("m") == 1 and value.ndim == 2 and value.shape[1] == 1  # one sample's column
         rows = value.T if column else value  # the rule works on rows of samples (softmax per row)
         a = act.f(rows)
+        if node.fn == "softmax'":  # a Jacobian per sample, diag(a) − aaᵀ: one sample's is a matrix
+            jacobians = a[:, :, None] * np.eye(a.shape[1]) - a[:, :, None] * a[:, None, :]
+            return jacobians[0] if column else jacobians
         out = act.df(rows, a) if node.fn.endswith("'") else a  # f'(z): element-wise activations only
         return out.T if column else out
     a, b = np.asarray(_eval(node.left, env, names)), np.asarray(_eval(node.right, env, names))
@@ -262,6 +284,8 @@ def _eval(node, env, names):
     shape = _result(op, a, b)
     if int(np.prod(shape)) > MAX_VALUES:  # refused before it is made: X @ X.T of a large batch
         raise ExpressionError(f"the expression builds a {'×'.join(map(str, shape))} matrix: too large to judge")
+    if op == "@" and _per_sample(a, b):
+        return np.einsum("ik,ikj->ij", a, b)
     return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "@": np.matmul}[op](a, b)
 
 
@@ -277,7 +301,7 @@ class Names:
     v: bool = False
 
     def answer(self, ref: str) -> str:
-        if ref in ("m", "eta"):
+        if ref in ("m", "eta", "l2"):
             return ref
         q = Quantity.parse(ref)
         if q is None or q.kind in (Kind.DL_DA, Kind.DA_DZ, Kind.DL_DW, Kind.DL_DB, Kind.LOSS, Kind.W, Kind.B):
@@ -291,6 +315,8 @@ class Names:
             return "m"
         if ref == "eta":
             return r"\eta" if latex else "η"
+        if ref == "l2":  # the network file's l2, λ
+            return r"\lambda" if latex else "λ"
         q = Quantity.parse(ref)
         return q.symbol(self.column, latex, self.v and not latex) if q else ref
 
@@ -430,14 +456,14 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _AXES = {"Σ": None, "Σᵢ": "i", "Σₖ": "k"}
-_OTHER_WORDS = {"delta", "eta", "lr", "yhat", "gw", "gb"}
+_OTHER_WORDS = {"delta", "eta", "lr", "yhat", "gw", "gb", "lambda"}
 
 
 @cache
 def _function_words() -> dict[str, str]:
     """Every word that names a function, lower case, to its name: each activation by its name
     and its symbol (σ, ReLU, id), exp, log and ln, sum, and t (the dynamic-programming view's f')."""
-    words = {"exp": "exp", "log": "log", "ln": "log", "sum": "sum", "t": "t"}
+    words = {"exp": "exp", "log": "log", "ln": "log", "diag": "diag", "sum": "sum", "t": "t"}
     for name, act in _activations().items():
         words[name] = words[act.symbol.lower()] = name
     return words
@@ -486,7 +512,7 @@ def _letters(text: str) -> list[str]:
     if len(word) < 2 or word.lower() in _function_words() or word.lower() in _OTHER_WORDS:
         return [text]
     letters = list(word)
-    alone = ("x", "y", "m", "η", "ŷ")  # names without a layer
+    alone = ("x", "y", "m", "η", "ŷ", "λ")  # names without a layer
     if all(letter.lower() in alone for letter in letters[:-1]) and (
         letters[-1].lower() in alone or (letters[-1].lower() in _LAYER_NAMES and tail[:1].isdigit())
     ):
@@ -621,9 +647,9 @@ class _Parser:
             if not isinstance(inner, Positive):
                 raise ExpressionError("𝟙 is written 𝟙(z > 0)")
             return inner
-        if kind == "sum":  # Σᵢ (A₃ − Y)² sums the squares: the operand is all that binds tighter
+        if kind == "sum":  # Σₖ yₖ ln aₖ sums the product, as in print: the operand runs to a + or −
             self.nested()
-            node = Sum(self.unary(), _AXES[text])
+            node = Sum(self.product(), _AXES[text])
             self.depth -= 1
             return node
         if kind == "grad":
@@ -666,6 +692,8 @@ class _Parser:
 
     def single(self, word: str, digits: str):
         """The name `word` with its layer `digits`, or None if it is none."""
+        if word + digits == "l2":  # the network file's key for λ
+            return Name("l2")
         if digits:
             kind = _LAYER_NAMES.get(word)
             if kind is None:
@@ -674,6 +702,8 @@ class _Parser:
             return Name(Quantity(kind, int(digits)).id)
         if word in ("x", "y", "m", "eta", "η", "lr"):
             return Name({"η": "eta", "lr": "eta"}.get(word, word))
+        if word in ("λ", "lambda"):
+            return Name("l2")
         if word in ("ŷ", "yhat", "y\u0302"):
             return Name(Quantity(Kind.A, self.layers).id)
         if word == "l":  # the loss, as the left side of "L = …"
@@ -683,8 +713,8 @@ class _Parser:
     def function(self, word: str, text: str, prime: bool = False):
         word = _function_words().get(word, word)
         act = _activations().get(word)
-        if prime and (act is None or act.name == "softmax"):  # softmax': a Jacobian, no element-wise f'
-            raise ExpressionError(f"{text}: a derivative is written relu'(z), σ'(z), tanh'(z) or id'(z)")
+        if prime and act is None:
+            raise ExpressionError(f"{text}: a derivative is written relu'(z), σ'(z), tanh'(z), softmax'(z) or id'(z)")
         if self.peek()[1] not in ("(", "["):  # ln A₃: a function of the one factor after it
             if word in ("sum", "t"):
                 raise ExpressionError(f"{text} is written with parentheses: {text}(…)")

@@ -626,9 +626,9 @@ class _Parser:
         params, X, Y = {name: _now(value) for name, value in params.items()}, _now(X), _now(Y)
         if state is not None:
             state = State(state.t, {name: _now(value) for name, value in state.arrays.items()})
-            for name, value in state.arrays.items():
-                if name.startswith("v:") and (value < 0).any():  # a running average of squares
-                    self.fail(f"optimizer.state.{name}", "holds a negative number, expected squares' averages (≥ 0)")
+            for key, value in state.arrays.items():
+                if key.startswith("v:") and (value < 0).any():  # a running average of squares
+                    self.fail(f"optimizer.state.{key}", "holds a negative number, expected squares' averages (≥ 0)")
         self.check_targets(loss, layers, Y, data_file)
         return Network(
             name=name,

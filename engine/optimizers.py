@@ -153,7 +153,8 @@ COUPLED_DECAY = Factor(
     ("$grad + $lambda$old", r"$grad + $lambda $old"),
     ("‹0› + #lambda · ‹1›", r"‹0› + #lambda \cdot ‹1›"),
     "Weight decay as PyTorch adds it: λ$old is added to the gradient before anything else, the gradient "
-    "of (λ/2)‖$old‖² in the loss, so for plain SGD it is the same as an l2 term.",
+    "of (λ/2)‖$old‖² in the loss, so for plain SGD it is the same as an l2 term on every parameter (the "
+    "network file's l2 leaves the biases out).",
     lambda s, lr, t, v: v["grad"] + s.weight_decay * v["old"],
 )
 
@@ -186,7 +187,8 @@ MOMENTUM_BUFFER = Factor(
     ("$mu $buf + $grad", r"$mu $buf + $grad"),
     ("#mu · ‹0› + ‹1›", r"#mu \cdot ‹0› + ‹1›"),
     "Momentum's buffer: the gradient plus μ times the buffer, so each older gradient counts μ times less "
-    "(μ = 0.9 remembers about the last 10). Where the gradients keep one direction the steps grow; where "
+    "(μ = #mu here: about the last 1/(1 − μ) gradients count). Where "
+    "the gradients keep one direction the steps grow; where "
     "they flip they cancel. At t = 1 the buffer is 0, so it starts as the gradient itself (PyTorch's b₁ = g₁).",
     lambda s, lr, t, v: s.momentum * v["buf"] + v["grad"],
 )
@@ -241,7 +243,7 @@ FIRST_CORRECTED = Factor(
     ("$m / (1 − $beta1ᵗ)", r"\frac{$m}{1 - $beta1^{t}}"),
     ("‹0› / (1 − #beta1#tsup)", r"\frac{‹0›}{1 - #beta1^{#t}}"),
     "The bias correction: dividing by 1 − β₁ᵗ undoes the start at 0. At t = 1 it gives (1 − β₁)g/(1 − β₁) "
-    "= g, the gradient itself (with β₁ = 0.9, not a tenth of it); as t grows β₁ᵗ → 0 and $mhat → $m.",
+    "= g, the gradient itself (not 1 − β₁ = 1 − #beta1 of it); as t grows β₁ᵗ → 0 and $mhat → $m.",
     lambda s, lr, t, v: v["m"] / (1 - s.beta1**t),
 )
 
@@ -252,7 +254,7 @@ SECOND_CORRECTED = Factor(
     ("$v / (1 − $beta2ᵗ)", r"\frac{$v}{1 - $beta2^{t}}"),
     ("‹0› / (1 − #beta2#tsup)", r"\frac{‹0›}{1 - #beta2^{#t}}"),
     "The same correction for the squares: at t = 1, $vhat is the squared gradient itself; it fades "
-    "slowly, as β₂ᵗ does (β₂ = 0.999: over thousands of iterations).",
+    "slowly, as β₂ᵗ does (β₂ = #beta2 here).",
     lambda s, lr, t, v: v["v"] / (1 - s.beta2**t),
 )
 
@@ -276,8 +278,8 @@ SQUARE_AVERAGE = Factor(
     ("$alpha $v + (1 − $alpha) ($grad)²", r"$alpha $v + (1 - $alpha) \left($grad\right)^{2}"),
     ("#alpha · ‹0› + (1 − #alpha) · ‹1›²", r"#alpha \cdot ‹0› + (1 - #alpha) \cdot ‹1›^{2}"),
     "RMSprop's running average of the squared gradient, entry by entry: α of the old one and 1 − α of the "
-    "new (α = 0.99 remembers about the last 100). Without Adam's bias correction it starts small, so the "
-    "first steps are large: at t = 1, √v is only √(1 − α) times |g|, so the step is η/√(1 − α) (10η for α = 0.99).",
+    "new (α = #alpha here). Without Adam's bias correction it starts small, so the first steps are large: "
+    "at t = 1, √v is only √(1 − α) times |g|, so the step is η/√(1 − α) (10η for α = 0.99).",
     lambda s, lr, t, v: s.alpha * v["v"] + (1 - s.alpha) * (v["grad"] * v["grad"]),
 )
 

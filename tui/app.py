@@ -762,7 +762,7 @@ class BackpropApp(App[None]):
         if path is None:
             return
         try:
-            writing.save_network(self.network, self.stepper, path)
+            midway = writing.save_network(self.network, self.stepper, path)
         except (OSError, ValueError) as err:
             reason = getattr(err, "strerror", None) or str(err)
             self.notify(
@@ -772,11 +772,12 @@ class BackpropApp(App[None]):
                 timeout=8,
             )
             return
-        self.notify(
-            f"Saved {shown(os.path.abspath(path))}: the network at iteration {self.stepper.iteration + 1}, step "
-            f"{self.stepper.cursor}/{self.stepper.total}.",
-            timeout=4,
+        where = (
+            f"as iteration {self.stepper.iteration + 1} started (its update is not finished)"
+            if midway
+            else f"at iteration {self.stepper.iteration + 1}, step {self.stepper.cursor}/{self.stepper.total}"
         )
+        self.notify(f"Saved {shown(os.path.abspath(path))}: the network {where}.", timeout=4)
 
     # -- training --------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -576,5 +577,22 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+class _Terminated(Exception):
+    """SIGTERM or SIGHUP outside the app (which handles its own): unwound like Ctrl+C, so that a
+    file being written is removed, never left half-written."""
+
+
+def _terminate(signum, frame):
+    raise _Terminated(signum)
+
+
 def entry() -> None:
-    sys.exit(main())
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _terminate)
+    try:
+        code = main()
+    except _Terminated as stop:
+        signum = stop.args[0]
+        print(f"\n{PROG}: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        code = 128 + signum
+    sys.exit(code)

@@ -66,7 +66,8 @@ ACTIONS = [
            "Another preset or a network file (a bad one is reported and the current one kept); "
            "p at its start returns to the one before, where you left it"),
     Action("ctrl+s", "save", "Save", "Save the network",
-           "Write it with its current parameters to a network file (asks before overwriting)"),
+           "Write it with its current parameters to a network file (asks before overwriting; in the middle of "
+           "an update, the parameters the iteration started from)"),
     Action("L", "course", "Course", "The course",
            "Lessons through the three source documents, each with tasks done here and checked; your progress kept"),
     Action("enter", "answer_box", "Answer", "The answer box", "In a lesson, back to the task's answer box"),

@@ -145,12 +145,13 @@ class ChainScreen(Dialog[View]):
         out.append(chain.symbolic(v=v) + "\n\n", style("chain--lit"))
         m = chain.samples
         batch = s.network.samples
+        first, last = s.rows.start, s.rows.stop - 1  # the rows walked: the batch, or a mini-batch
         who = (
             "the one sample"
-            if batch == 1
-            else f"sample {s.sample} (samples 0–{batch - 1})"
+            if batch == 1 or first == last
+            else f"sample {first + min(s.sample, last - first)} (rows {first}–{last})"
             if s.sample is not None
-            else f"sample {self.sample} of the batch (samples 0–{batch - 1}; [ ] for the others)"
+            else f"sample {first + self.sample} of rows {first}–{last} ([ ] for the others)"
         )
         count = chain.path_count
         out.append(f"{who}: {count:,} path{'s' if count != 1 else ''} from {chain.label} to the loss\n", label)
@@ -201,6 +202,12 @@ class ChainScreen(Dialog[View]):
             out.append(f"\nsummed over the {m} samples (the batch mean's 1/m is already inside {dL_dy}):\n", label)
             shown = [fmt(parts[i]) if i is not None else "…" for i in indices(m, 8)]
             out.append(f"  {plus(shown)} = {fmt(sum(parts))}\n")
+        if chain.l2:  # a weight's gradient has the l2 term's λW besides the paths
+            W = f"{_symbol(Kind.W, l, v)}[{','.join(map(str, self.index))}]"
+            total = sum(parts) + chain.l2
+            out.append(
+                f"\nplus the l2 term's λ{W} = {fmt(chain.l2)}: {fmt(sum(parts))} + {fmt(chain.l2)} = {fmt(total)}\n"
+            )
         out.append(f"\nbackprop's {gradient} = {fmt(chain.backprop)} ")
         out.append("✓ the same" if chain.agrees else "✗ differs", style("chain--ok" if chain.agrees else "chain--bad"))
         return out

@@ -116,20 +116,21 @@ class View:
         return self.symbol(units), None
 
     def loss_trend(self) -> tuple[int, float | None, float] | None:
-        """(iterations finished, the first iteration's loss (None with mini-batches: it was on
-        other rows), the loss after the last update), or None before an iteration is finished."""
+        """(iterations finished, the first iteration's loss, the loss after the last update), or
+        None before an iteration is finished; with mini-batches (None, the last finished
+        iteration's loss on its rows): no two are on the same rows."""
         s = self.stepper
         done = len(s.losses) + (s.cursor == s.total)
         if not done:
             return None
+        if len(s.rows) < s.network.samples:  # mini-batches: the last finished iteration's, on its rows
+            return done, None, s.derived.loss if s.cursor == s.total else s.losses[-1]
         now = s.loss_after() if s.cursor == s.total else s.derived.loss
-        if len(s.rows) < s.network.samples:  # mini-batches: each loss on its own rows
-            return done, None, now
         return done, (s.losses[0] if s.losses else s.derived.loss), now
 
     def accuracy(self) -> float | None:
-        """A classifier's share of the walked rows it gets right, with the parameters the loss
-        "now" of loss_trend has (None for a network that is not one)."""
+        """A classifier's share of the walked rows it gets right, after the last update (None for
+        a network that is not one)."""
         s = self.stepper
         if self._classifier[0] is not s.network:
             self._classifier = (s.network, classifies(s.network))
