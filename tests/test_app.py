@@ -474,3 +474,26 @@ async def test_tab_focuses_the_step_panel_then_the_step_list():
         assert isinstance(app.focused, StepList)
         await pilot.press("n")
         assert app.stepper.cursor == 1
+
+
+async def test_opening_a_slow_file_keeps_the_screen_alive_and_quitting_never_waits_for_it(monkeypatch):
+    """`o` reads the file in a thread of its own: keys are answered meanwhile (with "a moment"),
+    and the app ends at once on q (or SIGTERM, SIGHUP), however long the read would take."""
+    import time
+
+    import tui.app
+
+    def slow(name):
+        time.sleep(60)
+
+    app = BackpropApp("xor")
+    monkeypatch.setattr(tui.app, "resolve", slow)  # the files opened from now on
+    started = time.monotonic()
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_network("huge.toml")  # as the open prompt's Enter does
+        await pilot.pause(0.2)
+        assert app.loading == "huge.toml"
+        await pilot.press("n")
+        assert app.stepper.cursor == 0  # "Opening huge.toml: a moment."
+        await app.action_quit()
+    assert time.monotonic() - started < 10

@@ -43,6 +43,31 @@ from tui.widgets.training import TrainingBar
 MIN_SIZE = (64, 22)  # below this the panels cannot show a step legibly
 
 
+async def in_daemon_thread(function, *args):
+    """function(*args) in a daemon thread, awaited: the screen stays alive while a large file is
+    read, and quitting (q, SIGTERM, SIGHUP) never waits for it (the executor's threads are
+    joined at exit, a daemon thread is not)."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(outcome, failed: bool) -> None:
+        if not future.done():
+            (future.set_exception if failed else future.set_result)(outcome)
+
+    def run() -> None:
+        try:
+            outcome, failed = function(*args), False
+        except BaseException as err:  # handed to the awaiting coroutine, raised there
+            outcome, failed = err, True
+        try:
+            loop.call_soon_threadsafe(settle, outcome, failed)
+        except RuntimeError:  # the app has ended: nobody waits any more
+            pass
+
+    threading.Thread(target=run, daemon=True, name="open").start()
+    return await future
+
+
 class BackpropApp(App[None]):
     CSS_PATH = "app.tcss"
     # Nothing focused at start: the footer is then built once, not three times (start-up
@@ -82,6 +107,7 @@ class BackpropApp(App[None]):
             self.view.explain, self.view.v_names = place.options["explain"], place.options["v_names"]
             self.stepper.set_mistake(place.options["mistake"])
         self.trainer: Worker | None = None
+        self.loading: str | None = None  # the network file being read for `o`, in a thread of its own
         self.trainer_done = threading.Event()  # set once a training thread has handed over its last iterations
         self.trained_from = 0  # the iteration a training run started on
         self.remembering = remember  # the session is kept from the first frame on (see on_mount)
@@ -281,6 +307,9 @@ class BackpropApp(App[None]):
     def busy(self) -> bool:
         if self.training:
             self.notify("Training is running; Esc stops it.", severity="warning", timeout=2)
+            return True
+        if self.loading is not None:
+            self.notify(f"Opening {shown(self.loading)}: a moment.", severity="warning", timeout=2)
             return True
         return False
 
@@ -704,14 +733,21 @@ class BackpropApp(App[None]):
         if not self.busy:
             self.push_screen(OpenPrompt(), self.open_network)
 
-    async def open_network(self, name: str | None) -> None:
-        if name is None:
-            return
+    def open_network(self, name: str | None) -> None:
+        """The open prompt's answer: read in a worker, so that the screen goes on meanwhile."""
+        if name is not None:
+            self.run_worker(self._open_network(name), group="open", exclusive=True)
+
+    async def _open_network(self, name: str) -> None:
+        self.loading = name
+        self.notify(f"Opening {shown(name)}…", timeout=2)
         try:
-            network = resolve(name)
+            network = await in_daemon_thread(resolve, name)
         except NetworkError as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=8)
             return
+        finally:
+            self.loading = None
         left, where = (self.network, self.stepper, self.view), self.where
         stepper = Stepper(network)
         await self.show_network(network, stepper, View(stepper, digits=self.view.digits))
@@ -857,6 +893,7 @@ class BackpropApp(App[None]):
             self.trainer.cancel()
             await asyncio.to_thread(self.trainer_done.wait, 30)
             self.remember()
+        self.workers.cancel_group(self, "open")  # a file being read: its thread is left to end alone
         self.exit(None, code)
 
     def action_stop_training(self) -> None:
