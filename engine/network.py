@@ -679,9 +679,13 @@ class _Parser:
                 if not isinstance(value, bool):
                     self.fail("optimizer.nesterov", f"found {_describe(value)}, expected true or false")
             elif key == "eps" and key in table:  # 0 would divide 0 by 0 where a gradient is 0
-                value = self.number(table, key, "optimizer.eps", None)
-                if value == 0:
-                    self.fail("optimizer.eps", "found 0, expected a number > 0 (the step divides by √v + ε)")
+                value = table[key]
+                if not _is_number(value) or not _finite(value) or value <= 0:
+                    self.fail(
+                        "optimizer.eps",
+                        f"found {_describe(value)}, expected a finite number > 0 (the step divides by √v + ε)",
+                    )
+                value = float(value)
             elif key in table:
                 value = self.number(table, key, f"optimizer.{key}", None, below_one=key in ("beta1", "beta2", "alpha"))
             else:

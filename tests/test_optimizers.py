@@ -353,7 +353,7 @@ BAD_KEYS = [
         "optimizer.alpha",
         'without name = "…" the optimizer is sgd',
     ),
-    ("eps-zero", _file(table='[optimizer]\nname = "adam"\neps = 0'), "optimizer.eps", "a number > 0"),
+    ("eps-zero", _file(table='[optimizer]\nname = "adam"\neps = 0'), "optimizer.eps", "a finite number > 0"),
     (
         "state-v-negative",
         _file(
@@ -375,7 +375,7 @@ BAD_KEYS = [
     ("beta1-one", _file(table='[optimizer]\nname = "adam"\nbeta1 = 1.0'), "optimizer.beta1", "below 1"),
     ("beta2-nan", _file(table='[optimizer]\nname = "adamw"\nbeta2 = nan'), "optimizer.beta2", "below 1"),
     ("alpha-bool", _file(table='[optimizer]\nname = "rmsprop"\nalpha = true'), "optimizer.alpha", "below 1"),
-    ("eps-negative", _file(table='[optimizer]\nname = "adam"\neps = -1e-8'), "optimizer.eps", "number ≥ 0"),
+    ("eps-negative", _file(table='[optimizer]\nname = "adam"\neps = -1e-8'), "optimizer.eps", "finite number > 0"),
     ("decay-inf", _file(table='[optimizer]\nname = "adam"\nweight_decay = inf'), "optimizer.weight_decay", "finite"),
     ("l2-negative", _file("l2 = -0.1"), "l2", "number ≥ 0"),
     ("l2-string", _file('l2 = "a little"'), "l2", "number ≥ 0"),

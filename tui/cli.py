@@ -455,6 +455,12 @@ def cmd_check(args, network) -> int:
         )
     progress = _Progress(total, "checking") if sys.stderr.isatty() and total > 2000 else None
     results = gradcheck.check(network, on_progress=progress, entries=args.entries)
+    if 0 < network.batch_size < network.samples:  # what the first iteration walks, as trace and answer
+        from engine.optimizers import network_state
+        from engine.training import batch_rows
+
+        rows = batch_rows(network.samples, network.batch_size, network_state(network).t)
+        print(f"the loss of the first iteration's mini-batch: rows {rows.start}–{rows.stop - 1}", file=sys.stderr)
     print(f"{'parameter':<10} {'largest relative error':>22}  {'at':<10} {'backprop':>17} {'numeric':>17}")
     for r in results:
         at = "[" + ", ".join(str(i) for i in r.worst_index) + "]"

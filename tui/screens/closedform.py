@@ -105,7 +105,14 @@ class ClosedFormScreen(Dialog[View]):
         s = self.view.stepper
         box = self.query_one(Vertical)
         symbol = self.view.symbol(self.parameter.id)
-        where = "one sample, column vectors" if self.column else f"a batch of {s.network.samples}, rows are samples"
+        rows = s.rows
+        where = (
+            "one sample, column vectors"
+            if self.column
+            else f"a batch of {s.network.samples}, rows are samples"
+            if len(rows) == s.network.samples
+            else f"the mini-batch of rows {rows.start}–{rows.stop - 1}, rows are samples"
+        )
         box.border_title = f"closed form · {symbol} · {where}"
         box.border_subtitle = "simplified" if self.simplified else "unsimplified: every factor as it comes"
         body = self.side_by_side() if self.twin else self.text()
