@@ -203,12 +203,14 @@ def read_regular(path: str | os.PathLike, limit: int) -> bytes:
 
 _CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
 _CONTROLS.update({c: f"\\u{c:04x}" for c in (0x2028, 0x2029)})  # line and paragraph separators
+# bidirectional controls: they reorder what follows on screen (a name could show another name)
+_CONTROLS.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 
 def printable(text: str, limit: int | None = None) -> str:
     """Text from a file or a path as a message may show it on one line: control characters
     (C0, DEL, C1) escaped as \\xNN, so no escape sequence reaches a terminal, and the Unicode line
-    separators as \\uNNNN; cut in the middle with an ellipsis past `limit` characters, so no huge
+    separators and bidirectional controls as \\uNNNN; cut in the middle with an ellipsis past `limit` characters, so no huge
     value is shown whole."""
     if limit is not None and len(text) > limit:
         head = (limit - 1) // 2

@@ -192,6 +192,10 @@ def test_control_characters_in_messages_are_escaped(write_net, capsys):
     err = capsys.readouterr().err
     assert_one_clean_line(err, 2)
     assert "we\\x1b[31mird\\x07.toml: is not valid TOML" in err
+    reordered = path.parent / "cat\u202egpj.toml"  # shown as "catjpg.toml" reversed, without the escape
+    reordered.write_text("x = ")
+    assert main(["trace", str(reordered)]) == 2
+    assert "cat\\u202egpj.toml: is not valid TOML" in capsys.readouterr().err
 
 
 def test_huge_values_are_cut_with_an_ellipsis(write_net):
