@@ -210,8 +210,8 @@ _CONTROLS.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x20
 def printable(text: str, limit: int | None = None) -> str:
     """Text from a file or a path as a message may show it on one line: control characters
     (C0, DEL, C1) escaped as \\xNN, so no escape sequence reaches a terminal, and the Unicode line
-    separators and bidirectional controls as \\uNNNN; cut in the middle with an ellipsis past `limit` characters, so no huge
-    value is shown whole."""
+    separators and bidirectional controls as \\uNNNN; cut in the middle with an ellipsis past
+    `limit` characters, so no huge value is shown whole."""
     if limit is not None and len(text) > limit:
         head = (limit - 1) // 2
         text = text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
