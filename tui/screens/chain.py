@@ -146,12 +146,13 @@ class ChainScreen(Dialog[View]):
         m = chain.samples
         batch = s.network.samples
         first, last = s.rows.start, s.rows.stop - 1  # the rows walked: the batch, or a mini-batch
+        rows = f"samples 0–{batch - 1}" if last - first + 1 == batch else f"the mini-batch's rows {first}–{last}"
         who = (
             "the one sample"
             if batch == 1 or first == last
-            else f"sample {first + min(s.sample, last - first)} (rows {first}–{last})"
+            else f"sample {first + min(s.sample, last - first)} ({rows})"
             if s.sample is not None
-            else f"sample {first + self.sample} of rows {first}–{last} ([ ] for the others)"
+            else f"sample {first + self.sample} of the batch ({rows}; [ ] for the others)"
         )
         count = chain.path_count
         out.append(f"{who}: {count:,} path{'s' if count != 1 else ''} from {chain.label} to the loss\n", label)
