@@ -138,7 +138,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             "-s",
             type=_index,
             metavar="I",
-            help="walk sample I alone (counted from 0) instead of the whole batch",
+            help="walk sample I alone (counted from 0) instead of the whole batch; with mini-batches, "
+            "row I of each (its last if it has fewer)",
         )
     elif command == "train":
         parser.description = "Train on the fast path; print the final loss."
@@ -184,7 +185,7 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             "-s",
             type=_index,
             metavar="I",
-            help="one sample (counted from 0), in column vectors: x, y, z1, …",
+            help="one sample (counted from 0; with mini-batches, row I of the first), in column vectors: x, y, z1, …",
         )
         parser.add_argument(
             "--show",
