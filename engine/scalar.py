@@ -41,11 +41,14 @@ def cell_indices(step: Step) -> list[tuple[int, ...]]:
     return list(np.ndindex(step.value.shape))
 
 
-def label(quantity: Quantity, index: tuple, column: bool, v: bool = False) -> str:
+def label(quantity: Quantity, index: tuple, column: bool, v: bool = False, first_row: int = 0) -> str:
     """A cell's name, in the δ names or the v names (v): its quantity's symbol looked up with the
-    index. In the one-sample (column) view the sample index of a per-sample row is dropped."""
+    index. In the one-sample (column) view the sample index of a per-sample row is dropped; in a
+    batch it counts from first_row (a mini-batch's rows keep the data's numbers)."""
     if column and len(index) >= 2 and quantity.per_sample:
         index = index[1:]
+    elif index and quantity.per_sample and first_row:
+        index = (index[0] + first_row, *index[1:])
     return quantity.entry(f"[{','.join(str(i) for i in index)}]", column, v) if index else quantity.symbol(column, v=v)
 
 
@@ -68,13 +71,16 @@ def _times(*factors: str) -> str:
     return "·".join([factors[0], *map(_paren, factors[1:])])
 
 
-def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.Format, *, v: bool = False) -> Cell:
+def cell(
+    step: Step, index: tuple[int, ...], network: Network, fmt: notation.Format, *, v: bool = False, first_row: int = 0
+) -> Cell:
     """The scalar formula of one cell of a Step, with the operands' values put in; v: in the
-    dynamic-programming view's names (v, d, t, g), each symbol looked up in that notation."""
+    dynamic-programming view's names (v, d, t, g), each symbol looked up in that notation;
+    first_row: the data's number of the batch's first row (a mini-batch's)."""
     k, c, f = step.kind, step.column, fmt
     op = step.operand
     written = Quantity.parse(step.writes)
-    me = label(written, index, c, v)
+    me = label(written, index, c, v, first_row)
     layer = step.layer
     l = layer or network.depth
     sym = {  # the quantity of each role in layer l's scalar formulas
@@ -93,7 +99,7 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
 
     def name(role, idx):
         """The cell idx of the quantity that plays `role`: "W₁[0,1]"."""
-        return label(sym[role], tuple(int(i) for i in idx), c, v)
+        return label(sym[role], tuple(int(i) for i in idx), c, v, first_row)
 
     if k == StepKind.Z:
         s, j = index
@@ -204,7 +210,7 @@ def cell(step: Step, index: tuple[int, ...], network: Network, fmt: notation.For
         sub = f"{f(a[index])} − {_paren(f(y[index]))}"
         if "sum y" in step.roles:  # cross-entropy targets not summing to exactly 1: ŷ·Σy − y
             s, _ = index
-            formula = f"{name('a', index)}·Σₖ{label(sym['y'], (s, 'k'), c, v)} − {name('y', index)}"
+            formula = f"{name('a', index)}·Σₖ{label(sym['y'], (s, 'k'), c, v, first_row)} − {name('y', index)}"
             sub = f"{_times(f(a[index]), f(op('sum y')[s, 0]))} − {_paren(f(y[index]))}"
         return Cell(step, index, me, f"({formula}){per}" if per else formula, f"({sub}){per}" if per else sub)
     if k == StepKind.DW:

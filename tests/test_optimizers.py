@@ -745,3 +745,19 @@ def test_one_weights_chain_adds_the_l2_term_and_agrees_with_backprop():
             chain = weight_chain(net, s.derived, name, index, column=False)
             assert chain.agrees, (name, index)
             assert chain.l2 == (0.5 * net.params[name][index] if name.startswith("W") else 0.0)
+
+
+def test_the_quiz_names_a_mini_batchs_cells_by_the_datas_rows():
+    """Rows 2–3's first cell is Z₁[2,0], as X's rows are labelled there; a weight's stays W₁[0,0]."""
+    from engine.scalar import cell
+
+    net = load(EXAMPLES / "xor-l2-minibatch.toml")
+    s = Stepper(net)
+    s.finish_iteration()
+    s.next()  # iteration 2, ready
+    s.next()
+    assert s.rows == range(2, 4)
+    z = s.step  # Z₁ = XW₁ᵀ + b₁ of the second mini-batch
+    c = cell(z, (0, 0), net, notation.fixed(4), first_row=s.rows.start)
+    assert c.label == "Z₁[2,0]" and c.formula == "W₁[0,0]·X[2,0] + W₁[0,1]·X[2,1] + b₁[0]"
+    assert cell(z, (0, 0), net, notation.fixed(4)).label == "Z₁[0,0]"

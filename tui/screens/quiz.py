@@ -95,7 +95,8 @@ class QuizScreen(Dialog[str | None]):
     def current(self):
         """The cell asked, written in the notation on screen."""
         view = self.view
-        return cell(self.step, self.cells[self.position], view.stepper.network, view.fmt, v=view.v_names)
+        s = view.stepper
+        return cell(self.step, self.cells[self.position], s.network, view.fmt, v=view.v_names, first_row=s.rows.start)
 
     def explained(self, prefix: str, style_name: str) -> Text:
         c, style = self.current(), partial(self.get_component_rich_style, partial=True)
