@@ -426,3 +426,11 @@ def test_a_signal_while_trace_writes_its_output_leaves_nothing_half_written(tmp_
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signum, err.decode()
     assert list(tmp_path.iterdir()) == [] and b"Traceback" not in err
+
+
+def test_trace_output_dash_is_standard_output(tmp_path, monkeypatch, capsys):
+    from tui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["trace", "xor", "--output", "-"]) == 0
+    assert capsys.readouterr().out.startswith("XOR 2-2-1: ") and list(tmp_path.iterdir()) == []

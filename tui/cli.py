@@ -131,7 +131,11 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             help="text (default), markdown (a worked solution) or json",
         )
         parser.add_argument(
-            "--output", "-o", type=_file_name, metavar="FILE", help="write to FILE instead of the screen"
+            "--output",
+            "-o",
+            type=_file_name,
+            metavar="FILE",
+            help="write to FILE instead of the screen (-: the screen)",
         )
         parser.add_argument(
             "--sample",
@@ -356,6 +360,8 @@ def cmd_learn(args) -> int:
 def cmd_trace(args, network) -> int:
     from engine.export import FORMATS, run_trace, write_json
 
+    if args.output == "-":  # as other commands read it: standard output, never a file named "-"
+        args.output = None
     if args.sample is not None and args.sample >= network.samples:
         return _fail(_no_such_sample(args.sample, network))
     trace = run_trace(network, args.iterations, args.sample)
