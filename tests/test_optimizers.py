@@ -761,3 +761,17 @@ def test_the_quiz_names_a_mini_batchs_cells_by_the_datas_rows():
     c = cell(z, (0, 0), net, notation.fixed(4), first_row=s.rows.start)
     assert c.label == "Z₁[2,0]" and c.formula == "W₁[0,0]·X[2,0] + W₁[0,1]·X[2,1] + b₁[0]"
     assert cell(z, (0, 0), net, notation.fixed(4)).label == "Z₁[0,0]"
+
+
+async def test_compare_shows_a_network_name_as_written_never_as_markup():
+    from tests.test_app import SIZE
+    from tui.app import BackpropApp
+
+    net = dataclasses.replace(load(EXAMPLES / "xor-adam.toml"), name="[b]bold[/b] [@click=app.quit]x[/]")
+    app = BackpropApp(net)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("C")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = str(app.screen.query_one("#compare-what").render())
+        assert shown.startswith("[b]bold[/b] [@click=app.quit]x[/]: the same start")

@@ -20,6 +20,7 @@ from engine.notation import Format, shortest
 from engine.optimizers import OPTIMIZERS, Settings
 from engine.training import evaluate, train
 from tui.screens.dialog import Dialog
+from tui.text import literal
 from tui.widgets.plot import LossPlot
 
 # The optimizers to compare with, each with PyTorch's defaults but momentum (PyTorch's is 0: none).
@@ -76,7 +77,6 @@ class CompareScreen(Dialog[None]):
         self.choices = others(network.optimizer)
         self.choice = self.choices.index(CHOICES[3]) if CHOICES[3] in self.choices else 0  # Adam, else gradient descent
         self.iterations = iterations
-        self.runs: tuple[list[float], list[float]] = ([], [])
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -103,12 +103,14 @@ class CompareScreen(Dialog[None]):
     def start(self) -> None:
         """Run both for self.iterations and show them (a run under way is dropped)."""
         mine, other, net = self.network.optimizer.title, self.other.title, self.network
-        self.query_one("#compare-what", Label).update(
-            f"{net.name}: the same start (iteration 1's parameters, each optimizer from t = 0) and the same "
-            f"η = {shortest(net.learning_rate)}, chosen for this network's optimizer (another may want another)"
-            + (f", l2 = {shortest(net.l2)}" if net.l2 else "")
-            + (f", mini-batches of {net.batch_size} rows (each loss on its own)" if net.batch_size else "")
-            + f"; {self.iterations:,} iterations under each, on the fast path (t's numbers)."
+        self.query_one("#compare-what", Label).update(  # the name is the file's: never markup
+            literal(
+                f"{net.name}: the same start (iteration 1's parameters, each optimizer from t = 0) and the same "
+                f"η = {shortest(net.learning_rate)}, chosen for this network's optimizer (another may want another)"
+                + (f", l2 = {shortest(net.l2)}" if net.l2 else "")
+                + (f", mini-batches of {net.batch_size} rows (each loss on its own)" if net.batch_size else "")
+                + f"; {self.iterations:,} iterations under each, on the fast path (t's numbers)."
+            )
         )
         plot = self.query_one(LossPlot)
         legend = Text()
@@ -157,7 +159,6 @@ class CompareScreen(Dialog[None]):
         (mine, mine_after), (theirs, theirs_after) = first, second
         if not self.is_attached or other != self.other:
             return
-        self.runs = (mine, theirs)
         self.query_one(ProgressBar).display = False
         self.query_one(LossPlot).show(mine, theirs)
         fmt, table = self.fmt, self.query_one(DataTable)
