@@ -247,7 +247,8 @@ class BackpropApp(App[None]):
             panel.show(view)
         self.query_one(UpdatesPanel).show(view)
         self.query_one(StepList).show(view)
-        self.query_one(LossHistory).show(s.losses, view.fmt, view.loss_trend(), view.accuracy())
+        trend = view.loss_trend()
+        self.query_one(LossHistory).show(s.losses, view.fmt, trend, None if trend is None else view.accuracy())
         self.show_task()
         self.remember()
 

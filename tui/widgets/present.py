@@ -53,6 +53,7 @@ class View:
     explain: bool = True  # the "why" and "convention" lines of the step panel
     v_names: bool = False  # the dynamic-programming view's names (v, d, t, g) instead of δ, z, f', ∂L/∂W
     _classifier: tuple = field(default=(None, False), repr=False)  # (network, whether it classifies)
+    _accuracy: tuple = field(default=(None, None), repr=False)  # (what it was computed from, the share)
 
     @property
     def fmt(self) -> notation.Format:
@@ -136,8 +137,15 @@ class View:
             self._classifier = (s.network, classifies(s.network))
         if not self._classifier[1]:
             return None
-        params = s.params if s.cursor == s.total else s.start_params
-        return accuracy(s.network, params, *s.batch(None))
+        done = s.cursor == s.total
+        # once per iteration and once after its update, not every key: a forward pass each key woke
+        # NumPy's BLAS threads, which then competed with the screen (+100 ms a key on 784-128-64-10)
+        made_from = (s.network, s.start_params, done, s.rows)
+        kept = self._accuracy[0]
+        if kept is None or kept[0] is not s.network or kept[1] is not s.start_params or kept[2:] != made_from[2:]:
+            params = s.params if done else s.start_params
+            self._accuracy = (made_from, accuracy(s.network, params, *s.batch(None)))
+        return self._accuracy[1]
 
     def sample_of(self, value: np.ndarray) -> np.ndarray:
         """A per-sample value's part for the sample in focus (a row, or its Jacobian)."""
