@@ -133,6 +133,12 @@ class Stepper:
         return range(rows.start, rows.stop)
 
     @property
+    def sample_row(self) -> int:
+        """The data's row of the one sample walked (counted within the mini-batch, its last if it
+        has fewer); without one, the mini-batch's first row."""
+        return batch_rows(self.network.samples, self.network.batch_size, self.start_state.t, self.sample or 0).start
+
+    @property
     def ends_epoch(self) -> bool:
         """Whether the current iteration's mini-batch is the last of an epoch (always, without
         mini-batches)."""

@@ -150,7 +150,7 @@ class ChainScreen(Dialog[View]):
         who = (
             "the one sample"
             if batch == 1 or first == last
-            else f"sample {first + min(s.sample, last - first)} ({rows})"
+            else f"sample {s.sample_row} ({rows})"
             if s.sample is not None
             else f"sample {first + self.sample} of the batch ({rows}; [ ] for the others)"
         )

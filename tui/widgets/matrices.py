@@ -259,8 +259,7 @@ class LayerPanel(TextView):
             a, note = oriented(np.zeros(shape) if value is None else value, column, by_sample, view.row)
             data = name in ("x", "y")
             if data and column and s.network.samples > 1:
-                walked = first + (0 if s.sample is None else min(s.sample, len(s.rows) - 1))  # a row of one: its own
-                note = f" (sample {walked})"
+                note = f" (sample {s.sample_row})"  # a mini-batch of one row: its own
             focus = (view.row, focus_style) if by_sample and not column and len(shape) == 2 else None
             size = size_of(shape, a.shape) + (" frozen" if frozen else "")
             block = grid(

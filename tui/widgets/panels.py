@@ -250,7 +250,7 @@ def _walked(s) -> str:
         which = f"rows {first}–{last} of the {m} samples" if last > first else f"row {first} of the {m} samples"
         if s.sample is None or last == first:
             return f"the mini-batch of {which}"
-        return f"sample {first + min(s.sample, last - first)}, of the mini-batch of {which}"
+        return f"sample {s.sample_row}, of the mini-batch of {which}"
     if m == 1:
         return "the one sample"
     if s.sample is None:

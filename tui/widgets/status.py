@@ -35,7 +35,7 @@ class StatusLine(Static):
                 if last == first
                 else f"rows {first}–{last} of {m}"
                 if s.sample is None
-                else f"sample {first + min(s.sample, last - first)} of rows {first}–{last}"
+                else f"sample {s.sample_row} of rows {first}–{last}"
             )
             walking += f" · epoch {s.epoch} ends" if s.ends_epoch else ""
         else:
