@@ -216,7 +216,7 @@ def describe(network: Network) -> str:
 
 def _walks(trace: Trace) -> str:
     m, k = trace.network.samples, trace.network.batch_size
-    if 0 < k < m:  # each iteration says its rows (_rows)
+    if trace.network.mini_batches:  # each iteration says its rows (_rows)
         each = (
             f"sample {trace.sample} of each (from its first row; its last if it has fewer), as column vectors"
             if trace.sample is not None
@@ -235,7 +235,7 @@ def _walks(trace: Trace) -> str:
 def _rows(trace: Trace, it: Iteration) -> str:
     """With mini-batches, the rows an iteration walks and where an epoch ends."""
     m, size, t = trace.network.samples, trace.network.batch_size, it.state.t
-    if not 0 < size < m:
+    if not trace.network.mini_batches:
         return ""
     rows = batch_rows(m, size, t)
     ends = f", the last of epoch {t // batches(m, size) + 1}" if ends_epoch(m, size, t) else ""

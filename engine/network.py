@@ -124,6 +124,11 @@ class Network:
     def samples(self) -> int:
         return self.X.shape[0]
 
+    @property
+    def mini_batches(self) -> bool:
+        """Whether an iteration walks a mini-batch, not the whole batch (batch_size < samples)."""
+        return 0 < self.batch_size < self.samples
+
     def with_params(self, params: dict[str, np.ndarray], state: State | None = None) -> Network:
         """The network starting from `params` (and the optimizer's `state`: a saved network goes on
         exactly where it was)."""

@@ -685,7 +685,7 @@ class BackpropApp(App[None]):
         # The gradients of the iteration on screen: from the parameters of its forward pass, on
         # the rows it walks (during the update phase s.params are half updated: never checked).
         first, last = s.rows.start, s.rows.stop - 1
-        whole = "the whole batch" if last - first + 1 == self.network.samples else f"rows {first}–{last}"
+        whole = f"rows {first}–{last}" if self.network.mini_batches else "the whole batch"
         rows = whole if s.sample is None else f"sample {s.sample_row}"
         where = f"the parameters of iteration {s.iteration + 1}'s forward pass, on {rows}"
         self.push_screen(GradCheckScreen(self.network, s.start_params, where, s.batch(s.sample)))

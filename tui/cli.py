@@ -412,7 +412,7 @@ def cmd_train(args, network) -> int:
         return _diverged(found, "nothing saved" if args.save else "stopped there")
     final = evaluate(network, result.params)
     fmt = significant()  # the export format: 6 significant digits
-    if 0 < network.batch_size < network.samples:  # each iteration's loss is its mini-batch's: both on all rows
+    if network.mini_batches:  # each iteration's loss is its mini-batch's: both on all rows
         before = evaluate(network, network.params)
         print(
             f"loss on all {network.samples:,} samples after {counted(result.iterations, 'iteration')}: "
@@ -462,7 +462,7 @@ def cmd_check(args, network) -> int:
         )
     progress = _Progress(total, "checking") if sys.stderr.isatty() and total > 2000 else None
     results = gradcheck.check(network, on_progress=progress, entries=args.entries)
-    if 0 < network.batch_size < network.samples:  # what the first iteration walks, as trace and answer
+    if network.mini_batches:  # what the first iteration walks, as trace and answer
         from engine.optimizers import network_state
         from engine.training import batch_rows
 

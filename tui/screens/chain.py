@@ -146,7 +146,7 @@ class ChainScreen(Dialog[View]):
         m = chain.samples
         batch = s.network.samples
         first, last = s.rows.start, s.rows.stop - 1  # the rows walked: the batch, or a mini-batch
-        rows = f"samples 0–{batch - 1}" if last - first + 1 == batch else f"the mini-batch's rows {first}–{last}"
+        rows = f"the mini-batch's rows {first}–{last}" if s.network.mini_batches else f"samples 0–{batch - 1}"
         who = (
             "the one sample"
             if batch == 1 or first == last

@@ -110,7 +110,7 @@ class ClosedFormScreen(Dialog[View]):
             "one sample, column vectors"
             if self.column
             else f"a batch of {s.network.samples}, rows are samples"
-            if len(rows) == s.network.samples
+            if not s.network.mini_batches
             else f"the mini-batch of rows {rows.start}–{rows.stop - 1}, rows are samples"
         )
         box.border_title = f"closed form · {symbol} · {where}"

@@ -245,7 +245,7 @@ def _computing(step) -> set[int]:
 def _walked(s) -> str:
     """What an iteration walks, in words: samples are counted from 0, like the rows of X."""
     m, rows = s.network.samples, s.rows
-    if len(rows) < m:  # a mini-batch
+    if s.network.mini_batches:
         first, last = rows.start, rows.stop - 1
         which = f"rows {first}–{last} of the {m} samples" if last > first else f"row {first} of the {m} samples"
         if s.sample is None or last == first:
@@ -307,7 +307,7 @@ class UpdatesPanel(TextView):
                 )
         elif s.phase != "update":  # one line, the longest that fits
             room = self.scrollable_content_region.width
-            mini = len(s.rows) < s.network.samples  # the loss before was on other rows: no comparison
+            mini = s.network.mini_batches  # the loss before was on other rows: no comparison
             done = (
                 f"Iteration {s.iteration:,}'s loss on its mini-batch: {fmt(s.losses[-1])}. "
                 if s.losses and mini

@@ -124,7 +124,7 @@ class View:
         done = len(s.losses) + (s.cursor == s.total)
         if not done:
             return None
-        if len(s.rows) < s.network.samples:  # mini-batches: the last finished iteration's, on its rows
+        if s.network.mini_batches:  # the last finished iteration's loss, on its rows
             return done, None, s.derived.loss if s.cursor == s.total else s.losses[-1]
         now = s.loss_after() if s.cursor == s.total else s.derived.loss
         return done, (s.losses[0] if s.losses else s.derived.loss), now

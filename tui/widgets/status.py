@@ -29,7 +29,7 @@ class StatusLine(Static):
         s, fmt = view.stepper, view.fmt
         m, rows, optimizer = s.network.samples, s.rows, s.network.optimizer
         first, last = rows.start, rows.stop - 1
-        if len(rows) < m:  # a mini-batch: the rows of the data it holds, and where an epoch ends
+        if s.network.mini_batches:  # the rows of the data it holds, and where an epoch ends
             walking = (
                 f"row {first} of {m}"
                 if last == first
