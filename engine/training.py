@@ -246,8 +246,8 @@ def classifies(network: Network) -> bool:
     return False
 
 
-def accuracy(network: Network, params: dict[str, np.ndarray], X=None, Y=None) -> float | None:
-    """The share of samples a classifier gets right (None for a network that is not one): with a
+def verdicts(network: Network, params: dict[str, np.ndarray], X=None, Y=None) -> np.ndarray | None:
+    """Whether a classifier gets each sample right (None for a network that is not one): with a
     sigmoid output, every unit's ŷ ≥ 0.5 exactly where y is 1; with softmax, the largest ŷ is
     the target's class."""
     if not classifies(network):
@@ -256,10 +256,14 @@ def accuracy(network: Network, params: dict[str, np.ndarray], X=None, Y=None) ->
     Y = network.Y if Y is None else Y
     _, a = predict(network, params, X)
     if network.layers[-1].activation == "softmax":
-        right = a.argmax(axis=1) == Y.argmax(axis=1)
-    else:
-        right = ((a >= 0.5) == (Y == 1)).all(axis=1)
-    return float(right.mean())
+        return a.argmax(axis=1) == Y.argmax(axis=1)
+    return ((a >= 0.5) == (Y == 1)).all(axis=1)
+
+
+def accuracy(network: Network, params: dict[str, np.ndarray], X=None, Y=None) -> float | None:
+    """The share of samples a classifier gets right (see verdicts; None for a network that is not one)."""
+    right = verdicts(network, params, X, Y)
+    return None if right is None else float(right.mean())
 
 
 def evaluate(

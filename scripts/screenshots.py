@@ -27,8 +27,15 @@ async def _workers(pilot) -> None:
     await pilot.app.screen.workers.wait_for_complete()
 
 
-async def _trained(pilot) -> None:
-    pilot.app.stepper.run(3000)
+def _trained(iterations: int = 3000):
+    """Train on the fast path, then show it."""
+
+    async def trained(pilot) -> None:
+        pilot.app.stepper.run(iterations)
+        pilot.app.refresh_view()
+        await pilot.pause()
+
+    return trained
 
 
 async def _course(pilot) -> None:
@@ -86,7 +93,7 @@ VIEWS = [
     ("v-names-xor", "xor", ["n"] * 13 + ["v"], (140, 45)),
     ("common-mistake-two-outputs", "two-outputs", ["c"] + ["n"] * 11, (140, 45)),
     ("gradient-check-classification", "classification", ["i", "g", _workers], (140, 45)),
-    ("loss-plot-xor", "xor", [_trained, "l"], (140, 45)),
+    ("loss-plot-xor", "xor", [_trained(), "l"], (140, 45)),
     ("closed-form-regression", "regression", ["n"] * 14 + ["a"], (140, 45)),
     ("side-by-side-regression", "regression", ["m", "a", "tab", "tab", "s"], (140, 45)),
     ("derive-regression", "regression", ["s", "f", "f", "n", _typed("2*(A3 - Y)")], (140, 45)),
@@ -96,6 +103,12 @@ VIEWS = [
     ("adam-correction-xor", str(EXAMPLES / "xor-adam.toml"), ["n"] * 18, (140, 45)),
     ("adam-step-xor", str(EXAMPLES / "xor-adam.toml"), ["n"] * 20, (140, 45)),
     ("compare-optimizers-xor", str(EXAMPLES / "xor-momentum.toml"), ["C", _workers], (140, 45)),
+    ("map-xor-forming", "xor", [_trained(1000), "b"], (140, 45)),
+    ("map-xor-learned", "xor", [_trained(6000), "b"], (140, 45)),
+    ("map-moons-forming", "moons", [_trained(40), "b"], (140, 45)),
+    ("map-moons-learned", "moons", [_trained(1000), "b"], (140, 45)),
+    ("iris-trained", "iris", [_trained(100), "i"], (140, 45)),
+    ("iris-predictions", "iris", [_trained(100), "b"], (140, 45)),
 ]
 
 

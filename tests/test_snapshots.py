@@ -216,3 +216,26 @@ class TestCourse:
             await pilot.pause()
 
         assert snap_compare(BackpropApp("xor", course=True), run_before=choose, terminal_size=(80, 24))
+
+
+class TestDecisionMap:
+    def test_moons_learned(self, snap_compare):
+        """moons after 300 iterations (`b`): the output in half-blocks, vermillion to blue through the
+        background, ● and ○ samples on top, the planes' ranges and the accuracy in the title."""
+
+        async def trained(pilot):
+            pilot.app.stepper.run(300)
+            pilot.app.refresh_view()
+            await pilot.press("b")
+
+        assert snap_compare(BackpropApp("moons"), run_before=trained, terminal_size=(100, 30))
+
+    def test_predictions_small_terminal(self, snap_compare):
+        """iris at 80 × 24 (`b`, four inputs): each sample's class and the predicted class with its ŷ, ✓ or ✗."""
+
+        async def trained(pilot):
+            pilot.app.stepper.run(100)
+            pilot.app.refresh_view()
+            await pilot.press("b")
+
+        assert snap_compare(BackpropApp("iris"), run_before=trained, terminal_size=(80, 24))

@@ -250,6 +250,7 @@ class BackpropApp(App[None]):
         trend = view.loss_trend()
         self.query_one(LossHistory).show(s.losses, view.fmt, trend, None if trend is None else view.accuracy())
         self.show_task()
+        self.update_map()
         self.remember()
 
     def show_status(self) -> None:
@@ -700,6 +701,18 @@ class BackpropApp(App[None]):
 
         self.push_screen(PlotScreen(list(self.stepper.losses), self.training))
 
+    def action_decision_map(self) -> None:
+        from tui.screens.decision import MapScreen
+
+        self.push_screen(MapScreen(self.network, self.stepper.params, self.where, shading=self.no_color))
+
+    def update_map(self) -> None:
+        from tui.screens.decision import MapScreen
+
+        if isinstance(self.screen, MapScreen):
+            self.screen.training = self.training
+            self.screen.show(self.stepper.params, self.where)
+
     def action_export(self) -> None:
         if self.busy:
             return
@@ -860,6 +873,7 @@ class BackpropApp(App[None]):
         losses = list(self.stepper.losses)
         self.query_one(LossHistory).show(losses, fmt, (len(losses), losses[0], losses[-1]))
         self.update_plot()
+        self.update_map()
 
     def update_plot(self) -> None:
         from tui.screens.plot import PlotScreen

@@ -58,6 +58,9 @@ ACTIONS = [
            "Compare this iteration's gradients with central finite differences"),
     Action("l", "loss_plot", "Plot", "Loss plot",
            "The loss of every iteration, with axes (y for a log scale); live while training"),
+    Action("b", "decision_map", "Map", "Decision map",
+           "What the network has learned: with two inputs, an output over the input plane with the samples on top "
+           "(live while stepping and training); otherwise each sample's prediction beside its target"),
     Action("x", "export", "Export", "Export this iteration",
            "Write it as a Markdown worked solution, as trace --format markdown does"),
     Action("z", "zoom", "Zoom", "Zoom a matrix",
