@@ -174,6 +174,12 @@ def loads(text: str, source: str = "<string>", base: Path | None = None, default
     return _read(text.encode("utf-8"), source, base or Path.cwd(), default_name)
 
 
+def from_settings(doc: dict, name: str, data: tuple[np.ndarray, np.ndarray, str | None], source: str) -> Network:
+    """A network from a network file's keys other than [params] and [data] (the editor's), on
+    data already checked, (X, Y, data.file), by the rules a file meets; raises NetworkError."""
+    return _Parser(source, Path.cwd()).network(doc, name, data=data)
+
+
 def _read(raw: bytes, source: str, base: Path, default_name: str) -> Network:
     try:
         doc = tomldoc.parse(raw)
@@ -597,7 +603,9 @@ class _Parser:
 
     # -- the whole file ------------------------------------------------------------------------
 
-    def network(self, doc: dict, default_name: str) -> Network:
+    def network(self, doc: dict, default_name: str, data: tuple | None = None) -> Network:
+        """data: (X, Y, data_file) already checked (the editor's network keeps its data), in place
+        of doc's [data]."""
         self.unknown_keys(doc, TOP_KEYS)
         name = self.text(doc, "name", "name", default_name)
         description = self.text(doc, "description", "description", "")
@@ -626,7 +634,9 @@ class _Parser:
             for name, shape in ((f"W{l}", (sizes[l], sizes[l - 1])), (f"b{l}", (sizes[l],)))
         }
         state = self.optimizer_state(doc.get("optimizer", {}).get("state"), optimizer, shapes, frozen)
-        X, Y, data_file = self.data(doc, inputs, layers)
+        X, Y, data_file = self.data(doc, inputs, layers) if data is None else data
+        if data is not None and (X.shape[1], Y.shape[1]) != (inputs, layers[-1].units):
+            self.fail("layers", f"expected {X.shape[1]} inputs and {Y.shape[1]} output units, the data's")
         # every check of the file has passed: the large arrays are converted now
         params, X, Y = {name: _now(value) for name, value in params.items()}, _now(X), _now(Y)
         if state is not None:

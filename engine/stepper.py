@@ -240,6 +240,13 @@ class Stepper:
                     arrays[step.writes] = step.value
         return opt.State(t, arrays)
 
+    def settled(self) -> tuple[dict[str, np.ndarray], opt.State, bool]:
+        """The parameters and optimizer's state a network taken from here goes on with (a saved
+        file, an edit): those on screen; in the middle of an update, those the iteration started
+        from (some parameters updated and others not go on nowhere). And whether it was midway."""
+        midway = self.phase == "update" and self.cursor < self.total
+        return (self.start_params, self.start_state, True) if midway else (self.params, self.state, False)
+
     @property
     def loss(self) -> float | None:
         """The loss of the current iteration once revealed, else the last iteration's."""

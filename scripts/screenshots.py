@@ -77,6 +77,16 @@ def _typed(text: str):
     return typed
 
 
+def _field(selector: str, value):
+    """Set a field of the screen on top (the editor's), as a learner would."""
+
+    async def field(pilot) -> None:
+        pilot.app.screen.query_one(selector).value = value
+        await pilot.pause()
+
+    return field
+
+
 # (file name, preset, keys to press or coroutines to run with the pilot, terminal size)
 VIEWS = [
     ("start-xor", "xor", [], (140, 45)),
@@ -103,6 +113,8 @@ VIEWS = [
     ("adam-correction-xor", str(EXAMPLES / "xor-adam.toml"), ["n"] * 18, (140, 45)),
     ("adam-step-xor", str(EXAMPLES / "xor-adam.toml"), ["n"] * 20, (140, 45)),
     ("compare-optimizers-xor", str(EXAMPLES / "xor-momentum.toml"), ["C", _workers], (140, 45)),
+    ("editor-xor", "xor", ["E", "ctrl+a", _field("#units-1", "3"), _field("Select#optimizer", "adam")], (140, 45)),
+    ("editor-problem-regression", "regression", ["E", _field("#loss", "ce")], (100, 30)),
     ("map-xor-forming", "xor", [_trained(1000), "b"], (140, 45)),
     ("map-xor-learned", "xor", [_trained(6000), "b"], (140, 45)),
     ("map-moons-forming", "moons", [_trained(40), "b"], (140, 45)),

@@ -239,3 +239,17 @@ class TestDecisionMap:
             await pilot.press("b")
 
         assert snap_compare(BackpropApp("iris"), run_before=trained, terminal_size=(80, 24))
+
+
+class TestEditor:
+    def test_a_problem_where_it_is_made(self, snap_compare):
+        """The editor (E) on regression after choosing loss ce: the problem under the loss and under
+        the output layer (ce needs softmax), the summary in the error colour, one line a field."""
+
+        async def ce(pilot):
+            await pilot.press("E")
+            await pilot.pause()
+            pilot.app.screen.query_one("#loss").value = "ce"
+            await pilot.pause()
+
+        assert snap_compare(BackpropApp("regression"), run_before=ce, terminal_size=(100, 30))

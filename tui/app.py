@@ -762,11 +762,37 @@ class BackpropApp(App[None]):
             return
         finally:
             self.loading = None
+        said = await self.switch_to(network)
+        self.notify(f"Opened {network.name}. {said}", timeout=6)
+
+    async def switch_to(self, network: Network) -> str:
+        """A new run of another network from iteration 1; what was open stays behind it for p.
+        Returns the words that say how to go back."""
         left, where = (self.network, self.stepper, self.view), self.where
         stepper = Stepper(network)
         await self.show_network(network, stepper, View(stepper, digits=self.view.digits))
         self.keep_to_go_back(left)
-        self.notify(f"Opened {network.name}. p at its start returns to {left[0].name}, {where}.", timeout=6)
+        return f"p at its start returns to {left[0].name}, {where}."
+
+    def action_edit(self) -> None:
+        from tui.screens.edit import EditScreen
+
+        if not self.busy:
+            params, state, _ = self.stepper.settled()
+            self.push_screen(EditScreen(self.network, params, state), self.edited)
+
+    async def edited(self, result: tuple[Network, bool] | None) -> None:
+        if result is None:
+            return
+        from engine.edit import only_learning_rate, settings
+
+        network, save = result
+        kept = only_learning_rate(self.network, settings(network))
+        said = await self.switch_to(network)
+        start = "the same parameters" if kept else f"parameters drawn from seed {network.seed}"
+        self.notify(f"Applied the change: a new run from iteration 1 with {start}. {said}", timeout=8)
+        if save:
+            self.action_save()
 
     def keep_to_go_back(self, left: tuple[Network, Stepper, View]) -> None:
         """What was open stays, with its undo, until p at the start of the new one returns to it;

@@ -61,6 +61,9 @@ ACTIONS = [
     Action("b", "decision_map", "Map", "Decision map",
            "What the network has learned: with two inputs, an output over the input plane with the samples on top "
            "(live while stepping and training); otherwise each sample's prediction beside its target"),
+    Action("E", "edit", "Edit", "Edit the network",
+           "Layers, units, activations, loss, learning rate, seed, optimizer, frozen parameters; each change checked "
+           "as you make it; applying starts a new run (only η changed: the parameters kept), p at its start returns"),
     Action("x", "export", "Export", "Export this iteration",
            "Write it as a Markdown worked solution, as trace --format markdown does"),
     Action("z", "zoom", "Zoom", "Zoom a matrix",

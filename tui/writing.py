@@ -32,8 +32,7 @@ def save_network(network: Network, stepper: Stepper, path: str) -> bool:
     """The network file with the parameters and the optimizer's state on screen, so that it goes
     on training exactly; in the middle of an update, those the iteration started from (some
     parameters updated and others not go on nowhere). Returns whether it saved those."""
-    midway = stepper.phase == "update" and stepper.cursor < stepper.total
-    params, state = (stepper.start_params, stepper.start_state) if midway else (stepper.params, stepper.state)
+    params, state, midway = stepper.settled()
     save(network.with_params(params, state), path)
     return midway
 
