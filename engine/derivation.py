@@ -466,19 +466,24 @@ class _Derivation:
         simplified = bp.simplifies(act.name, loss.name)
         value = bp.output_delta(act, loss, z_value, a_value, self.Y, self.scale, dL_da, da_dz)
         op = ("·", r"\cdot") if da_dz.ndim == 3 else ("⊙", r"\odot")
+        factors = [(dL_da_sym, "dL/da", dL_da_id, dL_da), (da_dz_sym, "da/dz", da_dz_id, da_dz)]
+        how = ", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."
+        if da_dz.ndim == 3 and self.single:  # a column: the Jacobian (symmetric) times the column ∂L/∂a
+            factors.reverse()
+            how = ", the Jacobian times the column."
+        (first, *_), (second, *_) = factors
         self.add(
             phase="backward",
             layer=L,
             kind=StepKind.DELTA,
             symbol=self.sym(Quantity(Kind.DELTA, L)),
-            formula=(f"{dL_da_sym[0]} {op[0]} {da_dz_sym[0]}", f"{dL_da_sym[1]} {op[1]} {da_dz_sym[1]}"),
+            formula=(f"{first[0]} {op[0]} {second[0]}", f"{first[1]} {op[1]} {second[1]}"),
             reads=[dL_da_id, da_dz_id],
             writes=_id(Kind.DELTA, L),
             value=value,
-            explanation=f"How much the loss changes if {z[0]} changes (chain rule): the two factors multiplied"
-            + (", per sample a row times the Jacobian." if da_dz.ndim == 3 else ", element by element."),
+            explanation=f"How much the loss changes if {z[0]} changes (chain rule): the two factors multiplied" + how,
             template=(f"‹0› {op[0]} ‹1›", f"‹0› {op[1]} ‹1›"),
-            operands={"dL/da": (dL_da_id, dL_da), "da/dz": (da_dz_id, da_dz)},
+            operands={role: (id_, v) for _, role, id_, v in factors},
         )
         if simplified:
             self.simplified_delta(a, y, value, a_value, per, per_latex, per_m)

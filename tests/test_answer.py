@@ -240,16 +240,9 @@ def test_the_markdown_worked_solution_has_a_closed_form_per_parameter():
                 assert judge.judge(quantity, text).correct
 
 
-# One sample through a softmax: the step panel writes δ = ∂L/∂a · ∂a/∂z in the batch's row order
-# (a 3×1 column times a 3×3 Jacobian), which no column-vector reading fits; open, see the issue's note.
-SOFTMAX_ONE_SAMPLE = {("iris", 0)}
-
-
 @pytest.mark.parametrize("preset", names())
 @pytest.mark.parametrize("sample", [None, 0])
 def test_every_formula_the_step_panel_prints_is_judged_correct(preset, sample):
-    if (preset, sample) in SOFTMAX_ONE_SAMPLE:
-        pytest.skip("one sample through a softmax: δ's formula is written in the batch's row order")
     """Copied from the screen whole ("∂A₂/∂Z₂ = ReLU'(Z₂) = (Z₂ > 0)", "L = (1/m) Σᵢ (A₃ − Y)²",
     "W₂ ← W₂ − η ∂L/∂W₂"): every side of it is judged right."""
     net = resolve(preset)
