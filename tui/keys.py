@@ -21,7 +21,7 @@ ACTIONS = [
     Action("n,right", "next", "Next", "Next step", "Compute the next chain-rule factor"),
     Action("p,left", "back", "Back", "Step back", "Undo the last step exactly, also across iterations"),
     Action("f", "finish_phase", "Phase", "Finish the phase", "Compute the rest of the current phase"),
-    Action("i", "finish_iteration", "Iteration", "Finish the iteration",
+    Action("i", "finish_iteration", "Iter.", "Finish the iteration",
            "Compute the rest of the iteration, through the update"),
     Action("t", "train", "Train", "Train N iterations",
            "Run N whole iterations on the fast path (asks N, default 100; Esc stops)"),
@@ -58,6 +58,8 @@ ACTIONS = [
            "Compare this iteration's gradients with central finite differences"),
     Action("l", "loss_plot", "Plot", "Loss plot",
            "The loss of every iteration, with axes (y for a log scale); live while training"),
+    Action("L", "course", "Course", "The course",
+           "Lessons through the three source documents, each with tasks done here and checked; your progress kept"),
     Action("b", "decision_map", "Map", "Decision map",
            "What the network has learned: with two inputs, an output over the input plane with the samples on top "
            "(live while stepping and training); otherwise each sample's prediction beside its target"),
@@ -74,8 +76,6 @@ ACTIONS = [
     Action("ctrl+s", "save", "Save", "Save the network",
            "Write it with its current parameters to a network file (asks before overwriting; in the middle of "
            "an update, the parameters the iteration started from)"),
-    Action("L", "course", "Course", "The course",
-           "Lessons through the three source documents, each with tasks done here and checked; your progress kept"),
     Action("enter", "answer_box", "Answer", "The answer box", "In a lesson, back to the task's answer box"),
     Action("h", "hint", "Hint", "A hint",
            "In a lesson, the next hint for the task (which factor, what shape, the formula)"),
