@@ -99,6 +99,16 @@ def entry_count(network: Network, entries: int | None = None) -> int:
     return sum(p.size if entries is None else min(entries, p.size) for p in network.params.values())
 
 
+def most_entries(network: Network, seconds: float, each: float) -> int:
+    """The largest N whose check of N entries of each parameter is estimated (2 loss evaluations
+    of `each` seconds an entry) within `seconds`; 0 when not even one entry of each fits."""
+    lo, hi = 0, max(p.size for p in network.params.values())
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if 2 * entry_count(network, mid) * each <= seconds else (lo, mid - 1)
+    return lo
+
+
 def duration(seconds: float) -> str:
     for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= 1.5 * size:

@@ -222,12 +222,13 @@ def test_a_huge_or_hostile_number_is_cut_and_escaped(capsys, word, command):
 def test_check_entries_covering_every_entry_is_a_full_check(capsys, monkeypatch):
     from engine import gradcheck
 
-    monkeypatch.setattr(gradcheck, "FULL_CHECK_SECONDS", 1e-9)
+    monkeypatch.setattr(gradcheck, "loss_seconds", lambda network: 20.0)  # 9 entries: 6 minutes
     status, out, err = run(capsys, "check", "xor", "--entries", "9" * 23)
     assert status == 2 and out == "" and err.count("\n") == 1
-    assert "--entries N covers all 9 entries, a full check: about" in err and "choose a smaller N" in err
+    assert "--entries N covers all 9 entries, a full check: about" in err and "a smaller N: at most" in err
+    assert "at most --entries 1 fits in 3 minutes" in err  # 4 entries: 160 s
     status, out, _ = run(capsys, "check", "xor", "--entries", "1")
     assert status == 0 and "(1 entries of each" in out
-    monkeypatch.setattr(gradcheck, "FULL_CHECK_SECONDS", 180)
+    monkeypatch.setattr(gradcheck, "loss_seconds", lambda network: 1e-4)
     status, out, _ = run(capsys, "check", "xor", "--entries", "9" * 23)
     assert status == 0 and out.splitlines()[-1] == "all 4 parameters agree within 1e-06"

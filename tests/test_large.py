@@ -273,7 +273,7 @@ def test_trace_json_to_a_file_never_holds_the_document(wide, tmp_path):
 def test_check_refuses_a_full_check_estimated_over_the_limit(wide, capsys, monkeypatch):
     from engine import gradcheck
 
-    monkeypatch.setattr(gradcheck, "FULL_CHECK_SECONDS", 1e-6)  # as a 10 M-parameter network's 13 hours
+    monkeypatch.setattr(gradcheck, "loss_seconds", lambda network: 0.2)  # as a 10 M-parameter network's 13 hours
     assert main(["check", str(wide)]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1
@@ -368,3 +368,18 @@ async def test_the_first_frame_comes_before_the_session_is_written(wide, tmp_pat
         await pilot.pause()
     assert written_at_first_frame == [[]]  # a 10 M-parameter network's files take a while to write
     assert len(list((tmp_path / "data" / "backprop-tui").glob("session-*.json"))) == 1
+
+
+def test_check_refuses_a_sample_of_entries_estimated_over_the_limit_and_says_what_fits(wide, capsys, monkeypatch):
+    """--entries one short of every entry once ran for days where the full check was refused."""
+    from engine import gradcheck
+
+    monkeypatch.setattr(gradcheck, "loss_seconds", lambda network: 0.5)  # a second an entry
+    assert main(["check", str(wide), "--entries", "4000"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "--entries 4,000 checks 8,410 entries: about 2 hours" in err
+    assert "at most --entries 56 fits in 3 minutes" in err
+    assert gradcheck.entry_count(load(wide), 56) <= 180 < gradcheck.entry_count(load(wide), 57)  # 1 s an entry
+    assert main(["check", str(wide)]) == 2
+    assert "at most --entries 56 fits in 3 minutes" in capsys.readouterr()[1]

@@ -159,8 +159,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.description = "\n\n".join(
             [
                 "Compare every backprop gradient with a central finite difference; exit 0 when every entry "
-                "passes, 1 otherwise. A full check estimated over 3 minutes (two loss evaluations per entry) "
-                "is refused: check a sample with --entries.",
+                "passes, 1 otherwise. A check estimated over 3 minutes (two loss evaluations per entry), of "
+                "every entry or of --entries N, is refused with the largest N that fits.",
                 textwrap.fill(RULE, 90),
             ]
         )
@@ -445,15 +445,21 @@ def cmd_check(args, network) -> int:
     total = gradcheck.entry_count(network, args.entries)
     each = gradcheck.loss_seconds(network)
     estimate = 2 * total * each
-    if total == gradcheck.entry_count(network) and estimate > gradcheck.FULL_CHECK_SECONDS:
+    if estimate > gradcheck.FULL_CHECK_SECONDS:  # whether all entries or a sample: never runs for days
         took = f"about {gradcheck.duration(estimate)} (2 loss evaluations each)"
+        fits = gradcheck.most_entries(network, gradcheck.FULL_CHECK_SECONDS, each)
+        limit = gradcheck.duration(gradcheck.FULL_CHECK_SECONDS)
+        advice = f"at most --entries {fits} fits in {limit}" if fits else f"not one entry of each fits in {limit}"
         if args.entries is None:
             return _fail(
                 f"a full check of {total:,} entries would take {took}; check a sample with --entries N "
-                "(N entries of each parameter)"
+                f"(N entries of each parameter): {advice}"
             )
-        # an N that covers every entry asks for a full check
-        return _fail(f"--entries N covers all {total:,} entries, a full check: {took}; choose a smaller N")
+        if total == gradcheck.entry_count(network):  # an N that covers every entry asks for a full check
+            return _fail(
+                f"--entries N covers all {total:,} entries, a full check: {took}; choose a smaller N: {advice}"
+            )
+        return _fail(f"--entries {args.entries:,} checks {total:,} entries: {took}; {advice}")
     if estimate > 10:
         print(
             f"checking {total:,} entries (2 loss evaluations of {each * 1000:.3g} ms each): about "
