@@ -4,6 +4,7 @@ than two inputs gets its predictions beside the targets instead (`training.predi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,12 +55,31 @@ def plane(X: np.ndarray, columns: int, rows: int) -> Plane:
     return Plane(bounds[0], bounds[1], bounds[2], bounds[3], columns, rows)
 
 
+CHUNK_VALUES = 2**20  # the most activations a forward pass of the map holds at once (8 MiB)
+MAP_VALUES = 2**22  # the most activations one map computes (about 0.1 s); a wider network's map is coarser
+
+
+def coarseness(network: Network, where: Plane) -> int:
+    """k: the map is computed at every k-th pixel across and down, each value drawn over k × k
+    pixels (1 but for very wide networks, whose every pixel would take seconds)."""
+    count = where.columns * where.rows * sum(network.sizes[1:])
+    return max(1, math.ceil(math.sqrt(count / MAP_VALUES)))
+
+
 def output_map(network: Network, params: dict[str, np.ndarray], where: Plane, output: int = 0) -> np.ndarray:
-    """Output unit `output`'s activation (ŷ) at every pixel's centre: rows × columns, top row first."""
-    x1, x2 = where.centres()
-    grid = np.column_stack([np.tile(x1, where.rows), np.repeat(x2, where.columns)])
-    _, a = predict(network, params, grid)
-    return a[:, output].reshape(where.rows, where.columns)
+    """Output unit `output`'s activation (ŷ) at every pixel's centre: rows × columns, top row
+    first (see coarseness); the pixels a few at a time, so that a wide layer never holds them
+    all at once."""
+    k = coarseness(network, where)
+    columns, rows = -(-where.columns // k), -(-where.rows // k)  # k × k pixels each, the last ones cut
+    across, down = (where.right - where.left) / where.columns, (where.top - where.bottom) / where.rows
+    coarse = Plane(where.left, where.left + columns * k * across, where.top - rows * k * down, where.top, columns, rows)
+    x1, x2 = coarse.centres()
+    grid = np.column_stack([np.tile(x1, coarse.rows), np.repeat(x2, coarse.columns)])
+    step = max(1, CHUNK_VALUES // max(network.sizes))
+    parts = [predict(network, params, grid[i : i + step])[1][:, output] for i in range(0, len(grid), step)]
+    values = np.concatenate(parts).reshape(coarse.rows, coarse.columns)
+    return np.repeat(np.repeat(values, k, axis=0), k, axis=1)[: where.rows, : where.columns]
 
 
 def value_range(network: Network, values: np.ndarray, output: int = 0) -> tuple[float, float]:

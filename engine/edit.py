@@ -15,7 +15,8 @@ from .optimizers import OPTIMIZERS, State
 SOURCE = "the editor"  # what an edited network's messages name as their source
 
 
-EDITED = " (edited)"  # after the name of a network changed in the editor
+EDITED = " (edited: "  # a network changed in the editor is named "XOR 2-2-1 (edited: 2-3-2-1)"
+WAS = " Its description: "  # before the description of the network it was edited from
 
 
 def settings(network: Network) -> dict:
@@ -53,12 +54,22 @@ def build(
     """The network with these settings, on its data: parameters drawn from the seed, or, when only
     the learning rate changed, `params` and the optimizer's `state` (the ones on screen).
     Raises NetworkError (its key says which setting) for settings a file could not hold."""
-    doc = copy.deepcopy(changed) | {"description": network.description}
+    doc = copy.deepcopy(changed)
     edited = from_settings(doc, network.name, (network.X, network.Y, network.data_file), SOURCE)
-    # The name says it was edited (the header shows it); the file its data came from stays
-    # named, so that saving it refers to that data file.
-    name = network.name if network.name.endswith(EDITED) else network.name + EDITED
-    edited = replace(edited, name=name, source=network.source)
+    # Named for what it is now (the header shows it), its description the one it was edited
+    # from, said as such; the file its data came from stays named, so that saving it refers to
+    # that data file.
+    first, description = network.name, network.description
+    if EDITED in network.name:  # edited again: from the network first opened
+        first = network.name[: network.name.index(EDITED)]
+        description = network.description.partition(WAS)[2] or network.description
+    shape = "-".join(map(str, edited.sizes))
+    edited = replace(
+        edited,
+        name=f"{first}{EDITED}{shape})",
+        description=f"Edited in the app from {first}.{WAS}{description}" if description else "",
+        source=network.source,
+    )
     if params is not None and only_learning_rate(network, changed):
         return edited.with_params(params, state)
     return edited

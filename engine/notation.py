@@ -20,6 +20,11 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
+def percent(share: float) -> str:
+    """A share as the app and train write it: 0.973 → 97.3 %."""
+    return f"{share * 100:.1f} %"
+
+
 def sub(n: int) -> str:
     return str(n).translate(_SUBSCRIPTS)
 

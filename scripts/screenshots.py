@@ -113,7 +113,7 @@ VIEWS = [
     ("adam-correction-xor", str(EXAMPLES / "xor-adam.toml"), ["n"] * 18, (140, 45)),
     ("adam-step-xor", str(EXAMPLES / "xor-adam.toml"), ["n"] * 20, (140, 45)),
     ("compare-optimizers-xor", str(EXAMPLES / "xor-momentum.toml"), ["C", _workers], (140, 45)),
-    ("editor-xor", "xor", ["E", "ctrl+a", _field("#units-1", "3"), _field("Select#optimizer", "adam")], (140, 45)),
+    ("editor-xor", "xor", ["E", "ctrl+l", _field("#units-1", "3"), _field("Select#optimizer", "adam")], (140, 45)),
     ("editor-problem-regression", "regression", ["E", _field("#loss", "ce")], (100, 30)),
     ("map-xor-forming", "xor", [_trained(1000), "b"], (140, 45)),
     ("map-xor-learned", "xor", [_trained(6000), "b"], (140, 45)),

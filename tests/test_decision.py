@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from engine import decision
+from engine import decision, edit
 from engine.presets import resolve
 from tests.nets import _f, networks
 from tui.app import BackpropApp
@@ -130,29 +130,37 @@ async def test_the_map_follows_each_step_of_the_update_and_a_training_run():
         assert True in shown and shown[-1] is False  # live during the run, once more at its end
         np.testing.assert_allclose(chart.values[::7, ::9], drawn_values(app, chart)[::7, ::9], rtol=1e-12)
         title = str(screen.query_one("#map-title").render())
-        assert "iteration 5002, step 0/20" in title and "accuracy" in title
+        assert "iteration 5,002, step 0/20" in title and "accuracy" in title
 
 
-async def test_no_color_starts_shaded_and_s_switches():
+async def test_no_color_stays_shaded_and_s_switches_only_in_colour():
     app = BackpropApp("xor")
     async with app.run_test(size=(80, 24)) as pilot:
         app.no_color = True
-        _, chart = await map_screen(app, pilot)
+        screen, chart = await map_screen(app, pilot)
         text = "".join(segment.text for segment in chart.render_line(3))
         assert set(text) <= set(SHADES) | {FULL, EMPTY, BOTH}
+        await pilot.press("s")  # colours would not show: the map stays shaded, and says so
+        await pilot.pause()
+        assert "▀" not in "".join(segment.text for segment in chart.render_line(3))
+        assert "shading" not in str(screen.query_one("#map-help").render())
+    app = BackpropApp("xor")
+    async with app.run_test(size=(80, 24)) as pilot:
+        _, chart = await map_screen(app, pilot)
+        assert "▀" in "".join(segment.text for segment in chart.render_line(3))
         await pilot.press("s")
         await pilot.pause()
-        assert "▀" in "".join(segment.text for segment in chart.render_line(3))
+        assert set("".join(segment.text for segment in chart.render_line(3))) <= set(SHADES) | {FULL, EMPTY, BOTH}
 
 
 async def test_another_output_with_brackets():
     app = BackpropApp("two-outputs")
     async with app.run_test(size=(80, 24)) as pilot:
         screen, chart = await map_screen(app, pilot)
-        assert "ŷ₁ over" in str(screen.query_one("#map-title").render())
+        assert "ŷ[0] over" in str(screen.query_one("#map-title").render())
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert "ŷ₂ over" in str(screen.query_one("#map-title").render())
+        assert "ŷ[1] over" in str(screen.query_one("#map-title").render())
         plane = decision.plane(app.network.X, chart.size.width, 2 * chart.size.height)
         np.testing.assert_array_equal(chart.values, decision.output_map(app.network, app.stepper.params, plane, 1))
 
@@ -168,5 +176,34 @@ async def test_more_inputs_list_each_prediction_beside_its_target():
         assert len(lines) == 151
         right = sum("✓ right" in line for line in lines)
         assert right == 146  # 97.3 %, as `train` says after 100 iterations (tests/test_presets.py)
-        assert "97.3%" in str(app.screen.query_one("#map-title").render())
-        assert lines[1].split()[:3] == ["0", "class", "1"]
+        assert "accuracy 97.3 % on all 150 samples" in str(app.screen.query_one("#map-title").render())
+        assert lines[1].split()[:3] == ["0", "class", "0"]
+        top = app.screen.query_one("#predictions").scroll_y
+        await pilot.press("end")  # the list has the focus: the keys scroll it
+        await pilot.pause()
+        assert app.screen.query_one("#predictions").scroll_y > top
+
+
+def test_a_wide_layer_s_map_is_computed_a_few_pixels_at_a_time(monkeypatch):
+    network = resolve("moons")
+    plane = decision.plane(network.X, 30, 20)
+    whole = decision.output_map(network, network.params, plane)
+    monkeypatch.setattr(decision, "CHUNK_VALUES", 40)  # 5 pixels a pass through the 8 hidden units
+    chunked = decision.output_map(network, network.params, plane)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-13)  # a matrix product's rounding follows its size
+
+
+def test_a_very_wide_network_s_map_is_coarser_and_says_so():
+    network = resolve("xor")
+    changed = edit.settings(network)
+    changed["layers"][0]["units"] = 100_000  # every pixel would be 100,000 activations
+    wide = edit.build(network, changed)
+    plane = decision.plane(wide.X, 130, 74)
+    k = decision.coarseness(wide, plane)
+    assert k > 1 and (plane.columns / k) * (plane.rows / k) * 100_001 <= decision.MAP_VALUES
+    values = decision.output_map(wide, wide.params, plane)
+    assert values.shape == (74, 130)
+    assert (values[:k, :k] == values[0, 0]).all()  # one value over k × k pixels
+    x1 = plane.left + 0.5 * k * (plane.right - plane.left) / 130  # that value: at the coarse pixel's centre
+    x2 = plane.top - 0.5 * k * (plane.top - plane.bottom) / 74
+    assert values[0, 0] == pytest.approx(forward(wide, wide.params, x1, x2)[0], rel=1e-9)

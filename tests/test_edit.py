@@ -116,13 +116,13 @@ def drawn_from_seed(network):
 
 async def test_adding_a_hidden_layer():
     async def change(pilot, screen):
-        await pilot.press("ctrl+a")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         await set_field(pilot, screen, "#units-1", "5")
 
     def check(network, before, app):
         assert network.sizes == [2, 2, 5, 1] and network.layers[1].activation == "tanh"
-        assert network.name == "XOR 2-2-1 (edited)" and app.title == network.name
+        assert network.name == "XOR 2-2-1 (edited: 2-2-5-1)" and app.title == network.name
         assert drawn_from_seed(network)
         assert len(app.query("LayerPanel")) == 3
 
@@ -266,7 +266,7 @@ async def test_an_edited_network_saved_with_ctrl_s_opens_again_the_same(preset, 
     app = BackpropApp(preset)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await open_editor(app, pilot)
-        await pilot.press("ctrl+a")
+        await pilot.press("ctrl+l")
         await pilot.pause()
         await set_field(pilot, screen, "Select#optimizer", "rmsprop")
         await pilot.press("ctrl+s")  # applies, then asks where to save
@@ -281,3 +281,43 @@ async def test_an_edited_network_saved_with_ctrl_s_opens_again_the_same(preset, 
             np.testing.assert_array_equal(reopened.params[name], value)
         np.testing.assert_array_equal(reopened.X, app.network.X)
         np.testing.assert_array_equal(reopened.Y, app.network.Y)
+
+
+async def test_ctrl_l_adds_a_layer_from_inside_a_field_and_units_are_whole_numbers():
+    app = BackpropApp("xor")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_editor(app, pilot)
+        screen.query_one("#units-0").focus()
+        await pilot.press("ctrl+l")  # an Input's own keys would take Ctrl+A (home)
+        await pilot.pause()
+        assert [layer["units"] for layer in screen.design["layers"]] == [2, 2, 1]
+        assert screen.focused.id == "units-1"
+        await pilot.press("backspace", "2", "full_stop", "5")
+        await pilot.pause()
+        assert "found 2.5, expected" in shown(screen, "layer-1")  # never read as 25
+
+
+async def test_a_new_learning_rate_midway_through_an_update_keeps_the_iteration_s_start_and_says_so():
+    app = BackpropApp("xor")
+    async with app.run_test(size=(100, 40)) as pilot:
+        for _ in range(17):  # into the update phase: W₂ updated, W₁ not yet
+            await pilot.press("n")
+        start = {k: v.copy() for k, v in app.stepper.start_params.items()}
+        screen = await open_editor(app, pilot)
+        await set_field(pilot, screen, "#learning_rate", "2")
+        assert "the parameters this iteration started from kept" in summary(screen)
+        await apply(app, pilot)
+        for name, value in start.items():
+            np.testing.assert_array_equal(app.network.params[name], value)
+        assert app.query_one("StepList").scroll_y == 0  # the new run's list from its first step
+
+
+def test_an_edited_network_is_named_by_its_shape_and_says_what_it_came_from():
+    network = resolve("moons")
+    changed = edit.settings(network)
+    changed["layers"][0]["units"] = 4
+    once = edit.build(network, changed)
+    assert once.name == "Two moons (2-8-1) (edited: 2-4-1)"
+    assert once.description.startswith("Edited in the app from Two moons (2-8-1). Its description: 100 points")
+    again = edit.build(once, dict(edit.settings(once), seed=5))
+    assert again.name == "Two moons (2-8-1) (edited: 2-4-1)" and again.description == once.description

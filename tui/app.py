@@ -377,7 +377,7 @@ class BackpropApp(App[None]):
     @property
     def where(self) -> str:
         """The place in the walk, in words: "iteration 2, step 5/19"."""
-        return f"iteration {self.stepper.iteration + 1}, step {self.stepper.cursor}/{self.stepper.total}"
+        return f"iteration {self.stepper.iteration + 1:,}, step {self.stepper.cursor}/{self.stepper.total}"
 
     def action_finish_phase(self) -> None:
         self._move(self.stepper.finish_phase)
@@ -704,7 +704,7 @@ class BackpropApp(App[None]):
     def action_decision_map(self) -> None:
         from tui.screens.decision import MapScreen
 
-        self.push_screen(MapScreen(self.network, self.stepper.params, self.where, shading=self.no_color))
+        self.push_screen(MapScreen(self.network, self.stepper.params, self.where, self.view.fmt, self.no_color))
 
     def update_map(self) -> None:
         from tui.screens.decision import MapScreen
@@ -778,8 +778,8 @@ class BackpropApp(App[None]):
         from tui.screens.edit import EditScreen
 
         if not self.busy:
-            params, state, _ = self.stepper.settled()
-            self.push_screen(EditScreen(self.network, params, state), self.edited)
+            params, state, midway = self.stepper.settled()
+            self.push_screen(EditScreen(self.network, params, state, midway), self.edited)
 
     async def edited(self, result: tuple[Network, bool] | None) -> None:
         if result is None:
@@ -787,9 +787,14 @@ class BackpropApp(App[None]):
         from engine.edit import only_learning_rate, settings
 
         network, save = result
-        kept = only_learning_rate(self.network, settings(network))
+        s = self.stepper
+        if not only_learning_rate(self.network, settings(network)):
+            start = f"parameters drawn from seed {network.seed}"
+        elif s.settled()[2]:
+            start = f"the parameters iteration {s.iteration + 1:,} started from (its update was not finished)"
+        else:
+            start = "the parameters on screen"
         said = await self.switch_to(network)
-        start = "the same parameters" if kept else f"parameters drawn from seed {network.seed}"
         self.notify(f"Applied the change: a new run from iteration 1 with {start}. {said}", timeout=8)
         if save:
             self.action_save()

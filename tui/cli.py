@@ -383,7 +383,7 @@ def _diverged(found, what_next: str) -> int:
 def cmd_train(args, network) -> int:
     from engine.files import shown
     from engine.network import check_save, save
-    from engine.notation import counted, significant
+    from engine.notation import counted, percent, significant
     from engine.training import accuracy, evaluate, train
 
     if args.save:  # a target that cannot be written is said before the training, not after
@@ -422,11 +422,7 @@ def cmd_train(args, network) -> int:
         print(f"loss after {counted(result.iterations, 'iteration')}: {fmt(final)} (before: {fmt(result.losses[0])})")
     right = accuracy(network, result.params)
     if right is not None:  # a classifier: how many samples it gets right now
-        print(
-            f"accuracy {right:.1%} ({round(right * network.samples):,} of {network.samples:,} samples)".replace(
-                "%", " %"
-            )
-        )
+        print(f"accuracy {percent(right)} ({round(right * network.samples):,} of {network.samples:,} samples)")
     if args.save:
         try:
             save(network.with_params(result.params, result.state), args.save)

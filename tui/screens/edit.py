@@ -25,12 +25,15 @@ WHOLE = ("seed", "batch_size")
 
 
 def typed(text: str, whole: bool) -> int | float | str:
-    """A field's text as the number it says; text that is no number stays text, for the loader's
-    message ("found 'x' (a string), expected …")."""
-    try:
-        return int(text) if whole else float(text)
-    except ValueError:
-        return text
+    """A field's text as the number it says (a whole number where one is expected and the text
+    is one); text that is no number stays text: the loader's message says what it found
+    ("found 2.5, expected a whole number …", "found 'x' (a string), …")."""
+    for kind in (int, float) if whole else (float,):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 class EditScreen(Dialog["tuple[Network, bool] | None"]):
@@ -62,13 +65,14 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
     BINDINGS = [
         Binding("escape", "close", "Cancel"),
         Binding("ctrl+s", "apply(True)", "Apply and save"),
-        Binding("ctrl+a", "add_layer", "Add a hidden layer"),
+        Binding("ctrl+l", "add_layer", "Add a hidden layer", priority=True),  # in a field too
     ]
 
-    def __init__(self, network: Network, params: dict[str, np.ndarray], state: State):
-        """params, state: the ones on screen, kept when only the learning rate changes."""
+    def __init__(self, network: Network, params: dict[str, np.ndarray], state: State, midway: bool = False):
+        """params, state: those a new learning rate goes on with (Stepper.settled); midway: they
+        are the ones the iteration started from, its update not finished."""
         super().__init__()
-        self.network, self.params, self.state = network, params, state
+        self.network, self.params, self.state, self.midway = network, params, state, midway
         self.design = edit.settings(network)
         self.built: Network | None = network
         self.changed: str | None = None  # the row of the field changed last, where a problem is said
@@ -83,7 +87,7 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
             yield Label(id="edit-summary", markup=False)
             yield Label(
                 "Enter or Apply: a new run from iteration 1 (p at its start returns) · Ctrl+S applies and saves "
-                "· Ctrl+A adds a hidden layer · Esc cancels",
+                "· Ctrl+L adds a hidden layer · Esc cancels",
                 id="edit-help",
             )
             with Horizontal(id="edit-buttons"):
@@ -99,7 +103,7 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
             units = (
                 Label(counted(layer["units"], "unit"), markup=False, classes="units")
                 if last
-                else Input(str(layer["units"]), id=f"units-{i}", type="integer")
+                else Input(str(layer["units"]), id=f"units-{i}")
             )
             activation = Select.from_values(ACTIVATIONS, value=layer["activation"], allow_blank=False, id=f"act-{i}")
             parts = [units, activation] + ([] if last else [Button("Remove", id=f"remove-{i}")])
@@ -113,12 +117,12 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
             Select.from_values(REDUCTIONS, value=d["reduction"], allow_blank=False, id="reduction"),
         )
         for key, title in (("learning_rate", "learning rate η"), ("seed", "seed"), ("l2", "l2 (λ)")):
-            yield self.row(key, Label(title), Input(str(d[key]), id=key, type="integer" if key in WHOLE else "text"))
+            yield self.row(key, Label(title), Input(str(d[key]), id=key))
         yield self.row(
             "batch_size",
             Label("batch size"),
-            Input(str(d["batch_size"]), id="batch_size", type="integer"),
-            note=f"0: the whole batch of {self.network.samples}",
+            Input(str(d["batch_size"]), id="batch_size"),
+            note=f"0 or {self.network.samples} and more: the whole batch of {self.network.samples}",
         )
         optimizer = d["optimizer"]
         yield self.row(
@@ -277,7 +281,8 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
         shape = "-".join(str(n) for n in network.sizes)
         count = sum(v.size for v in network.params.values())
         if edit.only_learning_rate(self.network, self.design):
-            start = "the parameters on screen kept (only η changed)"
+            kept = "the parameters this iteration started from" if self.midway else "the parameters on screen"
+            start = f"{kept} kept (only η changed)"
         elif self.design == edit.settings(self.network):
             return f"✓ {shape}, {count:,} parameters: nothing changed yet"
         else:

@@ -407,8 +407,12 @@ class StepList(PagedWithoutRoom):
         if highlighted != self.highlighted:
             self.highlighted = highlighted
             # the current step at the top, the ones to come below it: the same step, the same
-            # picture; scrolled now, so the key paints one frame, not two
-            self.scroll_to_highlight(top=True)
+            # picture; scrolled now, so the key paints one frame, not two. Before the first step,
+            # the first (another network's list was left scrolled down)
+            if highlighted is None:
+                self.scroll_home(animate=False, immediate=True)
+            else:
+                self.scroll_to_highlight(top=True)
 
 
 class LossHistory(Vertical):
@@ -451,8 +455,8 @@ class LossHistory(Vertical):
                 f"now {fmt(now)}",
             ]
             if right is not None:  # a classifier's share right, beside the loss
-                share = f"{right:.1%}".replace("%", " %")
-                forms = [f"{forms[0]} · accuracy {share}", f"{forms[1]} · {share}", *forms]
+                share = notation.percent(right)
+                forms = [f"{forms[0]} · accuracy {share}", f"{forms[1]} · {share}", f"now {fmt(now)} · {share}", *forms]
             show_text(label, next((form for form in forms if len(form) <= room), forms[-1]))
         finite = [x for x in losses[-400:] if np.isfinite(x)]
         sparkline = self.query_one(Sparkline)
