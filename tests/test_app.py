@@ -276,6 +276,10 @@ async def test_open_a_preset_and_a_bad_file(tmp_path):
         assert app.network.name.startswith("Homework")  # kept
         messages = [n.message for n in app._notifications]
         assert any("learning_rte" in m and "unknown key" in m for m in messages)
+        await pilot.press("o", *"moons", "enter")  # typed on the list: into the box, and opened
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.network.name.startswith("Two moons")
 
 
 async def test_help_screen_and_quit():

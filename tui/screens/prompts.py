@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -65,8 +65,16 @@ class OpenPrompt(Dialog[str | None]):
                 ],
                 id="presets",
             )
-            yield Label("Or the path of a network file (.toml):")
+            yield Label("Or type a preset's name or the path of a network file (.toml):")
             yield Input(placeholder="path/to/network.toml", id="path")
+
+    def on_key(self, event: events.Key) -> None:
+        """What is typed on the list goes to the box below, which opens a preset's name too."""
+        box = self.query_one("#path", Input)
+        if event.is_printable and event.character and self.focused is not box:
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
 
     @on(OptionList.OptionSelected)
     def preset_chosen(self, event: OptionList.OptionSelected) -> None:
