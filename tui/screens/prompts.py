@@ -66,7 +66,7 @@ class OpenPrompt(Dialog[str | None]):
                 id="presets",
             )
             yield Label("Or type a preset's name or the path of a network file (.toml):")
-            yield Input(placeholder="path/to/network.toml", id="path")
+            yield Input(placeholder="path/to/network.toml", id="path", select_on_focus=False)
 
     def on_key(self, event: events.Key) -> None:
         """What is typed on the list goes to the box below, which opens a preset's name too."""
