@@ -223,6 +223,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # CSV data files: plain decimal notation only (no 1_000, no digits of other scripts).
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NON_FINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # refused as non-finite, not as "not a number"
+CSV_BLANKS = " \t\r"  # around a value of a .csv data file
 _BLANK_ROWS = re.compile(rb"\n[ \t\r,]*(?=\n)")  # blank lines and lines of empty cells: skipped
 CSV_BLOCK = 2**18  # bytes read at a time
 # bytes scanned at a time: small, so NumPy's temporary arrays are reused memory, not pages mapped
@@ -396,6 +397,28 @@ def _csv_finite(data, raw, at, kind, gaps) -> bool:
     return not _above(aligned, where - length, length, expected).any()
 
 
+def csv_number(cell: str) -> float | None:
+    """A value of a .csv data file (at most MAX_CSV_VALUE characters) as float64: plain decimal
+    notation between blanks; None when it is no number (a word, an empty cell). Raises ValueError,
+    in words that follow "line N: ", for a number float64 does not hold (nan, inf, 1e999)."""
+    cell = cell.strip(CSV_BLANKS)
+    if _DECIMAL.fullmatch(cell) and math.isfinite(value := float(cell)):
+        return value
+    if _DECIMAL.fullmatch(cell) or _NON_FINITE.fullmatch(cell):
+        raise ValueError("found a non-finite number, expected finite numbers")
+    return None
+
+
+def not_a_csv_number(cell: str) -> str:
+    """What is wrong with a value csv_number() finds no number, in words that follow "line N: "."""
+    return f"found {quoted(cell.strip(CSV_BLANKS), 30)}, expected a number (plain decimal notation)"
+
+
+def long_csv_value(cell: str) -> str:
+    """What is wrong with a value of more than MAX_CSV_VALUE characters, in words that follow "line N: "."""
+    return f"found a value of {len(cell):,} characters, expected a number of at most {MAX_CSV_VALUE}"
+
+
 def _csv_text(block: bytes) -> bytes:
     """A newline, then the lines of `block` (whole lines; the last may lack its newline), each
     ending in a newline, but for lines of blanks and empty cells, which the line reader skips."""
@@ -469,6 +492,16 @@ def _now(value):
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def sample_limit(sizes: list[int], last: Layer) -> tuple[int, str]:
+    """The most samples the limits allow a network of these sizes and last layer, and why (words
+    that follow the number)."""
+    widest = max(max(sizes), last.units**2 if last.activation == "softmax" else 0)
+    most = MAX_VALUES // widest
+    if most >= MAX_SAMPLES:
+        return MAX_SAMPLES, ""
+    return most, f" (at {widest:,} values per sample, the limit of {MAX_VALUES:,} values)"
 
 
 class _Parser:
@@ -842,7 +875,7 @@ class _Parser:
             self.fail("data", f"found {_describe(table)}, expected a table with X and Y, or file")
         self.unknown_keys(table, DATA_KEYS, prefix="data.")
         outputs = layers[-1].units
-        most, why = self.sample_limit([inputs] + [layer.units for layer in layers], layers[-1])
+        most, why = sample_limit([inputs] + [layer.units for layer in layers], layers[-1])
         if "file" in table:
             if "X" in table or "Y" in table:
                 self.fail("data.file", "found together with X or Y, expected either file or X and Y")
@@ -873,14 +906,6 @@ class _Parser:
         if len(X) > most:
             self.fail("data", f"found {len(X):,} samples, more than the limit of {most:,}{why}")
         return X, Y, data_file
-
-    def sample_limit(self, sizes, last) -> tuple[int, str]:
-        """The most samples the limits allow this network, and why (words that follow the number)."""
-        widest = max(max(sizes), last.units**2 if last.activation == "softmax" else 0)
-        most = MAX_VALUES // widest
-        if most >= MAX_SAMPLES:
-            return MAX_SAMPLES, ""
-        return most, f" (at {widest:,} values per sample, the limit of {MAX_VALUES:,} values)"
 
     def data_file(self, name, inputs, outputs, most, why):
         path = self.base / name
@@ -999,7 +1024,7 @@ class _Parser:
             except UnicodeDecodeError:
                 self.fail(label, f"line {line_no} is not UTF-8 text")
             cells = text.split(",")
-            if all(not cell.strip(" \t\r") for cell in cells):
+            if all(not cell.strip(CSV_BLANKS) for cell in cells):
                 continue  # a blank line, or one of empty cells
             if len(cells) != width:
                 self.fail(
@@ -1010,22 +1035,14 @@ class _Parser:
             values = []
             for cell in cells:
                 if len(cell) > MAX_CSV_VALUE:
-                    self.fail(
-                        label,
-                        f"line {line_no}: found a value of {len(cell):,} characters, "
-                        f"expected a number of at most {MAX_CSV_VALUE}",
-                    )
-                cell = cell.strip(" \t\r")
-                if _NON_FINITE.fullmatch(cell):
-                    values.append(math.inf)
-                elif _DECIMAL.fullmatch(cell):
-                    values.append(float(cell))
-                else:
-                    self.fail(
-                        label, f"line {line_no}: found {quoted(cell, 30)}, expected a number (plain decimal notation)"
-                    )
-                if not math.isfinite(values[-1]):
-                    self.fail(label, f"line {line_no}: found a non-finite number, expected finite numbers")
+                    self.fail(label, f"line {line_no}: {long_csv_value(cell)}")
+                try:
+                    value = csv_number(cell)
+                except ValueError as err:
+                    self.fail(label, f"line {line_no}: {err}")
+                if value is None:
+                    self.fail(label, f"line {line_no}: {not_a_csv_number(cell)}")
+                values.append(value)
             rows.append(values)
         return np.array(rows, dtype=np.float64).reshape(len(rows), width)
 
