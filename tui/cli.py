@@ -11,7 +11,7 @@ import time
 
 from engine import __version__
 
-COMMANDS = ("trace", "train", "check", "answer", "presets", "learn")
+COMMANDS = ("trace", "train", "check", "answer", "presets", "learn", "new")
 PROG = "backprop-tui"
 DIVERGED = 3  # exit status when the numbers stop being finite
 
@@ -23,6 +23,7 @@ commands:
   train NETWORK                train on the fast path and print the final loss
   check NETWORK                compare every gradient with finite differences (--entries N: a sample)
   answer NETWORK Q EXPRESSION  judge an expression typed for quantity Q (--show Q: the closed form)
+  new CSV                      propose a network for a CSV file with a header and write it
 
 examples:
   backprop-tui                             open the app on the xor preset
@@ -36,6 +37,7 @@ examples:
   backprop-tui check classification
   backprop-tui answer regression dL/dW3 "delta3.T @ A2"
   backprop-tui answer regression --show dL/dW2 --sample 0
+  backprop-tui new iris.csv --targets species --output iris.toml
 
 NETWORK is a preset name (see `backprop-tui presets`) or the path of a network file.
 """
@@ -116,6 +118,33 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--list", action="store_true", help="print the lessons and your progress, one per line")
         parser.add_argument("--reset", action="store_true", help="forget your progress (asks first)")
         parser.add_argument("--yes", "-y", action="store_true", help="with --reset: do not ask")
+        return parser
+    if command == "new":
+        parser.description = (
+            "Propose a network for a CSV file whose first line names its columns, and write it as a network "
+            "file. In a terminal it shows the columns and asks which are targets and inputs; --targets (and "
+            "--inputs) ask nothing. Inputs are standardised; the targets decide the output and the loss: 0/1 "
+            "or two labels, sigmoid and binary cross-entropy; one-hot columns or three labels or more, softmax "
+            "and cross-entropy; other numbers, identity and mean squared error on standardised targets."
+        )
+        parser.add_argument("csv", type=_file_name, metavar="CSV", help="a CSV file: a header line, then rows")
+        parser.add_argument(
+            "--targets",
+            "-t",
+            metavar="COLS",
+            help="the columns to predict: names, or numbers counted from 1 (2-5 a range), comma-separated",
+        )
+        parser.add_argument(
+            "--inputs", "-i", metavar="COLS", help="the input columns, likewise (default: the other columns of numbers)"
+        )
+        parser.add_argument(
+            "--output",
+            "-o",
+            type=_file_name,
+            metavar="FILE",
+            help="the network file to write (default: the CSV's name with .toml, in the current folder, "
+            "never replacing one that is there)",
+        )
         return parser
     parser.add_argument("network", metavar="NETWORK", help="preset name or network file")
     if command == "trace":
@@ -520,6 +549,126 @@ def cmd_answer(args, network) -> int:
     return 0 if verdict.correct else 1
 
 
+def _say(text: str = "") -> None:
+    """A line of `new` on standard output; ASCII names where it cannot encode Unicode."""
+    if not _unicode_out():
+        from engine.notation import to_ascii
+
+        text = to_ascii(text)
+    print(text)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 → 1-3, 5."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+
+
+def _ask(question: str, table, default: str, check):
+    """Ask until the answer names columns that pass check(columns) (a CsvError says why not, in
+    one line, and asks again); Enter takes `default`. EOFError (Ctrl+D) is the caller's."""
+    from engine.proposal import CsvError
+
+    while True:
+        answer = input(question if _unicode_out() else question.encode("ascii", "replace").decode())
+        try:
+            columns = table.chosen(answer if answer.strip() else default)
+            check(columns)
+            return columns
+        except CsvError as err:
+            _say(f"  {err.message}")
+
+
+def _list_columns(table) -> None:
+    """The columns numbered, each with what it holds (of many, the first 20 and the last 5)."""
+    from engine.files import printable
+
+    _say(f"{printable(table.source, 100)}: {table.rows:,} rows, {len(table.columns):,} columns")
+    columns = table.columns
+    shown = columns if len(columns) <= 30 else columns[:20] + columns[-5:]
+    digits, width = len(str(len(columns))), max(len(printable(c.name, 30)) for c in shown)
+    for column in shown:
+        if len(columns) > 30 and column is columns[-5]:
+            _say(f"  {'…':>{digits}}  {len(columns) - 25:,} more columns")
+        _say(f"  {column.number:>{digits}}  {printable(column.name, 30):<{width}}  {table.describe(column)}")
+
+
+def cmd_new(args) -> int:
+    import shlex
+    from pathlib import Path
+
+    from engine.files import check_target, printable, shown
+    from engine.proposal import CsvError, check_inputs, data_path, propose, read_table, targets_of, write
+
+    asking = args.targets is None
+    if asking and not sys.stdin.isatty():
+        return _fail("new asks which columns are targets and inputs: run it in a terminal, or give --targets")
+    output = args.output or f"{Path(args.csv).stem or 'network'}.toml"
+
+    def refused(path) -> str | None:
+        """Why `path` may not be written: an existing file not named with --output, or the CSV."""
+        try:
+            if Path(path).exists() and Path(path).samefile(args.csv):
+                return f"cannot write {shown(path)}: it is the CSV file read"
+            if args.output is None and os.path.lexists(path):
+                return f"{shown(path)} exists: name it with --output to replace it, or choose another name"
+            check_target(path)
+        except OSError as err:
+            return f"cannot write {shown(path)}: {err.strerror or err}"
+        return None
+
+    try:
+        table = read_table(args.csv)
+        if why := refused(output):  # before any question: an answer is never thrown away
+            return _fail(why)
+        if asking:
+            _list_columns(table)
+            last = table.columns[-1]
+            targets = _ask(
+                f"Targets, the columns to predict (names or numbers, comma-separated; Enter: {last.number}): ",
+                table,
+                str(last.number),
+                lambda columns: targets_of(table, columns),
+            )
+        else:
+            targets = table.chosen(args.targets)
+        if args.inputs is not None:
+            inputs = table.chosen(args.inputs)
+        elif asking:
+            others = table.numbers_besides(targets)
+            inputs = _ask(
+                f"Inputs (Enter: {_ranges([c.number for c in others]) or 'none'}, the other columns of numbers): ",
+                table,
+                ",".join(str(c.number) for c in others),
+                lambda columns: check_inputs(table, columns, targets),
+            )
+        else:
+            inputs = table.numbers_besides(targets)
+        proposal = propose(table, inputs, targets)
+    except CsvError as err:
+        return _fail(str(err))
+    except EOFError:  # Ctrl+D at a question
+        print(f"\n{PROG}: nothing written", file=sys.stderr)
+        return 1
+    data = data_path(proposal, output)
+    if data is not None and (why := refused(data)):
+        return _fail(why)
+    try:
+        write(proposal, output)
+    except OSError as err:
+        return _fail(f"cannot write {shown(output)}: {err.strerror or err}")
+    for line in proposal.summary():
+        _say(line)
+    _say(f"wrote {shown(output)}" + (f" and the data beside it, {shown(data)}" if data else ""))
+    _say(f"open it with: {PROG} {printable(shlex.quote(output))}")
+    return 0
+
+
 def _expression_last(argv: list[str]) -> list[str]:
     """answer's arguments with the positional ones after `--`: an expression may start with a
     minus (-Y/A3 + …), which argparse would take for an option."""
@@ -556,6 +705,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_presets(args)
         if command == "learn":
             return cmd_learn(args)
+        if command == "new":
+            return cmd_new(args)
         notice = None
         if command is None and args.resume:
             from tui.session import SessionError, load_place
