@@ -68,7 +68,7 @@ class Column:
         return f"column {self.number} ({quoted(self.name)})" if self.name else f"column {self.number}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Table:
     source: str
     columns: tuple[Column, ...]
@@ -95,9 +95,12 @@ class Table:
         """The columns `text` names, in its order: names, numbers counted from 1, or ranges of
         numbers (2-5), comma-separated; a name is looked up first. Raises CsvError."""
         count = len(self.columns)
+        named: dict[str, list[Column]] = {}
+        for column in self.columns:
+            named.setdefault(column.name, []).append(column)
         chosen = []
         for word in (w.strip(CSV_BLANKS) for w in text.split(",")):
-            same = [c for c in self.columns if c.name == word]
+            same = named.get(word, []) if word else []
             if len(same) > 1:
                 numbers = ", ".join(str(c.number) for c in same)
                 raise CsvError(self.source, f"{quoted(word)} names columns {numbers}: give the number of one")
@@ -170,7 +173,8 @@ class _Reader:
                     cut = block.rfind(b"\n") + 1
                     self.lines(block[:cut], line, width)  # the lines before it first
                     long = line + block.count(b"\n", 0, cut)
-                    self.fail(f"line {long} is longer than any row of {width:,} values of at most {MAX_CSV_VALUE}")
+                    most = f"{width:,} values of at most {MAX_CSV_VALUE} characters"
+                    self.fail(f"line {long} is longer than any row can be ({most})")
             labelled = any(k == "labels" and not p for k, p in zip(self.kinds, self.problems))
             values = None if labelled else _csv_rows(block, width)
             if values is None:
@@ -186,6 +190,8 @@ class _Reader:
             line += block.count(b"\n")
         if rows == 0:
             self.fail("has no rows under its header, expected at least one")
+        if self.no_header(names):
+            self.fail("line 1 holds numbers over columns of numbers, expected a header line naming the columns")
         columns = []
         for j, name in enumerate(names):
             labels, codes = None, None
@@ -215,13 +221,19 @@ class _Reader:
         names = [_label(cell) for cell in cells]
         if not any(names):
             self.fail("line 1 is blank, expected a header line naming the columns")
-        try:
-            numbers = all(csv_number(name) is not None for name in names)
-        except ValueError:  # nan or inf: a name, not a number
-            numbers = False
-        if numbers:
-            self.fail("line 1 holds numbers, expected a header line naming the columns (then rows of values)")
         return names
+
+    def no_header(self, names: list[str]) -> bool:
+        """Whether line 1 looks like a row: a number names every column of numbers."""
+
+        def number(name: str) -> bool:
+            try:
+                return csv_number(name) is not None
+            except ValueError:  # nan, inf
+                return True
+
+        numbers = [name for name, kind in zip(names, self.kinds) if kind == "numbers"]
+        return bool(numbers) and all(map(number, numbers))
 
     def lines(self, block: bytes, line: int, width: int) -> np.ndarray:
         """The rows of `block` (whole lines, the first numbered `line`), nan where a value is no

@@ -624,7 +624,7 @@ def cmd_new(args) -> int:
 
     try:
         table = read_table(args.csv)
-        if why := refused(output):  # before any question: an answer is never thrown away
+        if asking and (why := refused(output)):  # before any question: no answer is thrown away
             return _fail(why)
         if asking:
             _list_columns(table)
@@ -656,7 +656,7 @@ def cmd_new(args) -> int:
         print(f"\n{PROG}: nothing written", file=sys.stderr)
         return 1
     data = data_path(proposal, output)
-    if data is not None and (why := refused(data)):
+    if why := refused(output) or (data and refused(data)):
         return _fail(why)
     try:
         write(proposal, output)
@@ -664,6 +664,9 @@ def cmd_new(args) -> int:
         return _fail(f"cannot write {shown(output)}: {err.strerror or err}")
     for line in proposal.summary():
         _say(line)
+    if left_out := [c for c in table.columns if c not in inputs + targets]:
+        more = f" and {len(left_out) - 3:,} more" if len(left_out) > 3 else ""
+        _say(f"left out {', '.join(map(str, left_out[:3]))}{more}")
     _say(f"wrote {shown(output)}" + (f" and the data beside it, {shown(data)}" if data else ""))
     _say(f"open it with: {PROG} {printable(shlex.quote(output))}")
     return 0
