@@ -29,14 +29,17 @@ def test_engine_does_not_import_textual():
 
 def test_cli_commands_do_not_import_textual():
     code = (
-        "import io, contextlib\n"
+        "import io, contextlib, os, tempfile\n"
         "from tui.cli import main\n"
+        "os.chdir(tempfile.mkdtemp())\n"
+        "open('d.csv', 'w').write('x,y\\n1,0\\n2,1\\n')\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    for argv in (['presets'], ['trace', 'xor'], ['train', 'xor', '-n', '5'], ['check', 'xor']):\n"
-        "        main(argv)\n"
+        "    for argv in (['presets'], ['trace', 'xor'], ['train', 'xor', '-n', '5'], ['check', 'xor'],\n"
+        "                 ['new', 'd.csv', '-t', 'y']):\n"
+        "        assert main(argv) == 0\n"
     )
     modules = _modules_after(code)
-    assert "tui.cli" in modules
+    assert "tui.cli" in modules and "engine.proposal" in modules
     assert not [m for m in modules if m.split(".")[0] == "textual"]
 
 
