@@ -389,6 +389,13 @@ def test_the_csv_read_is_never_the_file_written(capsys, folder):
     assert (folder / "iris.csv").read_text().startswith("sepal_length,")
 
 
+def test_output_dash_is_no_file_name(capsys, folder):
+    iris_csv(folder / "iris.csv")
+    status, _, err = run(capsys, "new", "iris.csv", "-t", "species", "--output", "-")
+    assert status == 2 and one_line(err, "give --output a file name, not -")
+    assert sorted(p.name for p in folder.iterdir()) == ["iris.csv"]
+
+
 def test_an_unwritable_output_is_refused_before_any_question(capsys, folder, monkeypatch):
     iris_csv(folder / "iris.csv")
     asked = answering(monkeypatch, "species", "")

@@ -120,12 +120,15 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--yes", "-y", action="store_true", help="with --reset: do not ask")
         return parser
     if command == "new":
-        parser.description = (
+        import textwrap
+
+        parser.description = textwrap.fill(
             "Propose a network for a CSV file whose first line names its columns, and write it as a network "
             "file. In a terminal it shows the columns and asks which are targets and inputs; --targets (and "
             "--inputs) ask nothing. Inputs are standardised; the targets decide the output and the loss: 0/1 "
             "or two labels, sigmoid and binary cross-entropy; one-hot columns or three labels or more, softmax "
-            "and cross-entropy; other numbers, identity and mean squared error on standardised targets."
+            "and cross-entropy; other numbers, identity and mean squared error on standardised targets.",
+            90,
         )
         parser.add_argument("csv", type=_file_name, metavar="CSV", help="a CSV file: a header line, then rows")
         parser.add_argument(
@@ -605,6 +608,8 @@ def cmd_new(args) -> int:
     from engine.files import check_target, printable, shown
     from engine.proposal import CsvError, check_inputs, data_path, propose, read_table, targets_of, write
 
+    if args.output == "-":  # elsewhere the screen; a network file is written, never printed
+        return _fail("new writes a network file: give --output a file name, not -")
     asking = args.targets is None
     if asking and not sys.stdin.isatty():
         return _fail("new asks which columns are targets and inputs: run it in a terminal, or give --targets")
