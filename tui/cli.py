@@ -629,9 +629,9 @@ def cmd_new(args) -> int:
 
     try:
         table = read_table(args.csv)
-        if asking and (why := refused(output)):  # before any question: no answer is thrown away
-            return _fail(why)
         if asking:
+            if why := refused(output):  # before any question: no answer is thrown away
+                return _fail(why)
             _list_columns(table)
             last = table.columns[-1]
             targets = _ask(
