@@ -135,7 +135,8 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             "--targets",
             "-t",
             metavar="COLS",
-            help="the columns to predict: names, or numbers counted from 1 (2-5 a range), comma-separated",
+            help="the columns to predict: names, or numbers counted from 1 (2-5 a range; a name that is a "
+            "number names its column first), comma-separated",
         )
         parser.add_argument(
             "--inputs", "-i", metavar="COLS", help="the input columns, likewise (default: the other columns of numbers)"
