@@ -295,7 +295,10 @@ def test_the_questions_in_a_real_terminal(folder, ending):
         _read_until(master, output, b"Inputs (Enter: 1-4", proc)
         if ending == "answers":
             os.write(master, b"\r")
-        else:  # what Ctrl+C sends where the terminal is the process's own
+        else:
+            # Ctrl+C: SIGINT, as a terminal sends it to its own process, once the process waits for the
+            # answer (a signal between the prompt and the read would only be seen at the next signal)
+            time.sleep(0.5)
             proc.send_signal(signal.SIGINT)
         _read_until(master, output, b"backprop-tui iris.toml" if ending == "answers" else b"interrupted", proc)
         status = proc.wait(timeout=60)
