@@ -41,6 +41,9 @@ from .network import (
 )
 from .notation import counted
 
+# Lines holding text are read by Python, ~2-5 µs a value: so many of them at most, so that reading
+# (or refusing) such a file stays under 2 s. Numbers alone are read at C speed up to the data limits.
+MAX_TEXT_VALUES = 150_000
 MAX_CLASSES = 1000  # different labels in a column of text; past them it is no column of classes
 SEED = 1
 STANDARDISED = "each column minus its mean, over its standard deviation"
@@ -163,6 +166,7 @@ class _Reader:
         self.codes: list[list[int]] = [[] for _ in names]
         self.problems: list[str | None] = [None] * width
         self.kinds: list[str | None] = [None] * width  # "numbers" or "labels", from its first value
+        self.slow = 0  # values read line by line so far (see MAX_TEXT_VALUES)
         longest_line = width * (MAX_CSV_VALUE + 1) + 1
         blocks, rows, line = [], 0, 2
         while block := handle.read(CSV_BLOCK):
@@ -249,6 +253,12 @@ class _Reader:
                 continue  # a blank line, or one of empty cells
             if len(cells) != width:
                 self.fail(f"line {number} has {len(cells):,} values, expected {width:,} (one for each column)")
+            self.slow += width
+            if self.slow > MAX_TEXT_VALUES:
+                self.fail(
+                    f"line {number}: more than {MAX_TEXT_VALUES:,} values on lines with text, the limit for a CSV "
+                    "with a column of labels (write the classes as numbers, or one-hot columns, for more)"
+                )
             row = []
             for j, cell in enumerate(cells):
                 if len(cell) > MAX_CSV_VALUE:

@@ -370,6 +370,17 @@ def test_rows_past_the_limit_are_refused_as_they_are_met(folder, monkeypatch):
         read_table(folder / "d.csv")
 
 
+def test_lines_with_text_stop_at_their_limit_as_they_are_met(folder, monkeypatch):
+    """Such lines go through Python, ~2-5 µs a value: at the data limit a refusal at the last line
+    would take a minute (README, Promises: 2 s)."""
+    monkeypatch.setattr(proposal, "MAX_TEXT_VALUES", 8)
+    (folder / "d.csv").write_text("a,label\n" + "1,x\n2,y\n" * 2 + "3,z\n")
+    with pytest.raises(CsvError, match="line 6: more than 8 values on lines with text"):
+        read_table(folder / "d.csv")
+    (folder / "n.csv").write_text("a,b\n" + "1,2\n" * 20)  # numbers only: read at C speed, no such limit
+    assert read_table(folder / "n.csv").rows == 20
+
+
 # -- never replacing a file unasked ---------------------------------------------------------------
 
 
