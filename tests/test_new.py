@@ -415,3 +415,49 @@ def test_an_unwritable_output_is_refused_before_any_question(capsys, folder, mon
     asked = answering(monkeypatch, "species", "")
     status, _, err = run(capsys, "new", "iris.csv", "--output", "no/such/folder.toml")
     assert status == 2 and asked == [] and one_line(err, "cannot write no/such/folder.toml: its folder does not exist")
+
+
+# -- in the app: o with a CSV, then the editor -------------------------------------------------------
+
+
+async def test_the_app_opens_a_csv_through_the_proposal_and_the_editor(folder):
+    from tui.app import BackpropApp
+    from tui.screens.edit import EditScreen
+    from tui.screens.fromcsv import CsvScreen
+
+    csv = iris_csv(folder / "flowers.csv")
+    app = BackpropApp("xor")
+    async with app.run_test(size=(100, 36)) as pilot:
+        before = app.network
+        await pilot.press("o", *str(csv), "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CsvScreen)
+        screen.query_one("#targets").value = "nosuch"
+        await pilot.pause()
+        assert "no column is named" in str(screen.query_one("#csv-proposal").render())
+        await pilot.press("enter")
+        assert app.screen is screen  # nothing proposed: nothing to edit
+        screen.query_one("#targets").value = "species"
+        await pilot.pause()
+        assert "network  4-8-3" in str(screen.query_one("#csv-proposal").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, EditScreen)
+        assert "opened as proposed" in str(editor.query_one("#edit-summary").render())
+        editor.query_one("#learning_rate").value = "0.25"
+        await pilot.pause()
+        await pilot.click("#apply")
+        await pilot.pause()
+        await pilot.pause()
+        iris = resolve("iris")
+        assert app.network.learning_rate == 0.25 and app.network.sizes == [4, 8, 3]
+        np.testing.assert_array_equal(app.network.X, iris.X)  # the preset's very inputs, standardised
+        np.testing.assert_array_equal(app.network.Y, iris.Y)
+        for name, value in iris.params.items():  # only η changed: the proposal's parameters, the preset's
+            np.testing.assert_array_equal(app.network.params[name], value)
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.network is before  # p at its start returns

@@ -753,17 +753,44 @@ class BackpropApp(App[None]):
             self.run_worker(self._open_network(name), group="open", exclusive=True)
 
     async def _open_network(self, name: str) -> None:
+        from engine.proposal import CsvError, read_table
+
         self.loading = name
         self.notify(f"Opening {shown(name)}…", timeout=2)
+        csv = name.lower().endswith(".csv")  # data with a header: a network is proposed for it
         try:
-            network = await in_daemon_thread(resolve, name)
-        except NetworkError as err:
+            opened = await in_daemon_thread(read_table if csv else resolve, name)
+        except (NetworkError, CsvError) as err:
             self.notify(str(err), title="Cannot open", severity="error", timeout=8)
             return
         finally:
             self.loading = None
+        if csv:
+            from tui.screens.fromcsv import CsvScreen
+
+            self.push_screen(CsvScreen(opened), self.edit_proposal)
+            return
+        said = await self.switch_to(opened)
+        self.notify(f"Opened {opened.name}. {said}", timeout=6)
+
+    def edit_proposal(self, network: Network | None) -> None:
+        """The network proposed for a CSV, into the editor: applied, it opens."""
+        from engine.optimizers import network_state
+        from tui.screens.edit import EditScreen
+
+        if network is not None:
+            self.push_screen(
+                EditScreen(network, network.params, network_state(network), fresh=True), self.open_proposal
+            )
+
+    async def open_proposal(self, result: tuple[Network, bool] | None) -> None:
+        if result is None:
+            return
+        network, save = result
         said = await self.switch_to(network)
-        self.notify(f"Opened {network.name}. {said}", timeout=6)
+        self.notify(f"Opened {network.name}, a network for the CSV's data. {said}", timeout=8)
+        if save:
+            self.action_save()
 
     async def switch_to(self, network: Network) -> str:
         """A new run of another network from iteration 1; what was open stays behind it for p.

@@ -71,8 +71,9 @@ ACTIONS = [
     Action("z", "zoom", "Zoom", "Zoom a matrix",
            "Every cell of the matrix being computed, scrollable (Tab: the layer's others)"),
     Action("o", "open", "Open", "Open a network",
-           "Another preset or a network file (a bad one is reported and the current one kept); "
-           "p at its start returns to the one before, where you left it"),
+           "Another preset, a network file (a bad one is reported and the current one kept), or a CSV with a header "
+           "(a network is proposed for it, into the editor); p at its start returns to the one before, where you "
+           "left it"),
     Action("ctrl+s", "save", "Save", "Save the network",
            "Write it with its current parameters to a network file (asks before overwriting; in the middle of "
            "an update, the parameters the iteration started from)"),
@@ -85,7 +86,7 @@ ACTIONS = [
 
 # Left out of the key bar so that it fits 140 columns (the help and the palette list them).
 NOT_IN_KEY_BAR = ("save", "stop_training", "previous_sample", "next_sample", "digits", "toggle_mode", "toggle_explain",
-                  "toggle_names", "toggle_mistake", "gradient_check", "export", "open", "reset", "compare")
+                  "toggle_names", "toggle_mistake", "gradient_check", "export", "open", "reset", "compare", "zoom")
 
 # Keys Textual binds itself that a learner needs, as (keys, description).
 TEXTUAL_KEYS = [

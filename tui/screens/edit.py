@@ -68,11 +68,14 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
         Binding("ctrl+l", "add_layer", "Add a hidden layer", priority=True),  # in a field too
     ]
 
-    def __init__(self, network: Network, params: dict[str, np.ndarray], state: State, midway: bool = False):
+    def __init__(
+        self, network: Network, params: dict[str, np.ndarray], state: State, midway: bool = False, fresh: bool = False
+    ):
         """params, state: those a new learning rate goes on with (Stepper.settled); midway: they
-        are the ones the iteration started from, its update not finished."""
+        are the ones the iteration started from, its update not finished; fresh: the network is
+        not open yet (proposed for a CSV): applying it unchanged opens it."""
         super().__init__()
-        self.network, self.params, self.state, self.midway = network, params, state, midway
+        self.network, self.params, self.state, self.midway, self.fresh = network, params, state, midway, fresh
         self.design = edit.settings(network)
         self.built: Network | None = network
         self.changed: str | None = None  # the row of the field changed last, where a problem is said
@@ -284,6 +287,8 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
             kept = "the parameters this iteration started from" if self.midway else "the parameters on screen"
             start = f"{kept} kept (only η changed)"
         elif self.design == edit.settings(self.network):
+            if self.fresh:
+                return f"✓ {shape}, {count:,} parameters, {network.optimizer.title}: opened as proposed"
             return f"✓ {shape}, {count:,} parameters: nothing changed yet"
         else:
             start = f"parameters drawn anew from seed {network.seed}"
@@ -294,7 +299,10 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
         if self.built is None:
             self.app.bell()
             return
-        self.close(None if self.design == edit.settings(self.network) else (self.built, save))
+        if self.design == edit.settings(self.network):
+            self.close((self.network, save) if self.fresh else None)
+        else:
+            self.close((self.built, save))
 
     @on(Input.Submitted)
     def submitted(self) -> None:
