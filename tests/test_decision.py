@@ -207,3 +207,20 @@ def test_a_very_wide_network_s_map_is_coarser_and_says_so():
     x1 = plane.left + 0.5 * k * (plane.right - plane.left) / 130  # that value: at the coarse pixel's centre
     x2 = plane.top - 0.5 * k * (plane.top - plane.bottom) / 74
     assert values[0, 0] == pytest.approx(forward(wide, wide.params, x1, x2)[0], rel=1e-9)
+
+
+async def test_a_run_s_hand_over_before_the_map_or_plot_is_composed_waits_for_it():
+    """A training run handed iterations over while `l` or `b` was opening: the screen's query failed
+    (NoMatches for LossPlot, seen in the random-keys test)."""
+    from tui.screens.plot import PlotScreen
+
+    app = BackpropApp("moons")
+    async with app.run_test(size=(100, 30)) as pilot:
+        for screen in (PlotScreen([]), MapScreen(app.network, app.stepper.params, app.where, app.view.fmt)):
+            app.push_screen(screen)  # not awaited: not composed yet
+            app.update_plot()
+            app.update_map()
+            await pilot.pause()
+            assert app.screen is screen
+            await pilot.press("escape")
+            await pilot.pause()

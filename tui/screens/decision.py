@@ -90,6 +90,8 @@ class MapScreen(Dialog[None]):
         """New parameters; while a run trains, drawn at most every so often (a wide network's map
         takes long to compute, and the run would wait for it)."""
         self.params, self.where = params, where
+        if not self.query("#map, #predictions"):  # before the screen is composed: it draws these once up
+            return
         if self.training and time.monotonic() - self.drawn_at < max(0.25, 4 * self.took):
             return
         self.redraw()

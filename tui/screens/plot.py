@@ -43,6 +43,9 @@ class PlotScreen(Dialog[None]):
         self.show(self.losses)
 
     def show(self, losses: list[float]) -> None:
+        if not self.query(LossPlot):  # a run's losses before the screen is composed: on_mount shows them
+            self.losses = losses
+            return
         self.query_one(LossPlot).show(losses)
         self.query_one("#plot-summary", Label).update(describe(losses))
 
