@@ -1,5 +1,5 @@
 """The `backprop-tui` command. `trace`, `train`, `check` and `presets` never import Textual, so
-they start fast; only opening the app does."""
+they start fast; only opening the app does (and `serve`, in the processes it starts)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 
 from engine import __version__
 
-COMMANDS = ("trace", "train", "check", "answer", "presets", "learn", "new")
+COMMANDS = ("trace", "train", "check", "answer", "presets", "learn", "new", "serve")
 PROG = "backprop-tui"
 DIVERGED = 3  # exit status when the numbers stop being finite
 
@@ -24,6 +24,7 @@ commands:
   check NETWORK                compare every gradient with finite differences (--entries N: a sample)
   answer NETWORK Q EXPRESSION  judge an expression typed for quantity Q (--show Q: the closed form)
   new CSV                      propose a network for a CSV file with a header and write it
+  serve [NETWORK]              the app in a browser (--port P; needs pip install '.[serve]')
 
 examples:
   backprop-tui                             open the app on the xor preset
@@ -38,6 +39,7 @@ examples:
   backprop-tui answer regression dL/dW3 "delta3.T @ A2"
   backprop-tui answer regression --show dL/dW2 --sample 0
   backprop-tui new iris.csv --targets species --output iris.toml
+  backprop-tui serve xor --port 8000       then open http://127.0.0.1:8000 in a browser
 
 NETWORK is a preset name (see `backprop-tui presets`) or the path of a network file.
 """
@@ -51,8 +53,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {printable(message, 300)} (see `{self.prog} --help`)\n")
 
 
-def _whole(minimum: int, expected: str):
-    """An argparse type: a whole number >= minimum, else `found …, expected <expected>`."""
+def _whole(minimum: int, expected: str, maximum: int | None = None):
+    """An argparse type: a whole number from minimum (to maximum), else `found …, expected <expected>`."""
 
     def parse(text: str) -> int:
         from engine.files import quoted
@@ -61,7 +63,7 @@ def _whole(minimum: int, expected: str):
             value = int(text)
         except ValueError:  # also past Python's limit of 4,300 digits
             value = None
-        if value is None or value < minimum:
+        if value is None or value < minimum or (maximum is not None and value > maximum):
             raise argparse.ArgumentTypeError(f"found {quoted(text)}, expected {expected}")
         return value
 
@@ -70,6 +72,7 @@ def _whole(minimum: int, expected: str):
 
 _positive = _whole(1, "a whole number >= 1")
 _index = _whole(0, "a sample number counted from 0")
+_port = _whole(1, "a port number from 1 to 65535", 65535)
 
 
 def _file_name(text: str) -> str:
@@ -148,6 +151,28 @@ def _command_parser(command: str) -> argparse.ArgumentParser:
             metavar="FILE",
             help="the network file to write (default: the CSV's name with .toml, in the current folder, "
             "never replacing one that is there)",
+        )
+        return parser
+    if command == "serve":
+        import textwrap
+
+        from tui.serve import INSTALL
+
+        parser.description = textwrap.fill(
+            "Serve the app to a browser: each tab that opens the address gets the app on NETWORK of its own, "
+            f"as `{PROG} NETWORK` opens it in a terminal. Runs until Ctrl+C. Needs textual-serve: {INSTALL}",
+            90,
+        )
+        parser.add_argument(
+            "network", nargs="?", default="xor", metavar="NETWORK", help="preset name or network file (default: xor)"
+        )
+        parser.add_argument("--port", "-p", type=_port, default=8000, metavar="P", help="the port (default 8000)")
+        parser.add_argument(
+            "--host",
+            default="127.0.0.1",
+            metavar="ADDRESS",
+            help="the address to listen on (default 127.0.0.1: this computer only). This computer's address on "
+            "a network (e.g. 192.168.1.20) exposes the app to every computer that reaches it",
         )
         return parser
     parser.add_argument("network", metavar="NETWORK", help="preset name or network file")
@@ -678,6 +703,16 @@ def cmd_new(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from tui.serve import ServeError, serve
+
+    try:
+        serve(args.network, args.host, args.port)
+    except ServeError as err:
+        return _fail(str(err))
+    return 0
+
+
 def _expression_last(argv: list[str]) -> list[str]:
     """answer's arguments with the positional ones after `--`: an expression may start with a
     minus (-Y/A3 + …), which argparse would take for an option."""
@@ -743,6 +778,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_check(args, network)
         if command == "answer":
             return cmd_answer(args, network)
+        if command == "serve":
+            return cmd_serve(args)
         return _open_app(network, notice=notice)
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
