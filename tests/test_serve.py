@@ -32,10 +32,14 @@ def one_line_error(err: str) -> str:
 def test_a_bad_network_is_refused_before_the_server_starts(capsys, tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[[layers]]\nunits = -1\n")
-    for network in (str(bad), str(tmp_path / "missing.toml"), "no-such-preset"):
-        status, out, err = run(capsys, "serve", network, "--port", "1")
-        assert status == 2 and out == ""
-        assert "error:" in one_line_error(err)
+    with socket.socket() as taken:  # a port in use: the server would not start either way
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for network in (str(bad), str(tmp_path / "missing.toml"), "no-such-preset"):
+            status, out, err = run(capsys, "serve", network, "--port", port)
+            assert status == 2 and out == ""
+            assert one_line_error(err).startswith(f"backprop-tui: error: {network}")
 
 
 @pytest.mark.parametrize("port", ["0", "65536", "http", "-1"])
@@ -47,7 +51,8 @@ def test_a_port_out_of_range_is_refused(capsys, port):
 
 
 def test_without_textual_serve_it_says_how_to_install_it(capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "textual_serve", None)  # as if not installed: import fails
+    for module in ("textual_serve", "textual_serve.server"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if not installed: import fails
     status, out, err = run(capsys, "serve", "xor")
     assert status == 2 and out == ""
     assert "pip install '.[serve]'" in one_line_error(err)
