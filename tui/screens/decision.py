@@ -18,7 +18,7 @@ from engine import decision, notation
 from engine.network import Network
 from engine.notation import Format, percent
 from engine.training import accuracy, predict, verdicts
-from tui.screens.dialog import Dialog
+from tui.screens.dialog import LiveDialog
 from tui.widgets.decision import EMPTY, FULL, SHADES, DecisionMap
 from tui.widgets.textview import TextView
 
@@ -27,7 +27,7 @@ class PredictionList(TextView, can_focus=True):
     """The predictions, one sample a line, scrolled with ↑ ↓ PgUp PgDn Home End."""
 
 
-class MapScreen(Dialog[None]):
+class MapScreen(LiveDialog):
     DEFAULT_CSS = """
     MapScreen { align: center middle; }
     MapScreen > Vertical { width: 96%; height: 94%; border: round $accent; background: $surface; padding: 0 1; }
@@ -36,7 +36,6 @@ class MapScreen(Dialog[None]):
     MapScreen TextView { height: 1fr; }
     """
     BINDINGS = [
-        Binding("escape", "escape", "Close (or stop training)"),
         Binding("q,b", "close", "Close"),
         Binding("n,right", "app.next", "Next step"),
         Binding("p,left", "app.back", "Step back"),
@@ -56,7 +55,6 @@ class MapScreen(Dialog[None]):
         self.network, self.params, self.where, self.fmt = network, params, where, fmt
         self.output = 0  # the output unit drawn
         self.shading = self.no_color = no_color
-        self.training = False  # a run feeds the map (the app says when it ends): Esc stops it
         self.two_inputs = network.inputs == 2
         self.drawn_at, self.took = 0.0, 0.0  # when the map was last drawn, and how long that took
 
@@ -182,9 +180,3 @@ class MapScreen(Dialog[None]):
         elif self.two_inputs:
             self.shading = not self.shading
             self.redraw()
-
-    async def action_escape(self) -> None:
-        if self.training:
-            await self.run_action("app.stop_training")
-        else:
-            self.close()

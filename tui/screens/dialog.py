@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from textual.binding import Binding
 from textual.screen import ModalScreen
 
 Result = TypeVar("Result")
@@ -21,3 +22,17 @@ class Dialog(ModalScreen[Result]):
 
     def action_close(self) -> None:
         self.close(None)
+
+
+class LiveDialog(Dialog[None]):
+    """A dialog that a training run feeds as it goes (the loss plot, the map): Esc stops the run
+    first, then closes. The app sets `training` at each hand-over."""
+
+    BINDINGS = [Binding("escape", "escape", "Close (or stop training)")]
+    training = False
+
+    async def action_escape(self) -> None:
+        if self.training:
+            await self.run_action("app.stop_training")
+        else:
+            self.close()

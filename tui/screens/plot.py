@@ -7,18 +7,17 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from tui.screens.dialog import Dialog
+from tui.screens.dialog import LiveDialog
 from tui.widgets.plot import LossPlot, describe
 
 
-class PlotScreen(Dialog[None]):
+class PlotScreen(LiveDialog):
     DEFAULT_CSS = """
     PlotScreen { align: center middle; }
     PlotScreen > Vertical { width: 96%; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
     PlotScreen Label { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "escape", "Close (or stop training)"),
         Binding("q,l", "close", "Close"),
         Binding("t", "app.train", "Train"),
         Binding("y", "log_scale", "Log scale"),
@@ -53,9 +52,3 @@ class PlotScreen(Dialog[None]):
         plot = self.query_one(LossPlot)
         plot.log_scale = not plot.log_scale
         plot.refresh()
-
-    async def action_escape(self) -> None:
-        if self.training:
-            await self.run_action("app.stop_training")
-        else:
-            self.close()
