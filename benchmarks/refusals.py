@@ -13,6 +13,7 @@ so a case that would take more is shown as killed rather than taking the machine
 from __future__ import annotations
 
 import io
+import math
 import os
 import resource
 import shutil
@@ -32,19 +33,33 @@ CLI = [shutil.which("backprop-tui") or sys.executable] + (
 HEADER = """\
 name = "hostile"
 inputs = {inputs}
-loss = "half_mse"
+loss = "{loss}"
 learning_rate = 0.5
 
 [[layers]]
-units = 1
-activation = "sigmoid"
+units = {outputs}
+activation = "{activation}"
 
 """
 MiB = 2**20
 
 
-def network(inputs: int, data: str) -> str:
-    return HEADER.format(inputs=inputs) + "[data]\n" + data
+def network(inputs: int, data: str, loss="half_mse", outputs=1, activation="sigmoid") -> str:
+    return HEADER.format(inputs=inputs, loss=loss, outputs=outputs, activation=activation) + "[data]\n" + data
+
+
+def halfway(digits: str, exponent: int) -> str:
+    """A number of 99 characters that float() rounds slowly (5 µs or more): halfway between two
+    float64 values near digits × 10^exponent, cut after its 93rd digit."""
+    from decimal import Decimal, localcontext
+
+    value = float(f"{digits}e{exponent}")
+    with localcontext() as context:
+        context.prec = 1200
+        text = format(Decimal(value) + Decimal(math.ulp(value)) / 2, "e")
+    mantissa, power = text.split("e")
+    mantissa = mantissa.replace(".", "")[:93]
+    return f"{mantissa[0]}.{mantissa[1:]}e{int(power)}"
 
 
 def npy(shape, dtype="<f8", payload=b"") -> bytes:
@@ -137,6 +152,37 @@ def write_cases(folder: Path) -> dict[str, Path]:
             f"{name}.csv",
             line.encode() * (rows - 1) + line[: -len(cell) - 1].encode() + b"1_0\n",
         )
+    # targets outside the loss's rule, in the last row of 268 MB of numbers that are slow to convert
+    slow = halfway("8.98", 307)
+    case(
+        "csv-bce-target-8.98e307-last-268MB",
+        network(9, 'file = "bce.csv"\n', loss="bce"),
+        "bce.csv",
+        (",".join([slow] * 9 + [halfway("0.5", 0)]) + "\n").encode() * 268_000
+        + (",".join([slow] * 10) + "\n").encode(),
+    )
+    tiny = halfway("1", -300)
+    case(
+        "csv-ce-rows-of-slow-targets-then-a-bad-sum-160MB",
+        network(1, 'file = "ce.csv"\n', loss="ce", outputs=2, activation="softmax"),
+        "ce.csv",
+        (f"0,{tiny},{halfway('1', 0)[:60]}\n").encode() * 999_999 + b"0,1,1\n",
+    )
+    # near-limit numbers written in many ways, bad in their last cell
+    forms = ["1797693.1e+302", "1.79769e+0308", "0.000179769e312", "-17976931.348623157E301", "1.7976931348623157e308"]
+    line = ",".join(forms * 4) + "\n"
+    case(
+        "csv-mixed-near-limit-forms-then-bad-cell-240MB",
+        network(19, 'file = "forms.csv"\n'),
+        "forms.csv",
+        line.encode() * (240_000_000 // len(line)) + line[: -len(forms[-1]) - 1].encode() + b"1_0\n",
+    )
+    case(
+        "toml-1e308-rows-then-nan-64MiB",
+        network(
+            1000, "Y = [[0]]\nX = [" + ("[" + "1e308," * 999 + "1e308],") * 10_600 + "[" + "1e308," * 999 + "nan]]\n"
+        ),
+    )
     # one row a line (valid: loads): the line breaks inside a large array are not the text tomllib
     # reads, nor 60 MiB of them before a bad key
     case(

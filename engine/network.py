@@ -282,10 +282,11 @@ def _csv_grammar() -> np.ndarray:
 _CSV_GRAMMAR = _csv_grammar()
 
 
-def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
+def _csv_counted(data: bytes, width: int, targets: int = 0, loss: str | None = None) -> tuple[int, bool] | None:
     """How many rows `data` (_csv_text) holds when each is `width` plain decimal numbers of at
-    most MAX_CSV_VALUE characters, and whether they are all finite; None when any line needs a
-    closer look. Nothing is converted: a bad cell at the end of a large file costs a scan."""
+    most MAX_CSV_VALUE characters, and whether they are all finite and their last `targets` obey
+    the loss's rule (_csv_targets); None when any line needs a closer look. Nothing is converted:
+    a bad cell at the end of a large file costs a scan."""
     raw = np.frombuffer(data, np.uint8)
     rows = int(np.count_nonzero(raw == 10)) - 1  # NumPy's methods, not its functions: a call costs
     if rows == 0:
@@ -310,18 +311,36 @@ def _csv_counted(data: bytes, width: int) -> tuple[int, bool] | None:
     first = (_SEP * 2 * 5 + pair[0]) * 5 + token[1]  # the first token is the line's start
     if not (_CSV_GRAMMAR[first] and _CSV_GRAMMAR.take(grammar).all()):
         return None
-    return rows, _csv_finite(data, raw, at, kind, gaps)
+    if not _csv_finite(data, raw, at, kind, gaps):
+        return rows, False
+    if targets and loss in TARGET_RULES:
+        return rows, _csv_targets(data, raw, at, kind, gaps, width, targets, loss)
+    return rows, True
+
+
+# Where float64 rounds a number's text past a bound: the bound's digits d (it is 0.d × 10^place)
+# and place. A number's text is compared with them (_above), never converted.
+_INF = (str(2**1024 - 2**970), 309)  # the least number float64 rounds to inf
+_ONE = (str((2**53 + 1) * 5**53), 1)  # 1 + 2**-53: what is above it rounds above 1.0 (it rounds to 1.0)
+_TINY = (str(5**1075), -323)  # 2**-1075: a negative number above it in size rounds below 0 (under it, to -0.0)
+TARGET_RULES = {"bce": "a target from 0 to 1", "ce": "targets >= 0"}  # what each loss expects of its targets
 
 
 @functools.cache
-def _limit_words() -> np.ndarray:
-    """Column s·100 + o: the first 104 characters of s zeros then 2**1024 - 2**970 (the least
-    number float64 rounds to inf, 309 digits), a point inserted after the first o, as 13
-    8-byte integers read big-endian (their order is the bytes'; stored in native order, contiguous
-    for take): a number's text is compared with it 8 bytes at a time (_above)."""
-    limit = str(2**1024 - 2**970)
-    texts = ((("0" * s + limit)[:o] + "." + ("0" * s + limit)[o:])[:104] for s in range(101) for o in range(100))
+def _limit_words(bound: tuple[str, int]) -> np.ndarray:
+    """Column s·101 + o: the first 104 characters of s zeros then the bound's digits (then zeros),
+    a point inserted after the first o, as 13 8-byte integers read big-endian (their order is the
+    bytes'; stored in native order, contiguous for take): a number's text is compared with it 8
+    bytes at a time (_above)."""
+    digits = bound[0] + "0" * 105
+    texts = ((("0" * s + digits)[:o] + "." + ("0" * s + digits)[o:])[:104] for s in range(101) for o in range(101))
     return np.frombuffer("".join(texts).encode(), ">u8").reshape(-1, 13).T.astype(np.uint64, order="C")
+
+
+def _column(place, digits, bound) -> np.ndarray:
+    """The column of _limit_words(bound) a number's text (digits before its point, and its first
+    character's place: it is 0.ddd… × 10^place) is compared with, given place >= the bound's."""
+    return np.minimum(place - bound[1], 100) * 101 + digits
 
 
 def _words(aligned, at) -> np.ndarray:
@@ -340,20 +359,20 @@ def _first_bytes(count) -> np.ndarray:
     return _FIRST_BYTES.take(count, mode="clip")
 
 
-def _above(aligned, at, length, expected) -> np.ndarray:
-    """Whether each text at `at` of `length` (< 100) bytes is above the first `length` characters
-    of column `expected` of _limit_words(), 8 bytes at a time (_words): the first 8 of every text,
+def _above(aligned, at, length, expected, bound=_INF) -> np.ndarray:
+    """Whether each text at `at` of `length` (<= 100) bytes is above the first `length` characters
+    of column `expected` of _limit_words(bound), 8 bytes at a time (_words): the first 8 of every text,
     then the rest of those still the same at once, word k in row k (a loop would cost a NumPy
     call, as much as thousands of numbers, for each word of the few long texts)."""
     keep = _first_bytes(length)  # the text's bytes of its first 8
-    mine, theirs = _words(aligned, at) & keep, _limit_words()[0].take(expected) & keep
+    mine, theirs = _words(aligned, at) & keep, _limit_words(bound)[0].take(expected) & keep
     above = mine > theirs
     if (rest := ((mine == theirs) & (length > 8)).nonzero()[0]).size:
         at, length, expected = at.take(rest), length.take(rest), expected.take(rest)
         k = np.arange(8, int(length.max()), 8)[:, None]
         keep = _first_bytes(length - k)
         mine = _words(aligned, at + k) & keep
-        theirs = _limit_words()[1 : len(k) + 1].take(expected, axis=1) & keep
+        theirs = _limit_words(bound)[1 : len(k) + 1].take(expected, axis=1) & keep
         differ = mine != theirs
         differ[1:] &= ~np.logical_or.accumulate(differ, axis=0)[:-1]  # the first word that differs
         above[rest] = (differ & (mine > theirs)).any(axis=0)
@@ -385,16 +404,60 @@ def _csv_finite(data, raw, at, kind, gaps) -> bool:
     length = digits + pointed * before  # the mantissa's, in bytes
     place = raw.take(end - 3) * np.int32(100) + raw.take(end - 2) * np.int32(10) + raw.take(end - 1)
     place += digits - 5328  # 5328: the three digits' "000"; digits: the mantissa's before its point
-    aligned = np.frombuffer(data + bytes(16 - len(data) % 8), ">u8").astype(np.uint64)  # NumPy is slow on big-endian
+    aligned = _aligned(data)
     if (count > 3).any():  # 1000 or more if a digit but 0 comes before the last three (column 10,099: zeros)
-        place += 1000 * _above(aligned, end - count, count - 3, np.full(len(count), 100 * 100 + 99))
+        place += 1000 * _above(aligned, end - count, count - 3, np.full(len(count), _ZEROS))
     doubt = place >= 309
     if not doubt.all():
         if not doubt.any():
             return True
         where, length, digits, place = where[doubt], length[doubt], digits[doubt], place[doubt]
-    expected = np.minimum(place - 309, 100) * 100 + digits
-    return not _above(aligned, where - length, length, expected).any()
+    return not _above(aligned, where - length, length, _column(place, digits, _INF)).any()
+
+
+_ZEROS = 100 * 101 + 100  # a column of _limit_words of zeros: a text is above it unless all zeros
+
+
+def _csv_targets(data, raw, at, kind, gaps, width, targets, loss) -> bool:
+    """Whether the last `targets` numbers of every row of a block of valid, finite CSV lines (the
+    tokens as _csv_counted found them) obey the loss's rule (TARGET_RULES) once float64 holds
+    them, decided from their text, not converted: a number rounds below 0 when it is negative and
+    above 2**-1075 in size (_TINY), above 1 when above 1 + 2**-53 (_ONE)."""
+    aligned = _aligned(data)
+    follows = np.append(gaps > 1, False)  # digits after token i
+    before, after = np.insert(kind[:-1], 0, _SEP), np.append(kind[1:], _SEP)
+    # each number's mantissa comes right after a separator, a leading blank or its sign
+    leads = (kind == _SEP) | (kind == _BLANK) | (kind == _SIGN) & (before != _EXP)
+    first = (leads & (follows | (after == _POINT))).nonzero()[0]
+    first = first.reshape(-1, width)[:, width - targets :].ravel()  # the token before each target's mantissa
+    pointed = kind.take(first + 1) == _POINT
+    last = first + 1 + pointed  # the token after the mantissa
+    start = at.take(first) + 1
+    length = at.take(last) - start
+    digits = np.where(pointed, at.take(first + 1) - start, length)  # before the point
+    place = digits.copy()
+    exps = (kind.take(last) == _EXP).nonzero()[0]
+    if len(exps):
+        e = last.take(exps)
+        signed = kind.take(e + 1) == _SIGN
+        end = at.take(e + 1 + signed)  # after the exponent
+        count = end - at.take(e) - 1 - signed
+        value = sum((raw.take(end - k) - np.int32(48)) * (count >= k) * 10 ** (k - 1) for k in (1, 2, 3))
+        value += 1000 * _above(aligned, end - count, count - 3, np.full(len(count), _ZEROS))  # 1000: far enough
+        place[exps] += np.where(signed & (raw.take(end - count - 1) == ord("-")), -value, value)
+    negative = raw.take(at.take(first)) == ord("-")
+    bad = np.zeros(len(first), bool)
+    for bound, which in ((_TINY, negative), (_ONE, ~negative if loss == "bce" else None)):
+        if which is not None and (which := which & (place >= bound[1])).any():
+            bad[which] = _above(
+                aligned, start[which], length[which], _column(place[which], digits[which], bound), bound
+            )
+    return not bad.any()
+
+
+def _aligned(data: bytes) -> np.ndarray:
+    """`data` as big-endian 8-byte words, padded (what _words reads from)."""
+    return np.frombuffer(data + bytes(16 - len(data) % 8), ">u8").astype(np.uint64)  # NumPy is slow on big-endian
 
 
 def csv_number(cell: str) -> float | None:
@@ -441,17 +504,18 @@ def _csv_converted(texts: list[bytes], rows: int, width: int) -> np.ndarray | No
     return values
 
 
-def _csv_scanned(block: bytes, width: int) -> tuple[list[bytes], int, bool] | None:
+def _csv_scanned(block: bytes, width: int, targets=0, loss=None) -> tuple[list[bytes], int, bool] | None:
     """What _csv_counted says of `block` (whole lines), CSV_SCAN bytes at a time: their texts
-    (_csv_text), how many rows, and whether all finite; None when any line needs a closer look."""
+    (_csv_text), how many rows, and whether all finite (and the targets within the loss's rule);
+    None when any line needs a closer look."""
     texts, rows, finite, pos = [], 0, True, 0
     while pos < len(block):
         cut = block.find(b"\n", pos + CSV_SCAN) + 1 or len(block)
         text = b"\n" + block[pos:cut] if block[cut - 1] == 10 else b"\n" + block[pos:cut] + b"\n"
-        found = _csv_counted(text, width)
+        found = _csv_counted(text, width, targets, loss)
         if found is None and _BLANK_ROWS.search(text):  # blank lines fail the grammar: without them
             text = _BLANK_ROWS.sub(b"", text)
-            found = _csv_counted(text, width)
+            found = _csv_counted(text, width, targets, loss)
         if found is None:
             return None
         texts.append(text)
@@ -459,10 +523,11 @@ def _csv_scanned(block: bytes, width: int) -> tuple[list[bytes], int, bool] | No
     return texts, rows, finite
 
 
-def _csv_rows(block: bytes, width: int) -> np.ndarray | None:
+def _csv_rows(block: bytes, width: int, targets=0, loss=None) -> np.ndarray | None:
     """The rows of `block` (whole lines) when every one is `width` plain decimal numbers, each at
-    most MAX_CSV_VALUE characters and finite; None when any line needs a closer look."""
-    scanned = _csv_scanned(block, width)
+    most MAX_CSV_VALUE characters and finite, the last `targets` within the loss's rule; None when
+    any line needs a closer look."""
+    scanned = _csv_scanned(block, width, targets, loss)
     return None if scanned is None or not scanned[2] else _csv_converted(scanned[0], scanned[1], width)
 
 
@@ -507,6 +572,7 @@ def sample_limit(sizes: list[int], last: Layer) -> tuple[int, str]:
 class _Parser:
     def __init__(self, source: str, base: Path):
         self.source, self.base = source, base
+        self.loss: str | None = None  # once read: a CSV file's targets are checked against its rule as they are scanned
 
     def fail(self, key, message):
         raise NetworkError(self.source, key, message)
@@ -643,7 +709,7 @@ class _Parser:
         name = self.text(doc, "name", "name", default_name)
         description = self.text(doc, "description", "description", "")
         inputs = self.integer(doc, "inputs", "inputs", 1, MAX_UNITS)
-        loss = self.choice(doc, "loss", "loss", tuple(LOSSES))
+        loss = self.loss = self.choice(doc, "loss", "loss", tuple(LOSSES))
         reduction = self.choice(doc, "reduction", "reduction", REDUCTIONS, default="mean")
         if "learning_rate" not in doc:
             self.fail("learning_rate", "missing, expected a number > 0")
@@ -934,8 +1000,8 @@ class _Parser:
         width = inputs + outputs
         m, blocks = 0, []  # samples; each block's CRC-32 and rows, for the second pass
         for line, block in self.csv_blocks(handle, label, inputs, outputs):
-            scanned = _csv_scanned(block, width)
-            if scanned is None or not scanned[2]:  # a bad line, or a number past float64's range: which?
+            scanned = _csv_scanned(block, width, outputs, self.loss)
+            if scanned is None or not scanned[2]:  # a bad line, a number past float64's range or a bad target: which?
                 rows = len(self.csv_block(label, block, line, inputs, outputs))
             else:
                 rows = scanned[1]
@@ -1001,7 +1067,7 @@ class _Parser:
     def csv_block(self, label, block, line, inputs, outputs):
         """The rows of `block` (whole lines, the first numbered `line`): a block the fast reader
         turns down is halved until the lines at fault are few, and those are read one by one."""
-        rows = _csv_rows(block, inputs + outputs)
+        rows = _csv_rows(block, inputs + outputs, outputs, self.loss)
         if rows is not None:
             return rows
         if block.count(b"\n") <= 16:
@@ -1033,7 +1099,7 @@ class _Parser:
                     f"({counted(inputs, 'input')} then {counted(outputs, 'target')})",
                 )
             values = []
-            for cell in cells:
+            for column, cell in enumerate(cells, start=1):
                 if len(cell) > MAX_CSV_VALUE:
                     self.fail(label, f"line {line_no}: {long_csv_value(cell)}")
                 try:
@@ -1043,6 +1109,12 @@ class _Parser:
                 if value is None:
                     self.fail(label, f"line {line_no}: {not_a_csv_number(cell)}")
                 values.append(value)
+                if column > inputs and self.loss in TARGET_RULES and _target_fault(self.loss, value):
+                    self.fail(
+                        label,
+                        f"line {line_no}, column {column}: found {value!r}, "
+                        f"expected {TARGET_RULES[self.loss]} for loss {self.loss}",
+                    )
             rows.append(values)
         return np.array(rows, dtype=np.float64).reshape(len(rows), width)
 
@@ -1123,16 +1195,14 @@ class _Parser:
 
     def check_targets(self, loss, layers, Y, data_file):
         label = "data.file" if data_file else "data.Y"
-        if loss == "bce":
-            bad = np.argwhere((Y < 0) | (Y > 1))
+        if loss in TARGET_RULES:
+            bad = np.argwhere(_target_fault(loss, Y))
             if len(bad):
                 i, k = bad[0]
-                self.fail(f"{label}[{i}][{k}]", f"found {float(Y[i, k])!r}, expected a target from 0 to 1 for loss bce")
+                self.fail(
+                    f"{label}[{i}][{k}]", f"found {float(Y[i, k])!r}, expected {TARGET_RULES[loss]} for loss {loss}"
+                )
         if loss == "ce":
-            bad = np.argwhere(Y < 0)
-            if len(bad):
-                i, k = bad[0]
-                self.fail(f"{label}[{i}][{k}]", f"found {float(Y[i, k])!r}, expected targets >= 0 for loss ce")
             sums = Y.sum(axis=1)
             wrong = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
             if len(wrong):
@@ -1140,6 +1210,12 @@ class _Parser:
                 self.fail(
                     f"{label}[{i}]", f"sums to {float(sums[i])!r}, expected each row of targets to sum to 1 for loss ce"
                 )
+
+
+def _target_fault(loss: str, y):
+    """Whether target(s) y break the loss's rule (TARGET_RULES); a CSV file's are decided from
+    their text as they are scanned (_csv_targets)."""
+    return (y < 0) | (y > 1) if loss == "bce" else y < 0
 
 
 class ArrayFileError(Exception):

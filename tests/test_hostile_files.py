@@ -364,30 +364,30 @@ def test_numbers_near_the_float_limit_are_checked_without_converting_them(tmp_pa
     assert net.X[-1].tolist() == [float("12" * 45 + "e219"), 0] and net.Y[-1, 0] == 0
 
 
-def _number_near_the_limit(rnd) -> str:
-    """A plain decimal number whose first significant digit is near 10^308 (or anywhere), its
-    digits those of float64's limits or not, with leading zeros, a point or not, an exponent with
-    leading zeros, signs and blanks: at most MAX_CSV_VALUE characters."""
-    limit, largest = str(2**1024 - 2**970), str(int(np.finfo(np.float64).max))
+FLOAT_LIMITS = ((str(2**1024 - 2**970), 308), (str(int(np.finfo(np.float64).max)), 308))
+
+
+def _number_near(rnd, bounds=FLOAT_LIMITS) -> str:
+    """A plain decimal number whose first significant digit is near a bound's (or anywhere), its
+    digits those of the bound or not, with leading zeros, a point or not, an exponent with
+    leading zeros or none, signs and blanks: at most MAX_CSV_VALUE characters. A bound is its
+    digits and the place of its first (10^308 for float64's limits)."""
     while True:
+        bound, near = rnd.choice(bounds)
         k = rnd.randint(1, 95)
-        digits = rnd.choice(
-            [limit[:k], str(int(limit[:k]) + rnd.choice([-1, 1])), largest[:k], str(rnd.randrange(10**k)), "0"]
-        )
+        digits = rnd.choice([bound[:k], str(int(bound[:k]) + rnd.choice([-1, 1])), str(rnd.randrange(10**k)), "0"])
         digits = "0" * rnd.choice([0, 0, 0, 1, 3, 40]) + digits + "0" * rnd.choice([0, 0, 2, 30])
-        point = rnd.randint(0, len(digits))
         leading = len(digits) - len(digits.lstrip("0"))
-        place = rnd.choice([rnd.randint(307, 311)] * 8 + [rnd.randint(-400, 1200)])  # the first significant digit's
-        exponent = place - point + leading
+        place = rnd.choice([near + rnd.randint(-2, 2)] * 8 + [rnd.randint(-400, 1200)])  # the first significant digit's
+        point = rnd.randint(0, len(digits))
+        if 0 <= place + 1 + leading <= len(digits) and rnd.random() < 0.3:
+            point = place + 1 + leading  # no exponent needed
+        exponent = place + 1 - point + leading
         mantissa = digits[:point] + "." + digits[point:] if rnd.random() < 0.8 or point in (0, len(digits)) else digits
-        cell = (
-            rnd.choice(["", "-", "+"])
-            + mantissa
-            + rnd.choice("eE")
-            + ("-" if exponent < 0 else rnd.choice(["", "+"]))
-            + "0" * rnd.choice([0, 0, 1, 4, 20])
-            + str(abs(exponent))
-        )
+        cell = rnd.choice(["", "-", "+"]) + mantissa
+        if exponent or rnd.random() < 0.5:
+            sign = "-" if exponent < 0 else rnd.choice(["", "+"])
+            cell += rnd.choice("eE") + sign + "0" * rnd.choice([0, 0, 1, 4, 20]) + str(abs(exponent))
         cell = rnd.choice(["", " "]) + cell + rnd.choice(["", "\t"])
         if mantissa != "." and len(cell) <= netmod.MAX_CSV_VALUE:
             return cell
@@ -398,9 +398,58 @@ def test_the_csv_scan_knows_which_numbers_pass_float64s_range():
     (2**1024 - 2**970 and above round to inf), decided from their digits, not converted."""
     rnd = random.Random(16)
     for _ in range(10_000):
-        cells = [_number_near_the_limit(rnd) for _ in range(rnd.choice([1, 1, 1, 3]))]
+        cells = [_number_near(rnd) for _ in range(rnd.choice([1, 1, 1, 3]))]
         found = netmod._csv_counted(netmod._csv_text((",".join(cells) + "\n").encode()), len(cells))
         assert found is not None and found[1] == all(math.isfinite(float(cell)) for cell in cells), cells
+
+
+TARGET_BOUNDS = ((str((2**53 + 1) * 5**53), 0), ("1", 0), (str(5**1075), -324), ("5", -1))  # 1 + 2**-53, 2**-1075
+
+
+def test_the_csv_scan_knows_which_targets_break_the_losss_rule():
+    """_csv_counted says targets obey bce's 0 ≤ y ≤ 1 (ce's y ≥ 0) exactly when they do once
+    float64 holds them, near the bounds too (1 + 2**-53 rounds to 1.0, -2**-1075 to -0.0),
+    decided from their digits, not converted."""
+    rnd = random.Random(17)
+    for _ in range(10_000):
+        cells = [_number_near(rnd, TARGET_BOUNDS) for _ in range(rnd.choice([1, 1, 1, 3]))]
+        text = netmod._csv_text(("0," + ",".join(cells) + "\n").encode())
+        values = np.array([float(cell) for cell in cells])
+        for loss in ("bce", "ce"):
+            found = netmod._csv_counted(text, len(cells) + 1, len(cells), loss)
+            expected = np.isfinite(values).all() and not netmod._target_fault(loss, values).any()
+            assert found is not None and found[1] == expected, (loss, cells)
+
+
+def _loss_net(tmp_path, content, loss):
+    path = csv_net(tmp_path, content, inputs=1)
+    text = path.read_text().replace('loss = "half_mse"', f'loss = "{loss}"')
+    if loss == "ce":
+        text = text.replace('units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"')
+    path.write_text(text)
+    return path
+
+
+def test_targets_outside_the_losss_rule_are_refused_before_the_file_is_converted(tmp_path, monkeypatch, converted):
+    # issue 11: 268 MB of slow numbers whose last target was 8.98e307 (loss bce) took 17 s to
+    # refuse: the targets were checked once every number was converted; the scan decides now
+    monkeypatch.setattr(netmod, "CSV_BLOCK", 256)
+    for loss, good, last, words in (
+        ("bce", "0.5,1\n", "0.5,8.98e307\n", "line 1001, column 2: found 8.98e+307, expected a target from 0 to 1"),
+        ("bce", "0.5,1.00000000000000011102230246251565404236316680908203125\n", "0,-3e-324\n", "found -5e-324"),
+        (
+            "bce",
+            "0.5,-1e-400\n",
+            "0,1.0000000000000001110223024625156540423631668090820312501\n",
+            "found 1.0000000000000002",
+        ),
+        ("ce", "0.5,1,-0\n", "0.5,1.5,-1e-5\n", "line 1001, column 3: found -1e-05, expected targets >= 0 for loss ce"),
+    ):
+        converted.clear()
+        assert words in refused(_loss_net(tmp_path, good * 1000 + last, loss))
+        assert sum(converted) < 40, sum(converted)
+        net = load(_loss_net(tmp_path, good * 1000, loss))  # what float64 rounds into the rule is taken
+        assert net.Y.shape[0] == 1000 and ((net.Y >= 0) & (net.Y <= 1)).all()
 
 
 def test_a_csv_file_that_changes_between_the_two_passes_is_refused(tmp_path, monkeypatch):
