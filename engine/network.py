@@ -6,7 +6,6 @@ before any large allocation: sizes are checked against the limits below first.
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import math
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import tomldoc
+from . import floattext, tomldoc
 from .files import (
     FileRefused,
     check_target,
@@ -318,73 +317,13 @@ def _csv_counted(data: bytes, width: int, targets: int = 0, loss: str | None = N
     return rows, True
 
 
-# Where float64 rounds a number's text past a bound: the bound's digits d (it is 0.d × 10^place)
-# and place. A number's text is compared with them (_above), never converted.
-_INF = (str(2**1024 - 2**970), 309)  # the least number float64 rounds to inf
-_ONE = (str((2**53 + 1) * 5**53), 1)  # 1 + 2**-53: what is above it rounds above 1.0 (it rounds to 1.0)
-_TINY = (str(5**1075), -323)  # 2**-1075: a negative number above it in size rounds below 0 (under it, to -0.0)
 TARGET_RULES = {"bce": "a target from 0 to 1", "ce": "targets >= 0"}  # what each loss expects of its targets
-
-
-@functools.cache
-def _limit_words(bound: tuple[str, int]) -> np.ndarray:
-    """Column s·101 + o: the first 104 characters of s zeros then the bound's digits (then zeros),
-    a point inserted after the first o, as 13 8-byte integers read big-endian (their order is the
-    bytes'; stored in native order, contiguous for take): a number's text is compared with it 8
-    bytes at a time (_above)."""
-    digits = bound[0] + "0" * 105
-    texts = ((("0" * s + digits)[:o] + "." + ("0" * s + digits)[o:])[:104] for s in range(101) for o in range(101))
-    return np.frombuffer("".join(texts).encode(), ">u8").reshape(-1, 13).T.astype(np.uint64, order="C")
-
-
-def _column(place, digits, bound) -> np.ndarray:
-    """The column of _limit_words(bound) a number's text (digits before its point, and its first
-    character's place: it is 0.ddd… × 10^place) is compared with, given place >= the bound's."""
-    return np.minimum(place - bound[1], 100) * 101 + digits
-
-
-def _words(aligned, at) -> np.ndarray:
-    """The 8 bytes from each byte `at` of a text, as big-endian integers (their order is the
-    bytes'): two of its aligned words (`aligned`, read big-endian) joined, a third of what gathering
-    unaligned ones costs."""
-    word, shift = at >> 3, (at & 7).astype(np.uint64) << np.uint64(3)
-    return (aligned.take(word, mode="clip") << shift) | (aligned.take(word + 1, mode="clip") >> (np.uint64(64) - shift))
-
-
-_FIRST_BYTES = np.array([2**64 - 2 ** (64 - 8 * k) for k in range(9)], np.uint64)  # k: a mask of a word's first k bytes
-
-
-def _first_bytes(count) -> np.ndarray:
-    """Masks of the first `count` bytes of a word: none for 0 or fewer, all from 8."""
-    return _FIRST_BYTES.take(count, mode="clip")
-
-
-def _above(aligned, at, length, expected, bound=_INF) -> np.ndarray:
-    """Whether each text at `at` of `length` (<= 100) bytes is above the first `length` characters
-    of column `expected` of _limit_words(bound), 8 bytes at a time (_words): the first 8 of every text,
-    then the rest of those still the same at once, word k in row k (a loop would cost a NumPy
-    call, as much as thousands of numbers, for each word of the few long texts)."""
-    keep = _first_bytes(length)  # the text's bytes of its first 8
-    mine, theirs = _words(aligned, at) & keep, _limit_words(bound)[0].take(expected) & keep
-    above = mine > theirs
-    if (rest := ((mine == theirs) & (length > 8)).nonzero()[0]).size:
-        at, length, expected = at.take(rest), length.take(rest), expected.take(rest)
-        k = np.arange(8, int(length.max()), 8)[:, None]
-        keep = _first_bytes(length - k)
-        mine = _words(aligned, at + k) & keep
-        theirs = _limit_words(bound)[1 : len(k) + 1].take(expected, axis=1) & keep
-        differ = mine != theirs
-        differ[1:] &= ~np.logical_or.accumulate(differ, axis=0)[:-1]  # the first word that differs
-        above[rest] = (differ & (mine > theirs)).any(axis=0)
-    return above
 
 
 def _csv_finite(data, raw, at, kind, gaps) -> bool:
     """Whether every number of a block of valid CSV lines (the tokens as _csv_counted found them)
-    is finite, decided from its text: converting numbers near float64's limit costs 0.5 µs each.
-    One whose exponent has at most two digits is (it has at most 100 characters); another is
-    0.ddd… × 10^place, its digits (leading zeros and all) from the mantissa's first character:
-    past the limit if at or above it written with place - 309 zeros before it."""
+    is finite, decided from its text (floattext): converting numbers near float64's limit costs
+    0.5 µs each. One whose exponent has at most two digits is (it has at most 100 characters)."""
     exps = (kind == _EXP).nonzero()[0]
     if not len(exps):
         return True
@@ -402,28 +341,16 @@ def _csv_finite(data, raw, at, kind, gaps) -> bool:
     pointed, before = kind.take(prev) == _POINT, gaps.take(prev)
     digits = np.where(pointed, gaps.take(prev - 1, mode="clip"), before) - 1  # before the point
     length = digits + pointed * before  # the mantissa's, in bytes
-    place = raw.take(end - 3) * np.int32(100) + raw.take(end - 2) * np.int32(10) + raw.take(end - 1)
-    place += digits - 5328  # 5328: the three digits' "000"; digits: the mantissa's before its point
-    aligned = _aligned(data)
-    if (count > 3).any():  # 1000 or more if a digit but 0 comes before the last three (column 10,099: zeros)
-        place += 1000 * _above(aligned, end - count, count - 3, np.full(len(count), _ZEROS))
-    doubt = place >= 309
-    if not doubt.all():
-        if not doubt.any():
-            return True
-        where, length, digits, place = where[doubt], length[doubt], digits[doubt], place[doubt]
-    return not _above(aligned, where - length, length, _column(place, digits, _INF)).any()
-
-
-_ZEROS = 100 * 101 + 100  # a column of _limit_words of zeros: a text is above it unless all zeros
+    words = floattext.aligned(data)
+    place = floattext.exponents(raw, words, end, count) + digits
+    return not floattext.above(words, where - length, length, digits, place, floattext.INF).any()
 
 
 def _csv_targets(data, raw, at, kind, gaps, width, targets, loss) -> bool:
     """Whether the last `targets` numbers of every row of a block of valid, finite CSV lines (the
     tokens as _csv_counted found them) obey the loss's rule (TARGET_RULES) once float64 holds
-    them, decided from their text, not converted: a number rounds below 0 when it is negative and
-    above 2**-1075 in size (_TINY), above 1 when above 1 + 2**-53 (_ONE)."""
-    aligned = _aligned(data)
+    them, decided from their text (floattext), not converted: a number rounds below 0 when it is
+    negative and above 2**-1075 in size, above 1 when above 1 + 2**-53."""
     follows = np.append(gaps > 1, False)  # digits after token i
     before, after = np.insert(kind[:-1], 0, _SEP), np.append(kind[1:], _SEP)
     # each number's mantissa comes right after a separator, a leading blank or its sign
@@ -436,28 +363,21 @@ def _csv_targets(data, raw, at, kind, gaps, width, targets, loss) -> bool:
     length = at.take(last) - start
     digits = np.where(pointed, at.take(first + 1) - start, length)  # before the point
     place = digits.copy()
+    words = floattext.aligned(data)
     exps = (kind.take(last) == _EXP).nonzero()[0]
     if len(exps):
         e = last.take(exps)
         signed = kind.take(e + 1) == _SIGN
         end = at.take(e + 1 + signed)  # after the exponent
         count = end - at.take(e) - 1 - signed
-        value = sum((raw.take(end - k) - np.int32(48)) * (count >= k) * 10 ** (k - 1) for k in (1, 2, 3))
-        value += 1000 * _above(aligned, end - count, count - 3, np.full(len(count), _ZEROS))  # 1000: far enough
+        value = floattext.exponents(raw, words, end, count)
         place[exps] += np.where(signed & (raw.take(end - count - 1) == ord("-")), -value, value)
     negative = raw.take(at.take(first)) == ord("-")
-    bad = np.zeros(len(first), bool)
-    for bound, which in ((_TINY, negative), (_ONE, ~negative if loss == "bce" else None)):
-        if which is not None and (which := which & (place >= bound[1])).any():
-            bad[which] = _above(
-                aligned, start[which], length[which], _column(place[which], digits[which], bound), bound
-            )
-    return not bad.any()
-
-
-def _aligned(data: bytes) -> np.ndarray:
-    """`data` as big-endian 8-byte words, padded (what _words reads from)."""
-    return np.frombuffer(data + bytes(16 - len(data) % 8), ">u8").astype(np.uint64)  # NumPy is slow on big-endian
+    for bound, which in ((floattext.TINY, negative), (floattext.ONE, ~negative if loss == "bce" else None)):
+        if which is not None and which.any():
+            if floattext.above(words, start[which], length[which], digits[which], place[which], bound).any():
+                return False
+    return True
 
 
 def csv_number(cell: str) -> float | None:

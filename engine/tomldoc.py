@@ -17,6 +17,8 @@ import tomllib
 
 import numpy as np
 
+from . import floattext
+
 MAX_REST_BYTES = 512 * 2**10  # the text tomllib reads: names, comments, keys, small arrays
 MAX_LEXEMES = 100_000  # strings, comments and array values met while looking for the large arrays
 MAX_KEY_PARTS = 32  # a valid network file's longest key has 2 (data.X)
@@ -279,15 +281,10 @@ def _vouched(text: bytes, levels: int, width: int | None, last: bool) -> bool:
         opener, before = kind.take(zeros), kind.take(zeros - 1)  # the first, a bracket, is no sign
         if (_STARTS_A_NUMBER.take(opener) | (opener == _MINUS) & (before != _EXP)).any():
             return False
-    exps = (kind == _EXP).nonzero()[0]
-    if len(exps):  # an exponent of three digits or more may pass float64's range
-        positive = ~((kind.take(exps + 1) == _MINUS) & ~digits.take(exps))
-        if (positive & (gaps.take(exps) >= 3)).any():
-            return False
     token = np.append(np.uint16(_OPEN), kind)  # before the first, a token after which it may come
     follows = np.append(True, digits)  # follows[i]: digits between token[i] and token[i + 1]
     grammar = (((token[:-2] * 2 + follows[:-2]) * 6 + token[1:-1]) * 2 + follows[1:-1]) * 6 + token[2:]
-    if not _JSON_GRAMMAR.take(grammar).all():
+    if not _JSON_GRAMMAR.take(grammar).all() or not _finite(data, raw, at, kind, gaps, digits):
         return False
     if width is None:
         return True
@@ -296,6 +293,31 @@ def _vouched(text: bytes, levels: int, width: int | None, last: bool) -> bool:
     trailing = (kind.take(closes - 1) == _COMMA) & ~digits.take(closes - 1)  # a comma before ]
     numbers = commas.searchsorted(closes) - commas.searchsorted(opens) + ~trailing
     return bool((numbers == width).all())
+
+
+def _finite(data, raw, at, kind, gaps, digits) -> bool:
+    """Whether every number of a valid piece (the tokens as _vouched found them) is finite,
+    decided from its text (floattext), as network._csv_finite decides a CSV file's: one whose
+    exponent has at most two digits is (its digits come in runs of at most _LONGEST_DIGITS)."""
+    exps = (kind == _EXP).nonzero()[0]
+    if not len(exps):
+        return True
+    signed = (kind.take(exps + 1) == _MINUS) & ~digits.take(exps)
+    count = gaps.take(exps + signed)  # the exponent's digits
+    large = ~signed & (count >= 3)
+    if not large.any():
+        return True
+    exps, count = exps[large], count[large]
+    prev = exps - 1  # the token before each e: its point, or what comes before the number
+    pointed, before = kind.take(prev) == _POINT, gaps.take(prev)
+    before_point = np.where(pointed, gaps.take(prev - 1, mode="clip"), before)
+    length = before_point + pointed * (before + 1)  # the mantissa's, in bytes
+    if length.max() > floattext.LONGEST or count.max() > floattext.LONGEST:
+        return False  # in doubt: read to know
+    where = at.take(exps)
+    words = floattext.aligned(data)
+    place = floattext.exponents(raw, words, where + 1 + count, count) + before_point
+    return not floattext.above(words, where - length, length, before_point, place, floattext.INF).any()
 
 
 def _large_array(raw: bytes, start: int) -> tuple[int, int] | None:
