@@ -32,7 +32,10 @@ def exponents(raw, words, end, count) -> np.ndarray:
     """The value of each exponent of `count` (<= LONGEST) digits that ends before byte `end` of
     the text (raw: its bytes, words: aligned()), or 1000 and more for one of 1000 or more: no
     number of at most LONGEST characters then lies near a bound."""
-    value = sum((raw.take(end - k) - np.int32(48)) * (count >= k) * 10 ** (k - 1) for k in (1, 2, 3))
+    value = raw.take(end - 3) * np.int32(100) + raw.take(end - 2) * np.int32(10) + raw.take(end - 1) - 5328  # 5328: "000"
+    if (short := count < 3).any():  # a digit fewer: the byte before it is none
+        value = np.where(short, value - (raw.take(end - 3) - np.int32(48)) * 100, value)
+        value = np.where(count < 2, value - (raw.take(end - 2) - np.int32(48)) * 10, value)
     if (count > 3).any():  # 1000 if a digit but 0 comes before the last three
         value += 1000 * _above(words, end - count, count - 3, np.full(len(count), _ZEROS), INF)
     return value
@@ -43,8 +46,10 @@ def above(words, start, length, digits, place, bound) -> np.ndarray:
     (words: aligned()), `length` (<= LONGEST) bytes, `digits` of them before its point (or all),
     the number 0.ddd… × 10^place. Past means above the bound: at or above it would be the same
     for INF and TINY, whose digits no text of LONGEST characters ends with; ONE rounds to 1.0."""
-    result = np.zeros(len(start), bool)
     near = place >= bound[1]  # below: the number is under 10^(place) <= the bound
+    if near.all():  # most often, where numbers are near float64's limit
+        return _above(words, start, length, np.minimum(place - bound[1], 100) * 101 + digits, bound)
+    result = np.zeros(len(start), bool)
     if near.any():
         column = np.minimum(place[near] - bound[1], 100) * 101 + digits[near]
         result[near] = _above(words, start[near], length[near], column, bound)
