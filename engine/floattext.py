@@ -32,7 +32,8 @@ def exponents(raw, words, end, count) -> np.ndarray:
     """The value of each exponent of `count` (<= LONGEST) digits that ends before byte `end` of
     the text (raw: its bytes, words: aligned()), or 1000 and more for one of 1000 or more: no
     number of at most LONGEST characters then lies near a bound."""
-    value = raw.take(end - 3) * np.int32(100) + raw.take(end - 2) * np.int32(10) + raw.take(end - 1) - 5328  # 5328: "000"
+    value = raw.take(end - 3) * np.int32(100) + raw.take(end - 2) * np.int32(10) + raw.take(end - 1)
+    value -= 5328  # the three digits' "000"
     if (short := count < 3).any():  # a digit fewer: the byte before it is none
         value = np.where(short, value - (raw.take(end - 3) - np.int32(48)) * 100, value)
         value = np.where(count < 2, value - (raw.take(end - 2) - np.int32(48)) * 10, value)
