@@ -1055,6 +1055,10 @@ class _Parser:
             self.fail(label, f"is not a valid .npz file ({err})")
         with archive:
             members = {info.filename: info for info in archive.infolist()}
+            names = [info.filename for info in archive.infolist()]
+            for key in ("X", "Y"):
+                if names.count(f"{key}.npy") + names.count(key) > 1:  # a zip may hold two of one name
+                    self.fail(label, f"holds {key} twice, expected one array {key}")
             total = sum(info.file_size for info in members.values())
             if total > MAX_DATA_FILE_BYTES:
                 self.fail(label, f"unpacks to {total:,} bytes, more than the limit of {MAX_DATA_FILE_BYTES:,}")

@@ -10,6 +10,7 @@ import resource
 import subprocess
 import sys
 import tomllib
+import warnings
 import zipfile
 from dataclasses import replace
 
@@ -491,6 +492,21 @@ def _patch(path, old: bytes, new: bytes, count=-1):
     raw = path.read_bytes()
     assert old in raw
     path.write_bytes(raw.replace(old, new, count))
+
+
+@pytest.mark.parametrize(
+    "names,key", [(("X.npy", "X.npy", "Y.npy"), "X"), (("X.npy", "Y.npy", "Y"), "Y"), (("X", "X", "Y.npy"), "X")]
+)
+def test_an_npz_holding_an_array_twice_is_refused(tmp_path, capsys, names, key):
+    # issue 11: a zip may hold two members of one name (or X and X.npy); the last was used without a word
+    arrays = {"X": npy((1, 2), "<f8", bytes(16)), "Y": npy((1, 1), "<f8", bytes(8))}
+    with zipfile.ZipFile(tmp_path / "d.npz", "w") as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile's "Duplicate name"
+        for name in names:
+            archive.writestr(name, arrays[name[0]])
+    assert f"holds {key} twice, expected one array {key}" in refused(npz_net(tmp_path))
+    assert main(["trace", str(npz_net(tmp_path))]) == 2
+    assert_one_clean_line(capsys.readouterr().err, 2)
 
 
 def test_npz_with_a_bad_crc(tmp_path):
