@@ -42,6 +42,13 @@ activation = "{activation}"
 
 """
 MiB = 2**20
+CSV_BYTES = 128 * MiB  # the limit of a CSV data file: each CSV case fills it
+
+
+def fill(line: bytes | str, last: bytes | str = b"") -> bytes:
+    """As many copies of `line` as fit the CSV limit with `last` after them."""
+    line, last = (x.encode() if isinstance(x, str) else x for x in (line, last))
+    return line * ((CSV_BYTES - len(last)) // len(line)) + last
 
 
 def network(inputs: int, data: str, loss="half_mse", outputs=1, activation="sigmoid") -> str:
@@ -92,23 +99,23 @@ def write_cases(folder: Path) -> dict[str, Path]:
         network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "]\n").replace('name = "hostile"', 'nmae = "hostile"'),
     )
     case(
-        "csv-100000-inputs-256MiB",
+        "csv-100000-inputs-128MiB",
         network(100_000, 'file = "wide.csv"\n'),
         "wide.csv",
-        ("0," * 100_000 + "0\n").encode() * 1_340,
+        fill("0," * 100_000 + "0\n"),
     )
-    case("csv-40M-rows-240MiB", network(2, 'file = "long.csv"\n'), "long.csv", b"0,0,0\n" * 40_000_000)
+    case("csv-22M-rows-128MiB", network(2, 'file = "long.csv"\n'), "long.csv", fill(b"0,0,0\n"))
     case(
-        "csv-valid-then-bad-cell-250MiB",
+        "csv-valid-then-bad-cell-128MiB",
         network(999, 'file = "late.csv"\n'),
         "late.csv",
-        ("0.1234567890," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
+        fill("0.1234567890," * 999 + "0\n", b"0,x\n"),
     )
     case(
-        "csv-carriage-returns-then-bad-cell-250MiB",
+        "csv-carriage-returns-then-bad-cell-128MiB",
         network(999, 'file = "cr.csv"\n'),
         "cr.csv",
-        ("0.123456789\r," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
+        fill("0.123456789\r," * 999 + "0\n", b"0,x\n"),
     )
     case("toml-large-array-then-a-bad-number-60MiB", network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "[1.2.3]]\n"))
     case("toml-large-array-then-a-short-row-60MiB", network(1000, "Y = [[0]]\nX = [" + row * 6_000 + "[1]]\n"))
@@ -121,61 +128,60 @@ def write_cases(folder: Path) -> dict[str, Path]:
         "toml-signed-numbers-then-a-bad-number-54MiB", network(1000, "Y = [[0]]\nX = [" + signed * 9_000 + "[1.2.3]]\n")
     )
     case(
-        "csv-valid-then-a-bad-number-250MiB",
+        "csv-valid-then-a-bad-number-128MiB",
         network(999, 'file = "grammar.csv"\n'),
         "grammar.csv",
-        ("0.1234567890," * 999 + "0\n").encode() * 20_000 + ("0," * 998 + "1..2,0\n").encode(),
+        fill("0.1234567890," * 999 + "0\n", "0," * 998 + "1..2,0\n"),
     )
     case(
-        "csv-dense-tokens-then-bad-cell-140MiB",
+        "csv-dense-tokens-then-bad-cell-128MiB",
         network(999, 'file = "dense.csv"\n'),
         "dense.csv",
-        ("-.5e-5," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
+        fill("-.5e-5," * 999 + "0\n", b"0,x\n"),
     )
     case(
-        "csv-large-exponents-then-bad-cell-160MiB",
+        "csv-large-exponents-then-bad-cell-128MiB",
         network(999, 'file = "exponents.csv"\n'),
         "exponents.csv",
-        ("1.5e300," * 999 + "0\n").encode() * 20_000 + b"0,x\n",
+        fill("1.5e300," * 999 + "0\n", b"0,x\n"),
     )
     # cells near float64's limits (one that may overflow, one below the smallest normal) and many
     # columns of long numbers, bad in their last cell
-    for name, cell, columns, rows in (
-        ("csv-float-limit-then-bad-cell-240MB", "1.79769e308", 20, 1_000_000),
-        ("csv-subnormals-then-bad-cell-240MB", "9.99999e-324", 20, 1_000_000),
-        ("csv-200-columns-then-bad-cell-220MB", "0.1234567890", 200, 100_001),
+    for name, cell, columns in (
+        ("csv-float-limit-then-bad-cell-128MiB", "1.79769e308", 20),
+        ("csv-subnormals-then-bad-cell-128MiB", "9.99999e-324", 20),
+        ("csv-200-columns-then-bad-cell-128MiB", "0.1234567890", 200),
     ):
         line = ",".join([cell] * columns) + "\n"
         case(
             name,
             network(columns - 1, f'file = "{name}.csv"\n'),
             f"{name}.csv",
-            line.encode() * (rows - 1) + line[: -len(cell) - 1].encode() + b"1_0\n",
+            fill(line, line[: -len(cell) - 1] + "1_0\n"),
         )
-    # targets outside the loss's rule, in the last row of 268 MB of numbers that are slow to convert
+    # targets outside the loss's rule, in the last row of numbers that are slow to convert
     slow = halfway("8.98", 307)
     case(
-        "csv-bce-target-8.98e307-last-268MB",
+        "csv-bce-target-8.98e307-last-128MiB",
         network(9, 'file = "bce.csv"\n', loss="bce"),
         "bce.csv",
-        (",".join([slow] * 9 + [halfway("0.5", 0)]) + "\n").encode() * 268_000
-        + (",".join([slow] * 10) + "\n").encode(),
+        fill(",".join([slow] * 9 + [halfway("0.5", 0)]) + "\n", ",".join([slow] * 10) + "\n"),
     )
     tiny = halfway("1", -300)
     case(
-        "csv-ce-rows-of-slow-targets-then-a-bad-sum-160MB",
+        "csv-ce-rows-of-slow-targets-then-a-bad-sum-128MiB",
         network(1, 'file = "ce.csv"\n', loss="ce", outputs=2, activation="softmax"),
         "ce.csv",
-        (f"0,{tiny},{halfway('1', 0)[:60]}\n").encode() * 999_999 + b"0,1,1\n",
+        fill(f"0,{tiny},{halfway('1', 0)[:60]}\n", b"0,1,1\n"),
     )
     # near-limit numbers written in many ways, bad in their last cell
     forms = ["1797693.1e+302", "1.79769e+0308", "0.000179769e312", "-17976931.348623157E301", "1.7976931348623157e308"]
     line = ",".join(forms * 4) + "\n"
     case(
-        "csv-mixed-near-limit-forms-then-bad-cell-240MB",
+        "csv-mixed-near-limit-forms-then-bad-cell-128MiB",
         network(19, 'file = "forms.csv"\n'),
         "forms.csv",
-        line.encode() * (240_000_000 // len(line)) + line[: -len(forms[-1]) - 1].encode() + b"1_0\n",
+        fill(line, line[: -len(forms[-1]) - 1] + "1_0\n"),
     )
     case(
         "toml-1e308-rows-then-nan-64MiB",

@@ -37,7 +37,10 @@ from .optimizers import OPTIMIZERS, Settings, State, state_shapes
 # Limits, checked before anything is allocated. The largest network people meet in a first
 # course (784-128-64-10 on a batch of 64) is far inside them.
 MAX_FILE_BYTES = 64 * 2**20  # a network file
-MAX_DATA_FILE_BYTES = 256 * 2**20  # a .csv or .npz data file (uncompressed, for .npz)
+MAX_DATA_FILE_BYTES = 256 * 2**20  # an .npz data file, uncompressed
+# a .csv data file: every byte is scanned before a wrong one at its end is refused, about 1 s of
+# CPU time per 100 MB of numbers near float64's limit (benchmarks/refusals.py)
+MAX_CSV_BYTES = 128 * 2**20
 MAX_LAYERS = 64
 MAX_UNITS = 100_000  # per layer, and the inputs
 MAX_PARAMS = 10_000_000  # weights and biases together
@@ -226,7 +229,7 @@ CSV_BLANKS = " \t\r"  # around a value of a .csv data file
 _BLANK_ROWS = re.compile(rb"\n[ \t\r,]*(?=\n)")  # blank lines and lines of empty cells: skipped
 CSV_BLOCK = 2**18  # bytes read at a time
 # bytes scanned at a time: small, so NumPy's temporary arrays are reused memory, not pages mapped
-# afresh (a fault a page, most of the time on dense data)
+# afresh (2**17 doubles the cost of dense data: a fault a page)
 CSV_SCAN = 2**16
 CSV_CONVERT = 2**20  # bytes converted at a time: NumPy's reader costs much per call
 
@@ -899,9 +902,10 @@ class _Parser:
         if path.suffix.lower() not in (".csv", ".npz"):
             self.fail(label, f"found {quoted(name)}, expected a .csv or .npz file")
         shown = printable(str(path), 100)
+        csv = path.suffix.lower() == ".csv"
         try:
-            with open_regular(path, MAX_DATA_FILE_BYTES) as handle:
-                read = self.read_csv if path.suffix.lower() == ".csv" else self.read_npz
+            with open_regular(path, MAX_CSV_BYTES if csv else MAX_DATA_FILE_BYTES) as handle:
+                read = self.read_csv if csv else self.read_npz
                 return read(handle, f"{label} ({printable(path.name, 60)})", inputs, outputs, most, why)
         except FileNotFoundError:
             self.fail(label, f"found {quoted(name)}, but {shown} does not exist")

@@ -313,8 +313,21 @@ def test_npz_not_a_zip(write_net, tmp_path):
 
 def test_data_file_size_limit_checked_before_reading(write_net, tmp_path, monkeypatch):
     (tmp_path / "d.csv").write_text("0,0,0\n" * 50)
+    monkeypatch.setattr(netmod, "MAX_CSV_BYTES", 100)
+    with pytest.raises(NetworkError, match="larger than the limit of 100 bytes"):
+        load(write_net(DATA_NET.format(name="d.csv")))
+    np.savez(tmp_path / "d.npz", X=np.zeros((50, 2)), Y=np.zeros((50, 1)))
     monkeypatch.setattr(netmod, "MAX_DATA_FILE_BYTES", 100)
-    with pytest.raises(NetworkError, match="larger than the limit"):
+    with pytest.raises(NetworkError, match="larger than the limit of 100 bytes"):
+        load(write_net(DATA_NET.format(name="d.npz")))
+
+
+def test_a_csv_file_over_128_mib_is_refused_before_a_byte_is_read(write_net, tmp_path):
+    # every byte of a CSV file is scanned before one wrong at its end is refused: 128 MiB keeps that
+    # under 2 s of CPU time (README, Promises); an .npz file may unpack to 256 MiB
+    with open(tmp_path / "d.csv", "wb") as handle:
+        handle.truncate(128 * 2**20 + 1)  # sparse: nothing written
+    with pytest.raises(NetworkError, match="larger than the limit of 134,217,728 bytes"):
         load(write_net(DATA_NET.format(name="d.csv")))
 
 
