@@ -41,6 +41,7 @@ _MAY_PRECEDE_PLUS = np.zeros(256, bool)  # what may come before a + in a number
 _MAY_PRECEDE_PLUS[list(b"[, \t\r\neE")] = True
 _MAY_FOLLOW_PLUS = np.zeros(256, bool)  # besides a digit: inf, nan
 _MAY_FOLLOW_PLUS[list(b"in")] = True
+_NOT_PLAIN = (b"+", b"_", b"i", b"n", b"f", b"a")  # what as_json rewrites for json
 _TRAILING_COMMA = re.compile(rb"(?<=[0-9a-zA-Z\]])([ \t\r\n]*),([ \t\r\n]*)\]")  # [1, 2 ,] is TOML
 
 
@@ -106,7 +107,7 @@ class Numbers:
         returns = raw.find(b"\r", self.start, last) >= 0 and raw.count(b"\r", self.start, last)
         if returns and returns != raw.count(b"\r\n", self.start, last):
             raise self.error(raw.find(b"\r", self.start, last), "a carriage return without a line feed")
-        plain = not any(raw.find(c, self.start, last) >= 0 for c in (b"+", b"_", b"i", b"n", b"f", b"a"))
+        plain = not any(raw.find(c, self.start, last) >= 0 for c in _NOT_PLAIN)
         pos, first, index = self.start + 1, True, 0
         while pos < last:
             if self.levels == 2:  # cut after a row's closing bracket; the next piece starts with its comma
@@ -129,7 +130,9 @@ class Numbers:
                 text, skip = raw[pos:cut], cut + 1
                 count = text.count(b",") + 1
             if text.strip():
-                yield index, text, pos, plain, self.levels == 2 or cut == last
+                # a piece of plain numbers in an array that is not: as_json need not copy it
+                plain_piece = plain or not any(c in text for c in _NOT_PLAIN)
+                yield index, text, pos, plain_piece, self.levels == 2 or cut == last
             elif cut < last:
                 raise self.error(pos, "expected a number")
             pos, first, index = skip, False, index + count
