@@ -2,7 +2,8 @@
 and run as `backprop-tui trace FILE` in a fresh process; prints its exit status, wall time, CPU
 time (user and system: about the wall time of an idle machine, while other processes share the
 cores) and peak RSS. The promise (README, Promises): every file within the size limits is
-refused in under 2 s and 512 MiB.
+refused in under 2 s and 512 MiB, but a `ce` data file wrong only in the sums of its targets,
+which are checked once its numbers are converted.
 
     python benchmarks/refusals.py [CASE ...]
 
