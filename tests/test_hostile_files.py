@@ -453,6 +453,14 @@ def test_targets_outside_the_losss_rule_are_refused_before_the_file_is_converted
         assert net.Y.shape[0] == 1000 and ((net.Y >= 0) & (net.Y <= 1)).all()
 
 
+def test_a_ce_row_of_targets_off_1_names_its_csv_line(tmp_path, monkeypatch):
+    # issue 11: the message named data.file[500], the row, not the file's line (blank lines are skipped)
+    monkeypatch.setattr(netmod, "CSV_BLOCK", 256)
+    content = "0.5,0.25,0.75\n" * 250 + "\n , \n" + "0.5,0.25,0.75\n" * 250 + "0.5,1,0.5\n" + "0,0,1\n" * 10
+    message = refused(_loss_net(tmp_path, content, "ce"))
+    assert "line 503: the targets sum to 1.5, expected each row of targets to sum to 1 for loss ce" in message
+
+
 def test_a_csv_file_that_changes_between_the_two_passes_is_refused(tmp_path, monkeypatch):
     csv_blocks = netmod._Parser.csv_blocks
     passes = []
