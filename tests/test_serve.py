@@ -211,3 +211,31 @@ def test_serve_in_a_real_browser_steps_on_n(tmp_path):
                 server.wait()
     assert server.returncode == 0, log.read_text()
     _wait(lambda: not any(_running(pid) for pid in apps), "the app processes to end", seconds=30)
+
+
+async def test_an_app_that_does_not_quit_is_killed_when_its_browser_leaves(monkeypatch):
+    """A headless browser's flood of resizes kept an app busy after its browser left, and after the
+    server: an orphan at full speed. stop() asks it to quit, then kills it after GRACE seconds."""
+    pytest.importorskip("textual_serve")
+    import asyncio
+
+    from textual_serve.download_manager import DownloadManager
+
+    from tui import serve
+
+    monkeypatch.setattr(serve, "GRACE", 0.5)
+    service_class = serve.bounded_app_service()
+
+    async def nothing(*args):
+        return None
+
+    stubborn = "exec python3 -c 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)'"
+    service = service_class(
+        stubborn, write_bytes=nothing, write_str=nothing, close=nothing, download_manager=DownloadManager()
+    )
+    await service.start(80, 24)
+    process = service._process
+    started = time.monotonic()
+    await asyncio.wait_for(service.stop(), 10)  # textual-serve's own waits for the app to end, for ever
+    await asyncio.wait_for(process.wait(), 5)
+    assert process.returncode == -9 and time.monotonic() - started < 5

@@ -61,9 +61,34 @@ def check_address(host: str, port: int) -> bool:
     return all(ipaddress.ip_address(address[0].split("%")[0]).is_loopback for *_, address in found)
 
 
+GRACE = 5.0  # seconds an app has to end after its browser left, before its process is killed
+
+
+def bounded_app_service():
+    """textual-serve's AppService whose stop() never leaves the app's process behind: it asks the
+    app to quit, as textual-serve does, and kills the process if it has not ended after GRACE
+    seconds (an app busy with a flood of a headless browser's resizes ran on at full speed after
+    its browser left, and after the server: an orphan SIGTERM could not reach in time)."""
+    from textual_serve.app_service import AppService
+
+    class BoundedAppService(AppService):
+        async def stop(self) -> None:
+            process = self._process
+            try:
+                await asyncio.wait_for(super().stop(), GRACE)
+            except TimeoutError:
+                pass
+            finally:  # also when the server's shutdown cancels the connection
+                if process is not None and process.returncode is None:
+                    process.kill()
+
+    return BoundedAppService
+
+
 def serve(network: str, host: str, port: int) -> None:
     """Serve `backprop-tui NETWORK` on host:port until Ctrl+C (or SIGTERM); NETWORK already checked."""
     try:
+        import textual_serve.server
         from textual_serve.server import Server
     except ImportError:
         raise ServeError(f"serve needs textual-serve: {INSTALL}") from None
@@ -97,6 +122,7 @@ def serve(network: str, host: str, port: int) -> None:
             for task in self.browsers:
                 task.cancel()
 
+    textual_serve.server.AppService = bounded_app_service()  # the name textual-serve's server creates them by
     server = AppServer(app_command(network), host=host, port=port, title=f"backprop-tui {network}", public_url=where)
     try:
         server.serve()
