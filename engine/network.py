@@ -160,6 +160,9 @@ def initial_params(sizes: list[int], activations: list[str], seed: int) -> dict[
 def load(path: str | os.PathLike) -> Network:
     """Read and validate a network file; raises NetworkError for anything wrong with it."""
     source = str(path)
+    if source.lower().endswith(".csv"):  # data, not a network: say what makes a network of it
+        why = "is a CSV file, not a network file: backprop-tui new proposes a network for it (or o in the app)"
+        raise NetworkError(source, None, why)
     try:
         raw = read_regular(path, MAX_FILE_BYTES)
     except FileNotFoundError:

@@ -325,7 +325,7 @@ class Proposal:
             f"learning rate {net.learning_rate:g}; seed {net.seed}",
             f"inputs   {self.inputs}",
             f"targets  {self.targets}",
-            f"samples  {net.samples:,} rows of {self.csv}",
+            f"samples  {counted(net.samples, 'row')} of {self.csv}",
         ]
 
 

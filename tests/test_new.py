@@ -190,6 +190,10 @@ def test_large_data_goes_to_a_csv_beside_the_network_file(capsys, folder, monkey
     status, _, err = run(capsys, "new", "iris.csv", "-t", "species")
     assert status == 2 and one_line(err, "iris.data.csv exists", "--output")
     assert not (folder / "iris.toml").exists()
+    (folder / "iris.data.csv").write_text("precious\n")  # naming the network file does not name it
+    status, _, err = run(capsys, "new", "iris.csv", "-t", "species", "-o", "iris.toml")
+    assert status == 2 and one_line(err, "iris.data.csv exists (the data of iris.toml would go there)")
+    assert (folder / "iris.data.csv").read_text() == "precious\n"
 
 
 # -- the questions --------------------------------------------------------------------------------
@@ -447,6 +451,7 @@ async def test_the_app_opens_a_csv_through_the_proposal_and_the_editor(folder):
         editor = app.screen
         assert isinstance(editor, EditScreen)
         assert "opened as proposed" in str(editor.query_one("#edit-summary").render())
+        assert editor.focused is editor.query("Input").first()  # Enter applies at once (nothing had focus)
         editor.query_one("#learning_rate").value = "0.25"
         await pilot.pause()
         await pilot.click("#apply")
@@ -461,3 +466,10 @@ async def test_the_app_opens_a_csv_through_the_proposal_and_the_editor(folder):
         await pilot.press("p")
         await pilot.pause()
         assert app.network is before  # p at its start returns
+
+
+def test_a_csv_given_as_a_network_says_how_to_make_one(capsys, folder):
+    iris_csv(folder / "iris.csv")
+    for command in (["train"], ["trace"], []):
+        status, out, err = run(capsys, *command, "iris.csv")
+        assert status == 2 and one_line(err, "iris.csv: is a CSV file, not a network file", "backprop-tui new")

@@ -883,7 +883,7 @@ class BackpropApp(App[None]):
         where = (
             f"as iteration {self.stepper.iteration + 1} started (its update is not finished)"
             if midway
-            else f"at iteration {self.stepper.iteration + 1}, step {self.stepper.cursor}/{self.stepper.total}"
+            else f"at {self.where}"
         )
         self.notify(f"Saved {shown(os.path.abspath(path))}: the network {where}.", timeout=4)
 

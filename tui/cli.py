@@ -641,11 +641,17 @@ def cmd_new(args) -> int:
         return _fail("new asks which columns are targets and inputs: run it in a terminal, or give --targets")
     output = args.output or f"{Path(args.csv).stem or 'network'}.toml"
 
-    def refused(path) -> str | None:
-        """Why `path` may not be written: an existing file not named with --output, or the CSV."""
+    def refused(path, data: bool = False) -> str | None:
+        """Why `path` may not be written: an existing file not named with --output (the data file
+        beside it never is), or the CSV."""
         try:
             if Path(path).exists() and Path(path).samefile(args.csv):
                 return f"cannot write {shown(path)}: it is the CSV file read"
+            if data and os.path.lexists(path):
+                return (
+                    f"{shown(path)} exists (the data of {shown(output)} would go there): "
+                    "remove it, or choose another --output"
+                )
             if args.output is None and os.path.lexists(path):
                 return f"{shown(path)} exists: name it with --output to replace it, or choose another name"
             check_target(path)
@@ -687,7 +693,7 @@ def cmd_new(args) -> int:
         print(f"\n{PROG}: nothing written", file=sys.stderr)
         return 1
     data = data_path(proposal, output)
-    if why := refused(output) or (data and refused(data)):
+    if why := refused(output) or (data and refused(data, data=True)):
         return _fail(why)
     try:
         write(proposal, output)

@@ -153,6 +153,7 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
 
     def on_mount(self) -> None:
         self.check()
+        self.query(Input).first().focus()  # Enter applies at once, wherever the editor was opened from
 
     # -- changes ------------------------------------------------------------------------------------
 

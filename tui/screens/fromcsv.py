@@ -13,6 +13,7 @@ from textual.widgets import Input, Label
 
 from engine.files import printable, shown
 from engine.network import Network
+from engine.notation import counted
 from engine.proposal import CsvError, Proposal, Table, propose
 from tui.screens.dialog import Dialog
 from tui.widgets.textview import TextView
@@ -23,8 +24,9 @@ class CsvScreen(Dialog[Network | None]):
     CsvScreen { align: center middle; }
     CsvScreen > Vertical { width: 96; max-width: 100%; height: 90%; border: round $accent; background: $surface;
                            padding: 0 1; }
-    CsvScreen TextView { height: 1fr; }
-    CsvScreen Label { width: 1fr; margin-top: 1; }
+    CsvScreen TextView { height: 1fr; min-height: 3; }
+    CsvScreen Label { width: 1fr; }
+    CsvScreen Input, CsvScreen Input:focus { border: none; height: 1; padding: 0 1; margin-bottom: 1; }
     CsvScreen #csv-proposal.-bad { color: $bad; }
     CsvScreen #csv-help { color: $text-muted; }
     """
@@ -45,12 +47,14 @@ class CsvScreen(Dialog[Network | None]):
             yield Label("Inputs (empty: the other columns of numbers):", markup=False)
             yield Input(id="inputs")
             yield Label(id="csv-proposal", markup=False)
-            yield Label("Enter: to the editor with this network, to change it and apply · Esc cancels", id="csv-help")
+            yield Label("Enter: into the editor, to change it and apply · Esc cancels", id="csv-help")
 
     def on_mount(self) -> None:
-        lines = [Text(f"{self.table.rows:,} rows; its columns:")]
-        for column in self.table.columns:
-            lines.append(Text(f"{column.number:>4}  {printable(column.name, 60)}  ({self.table.describe(column)})"))
+        lines = [Text(f"{counted(self.table.rows, 'row')}; its columns:")]
+        names = [printable(column.name, 40) for column in self.table.columns]
+        width = max(map(len, names))
+        for column, name in zip(self.table.columns, names):
+            lines.append(Text(f"{column.number:>4}  {name:<{width}}  {self.table.describe(column)}"))
         self.query_one(TextView).set_lines(lines)
         self.check()
 

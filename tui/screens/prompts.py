@@ -65,7 +65,7 @@ class OpenPrompt(Dialog[str | None]):
                 ],
                 id="presets",
             )
-            yield Label("Or type a preset's name or the path of a network file (.toml):")
+            yield Label("Or type a preset's name, the path of a network file (.toml) or of a CSV with a header:")
             yield Input(placeholder="path/to/network.toml", id="path", select_on_focus=False)
 
     def on_key(self, event: events.Key) -> None:
