@@ -84,14 +84,6 @@ BAD_FILES = [
     ),
     ("ce-wrong-activation", _with('loss = "half_mse"', 'loss = "ce"'), "layers[2].activation", "needs a softmax"),
     (
-        "ce-rows",
-        _with('loss = "half_mse"', 'loss = "ce"')
-        .replace('units = 1\nactivation = "sigmoid"', 'units = 1\nactivation = "softmax"')
-        .replace("Y = [[0], [1], [1], [0]]", "Y = [[1], [1], [1], [0.5]]"),
-        "data.Y[3]",
-        "sums to 0.5, expected each row",
-    ),
-    (
         "ce-negative",
         _with('loss = "half_mse"', 'loss = "ce"')
         .replace('units = 1\nactivation = "sigmoid"', 'units = 2\nactivation = "softmax"')
