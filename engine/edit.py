@@ -13,8 +13,6 @@ from .network import Network, from_settings
 from .optimizers import OPTIMIZERS, State
 
 SOURCE = "the editor"  # what an edited network's messages name as their source
-
-
 EDITED = " (edited: "  # a network changed in the editor is named "XOR 2-2-1 (edited: 2-3-2-1)"
 WAS = " Its description: "  # before the description of the network it was edited from
 
@@ -45,7 +43,7 @@ def optimizer_defaults(name: str) -> dict:
 def only_learning_rate(network: Network, changed: dict) -> bool:
     """Whether `changed` differs from the network's settings in the learning rate alone."""
     now = settings(network)
-    return {**now, "learning_rate": changed.get("learning_rate")} == {**changed} and now != changed
+    return {**now, "learning_rate": changed.get("learning_rate")} == changed and now != changed
 
 
 def build(

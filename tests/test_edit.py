@@ -321,3 +321,21 @@ def test_an_edited_network_is_named_by_its_shape_and_says_what_it_came_from():
     assert once.description.startswith("Edited in the app from Two moons (2-8-1). Its description: 100 points")
     again = edit.build(once, dict(edit.settings(once), seed=5))
     assert again.name == "Two moons (2-8-1) (edited: 2-4-1)" and again.description == once.description
+
+
+async def test_ticking_and_unticking_frozen_parameters_is_no_change():
+    app = BackpropApp("xor")
+    async with app.run_test(size=(100, 40)) as pilot:
+        before = app.network
+        screen = await open_editor(app, pilot)
+        for value in (True, False):
+            for name in ("W2", "W1"):
+                await set_field(pilot, screen, f"#frozen-{name}", value)
+        await set_field(pilot, screen, "#frozen-W2", True)
+        await set_field(pilot, screen, "#frozen-W1", True)
+        assert screen.design["frozen"] == ["W1", "W2"]  # the network's order, whatever the clicks'
+        await set_field(pilot, screen, "#frozen-W2", False)
+        await set_field(pilot, screen, "#frozen-W1", False)
+        assert "nothing changed" in summary(screen)
+        await apply(app, pilot)
+        assert app.network is before

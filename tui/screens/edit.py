@@ -138,12 +138,15 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
                 yield self.row(f"optimizer.{key}", Label(""), Checkbox("nesterov", value, id="opt-nesterov"))
             elif key != "name":
                 yield self.row(f"optimizer.{key}", Label(f"  {key}"), Input(str(value), id=f"opt-{key}"))
-        names = [f"{kind}{l}" for l in range(1, len(layers) + 1) for kind in ("W", "b")]
+        names = self.parameter_names()
         yield self.row(
             "frozen",
             Label("frozen"),
             *[Checkbox(name, name in d["frozen"], id=f"frozen-{name}") for name in names],
         )
+
+    def parameter_names(self) -> list[str]:
+        return [f"{kind}{l}" for l in range(1, len(self.design["layers"]) + 1) for kind in ("W", "b")]
 
     def row(self, key: str, *parts: Widget, note: str = "") -> Vertical:
         """A line of the form and the line under it that says a problem with it."""
@@ -202,7 +205,8 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
             self.changed = "optimizer.nesterov"
         else:
             name = field.removeprefix("frozen-")
-            d["frozen"] = [n for n in d["frozen"] if n != name] + ([name] if event.value else [])
+            frozen = set(d["frozen"]) - {name} | ({name} if event.value else set())
+            d["frozen"] = [n for n in self.parameter_names() if n in frozen]  # in the network's order
             self.changed = "frozen"
         self.check()
 
@@ -229,7 +233,7 @@ class EditScreen(Dialog["tuple[Network, bool] | None"]):
     async def remove_layer(self, i: int) -> None:
         layers = self.design["layers"]
         del layers[i]
-        names = {f"{kind}{l}" for l in range(1, len(layers) + 1) for kind in ("W", "b")}
+        names = self.parameter_names()
         self.design["frozen"] = [n for n in self.design["frozen"] if n in names]  # W3 of a removed layer goes
         self.changed = "layers"
         await self.rebuild(focus="add")
