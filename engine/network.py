@@ -495,6 +495,23 @@ def sample_limit(sizes: list[int], last: Layer) -> tuple[int, str]:
     return most, f" (at {widest:,} values per sample, the limit of {MAX_VALUES:,} values)"
 
 
+def csv_line_blocks(handle, width: int, line: int, too_long):
+    """(number of its first line, block) for a CSV's blocks of whole lines from where the handle
+    is, the first numbered `line`. A line longer than any row of `width` values can be is never
+    held whole: too_long(the lines before it, their first number, its start, its number) is
+    called, and must raise."""
+    longest_line = width * (MAX_CSV_VALUE + 1) + 1
+    while block := handle.read(CSV_BLOCK):
+        if not block.endswith(b"\n"):  # read on to the end of the block's last line
+            tail = handle.readline(longest_line)
+            block += tail
+            if len(tail) == longest_line and not tail.endswith(b"\n"):  # longer than any row can be
+                cut = block.rfind(b"\n") + 1
+                too_long(block[:cut], line, block[cut:], line + block.count(b"\n", 0, cut))
+        yield line, block
+        line += int(np.count_nonzero(np.frombuffer(block, np.uint8) == 10))  # faster than bytes.count
+
+
 class _Parser:
     def __init__(self, source: str, base: Path):
         self.source, self.base = source, base
@@ -965,20 +982,14 @@ class _Parser:
         return values
 
     def csv_blocks(self, handle, label, inputs, outputs):
-        """(number of its first line, block) for the file's blocks of whole lines, from where the
-        handle is; a line longer than any row can be is refused from its start, never held whole."""
-        longest_line = (inputs + outputs) * (MAX_CSV_VALUE + 1) + 1
-        line = 1
-        while block := handle.read(CSV_BLOCK):
-            if not block.endswith(b"\n"):  # read on to the end of the block's last line
-                tail = handle.readline(longest_line)
-                block += tail
-                if len(tail) == longest_line and not tail.endswith(b"\n"):  # longer than any row can be
-                    cut = block.rfind(b"\n") + 1
-                    self.csv_block(label, block[:cut], line, inputs, outputs)  # the lines before it first
-                    self.long_line(label, block[cut:], line + block.count(b"\n", 0, cut), inputs, outputs)
-            yield line, block
-            line += int(np.count_nonzero(np.frombuffer(block, np.uint8) == 10))  # faster than bytes.count
+        """(number of its first line, block) for the file's blocks of whole lines (csv_line_blocks);
+        a line longer than any row can be is refused from its start, the lines before it first."""
+
+        def too_long(before, line, start, at):
+            self.csv_block(label, before, line, inputs, outputs)
+            self.long_line(label, start, at, inputs, outputs)
+
+        return csv_line_blocks(handle, inputs + outputs, 1, too_long)
 
     def long_line(self, label, start, line, inputs, outputs):
         """Refuses a line longer than any row can be from its start, never held whole."""

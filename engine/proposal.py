@@ -21,7 +21,6 @@ import numpy as np
 from .files import FileRefused, check_target, open_regular, printable, quoted, write_atomic, write_atomic_stream
 from .network import (
     CSV_BLANKS,
-    CSV_BLOCK,
     INLINE_PARAMS,
     MAX_CSV_VALUE,
     MAX_DATA_FILE_BYTES,
@@ -33,6 +32,7 @@ from .network import (
     Network,
     _csv_rows,
     _naming,
+    csv_line_blocks,
     csv_number,
     initial_params,
     long_csv_value,
@@ -167,18 +167,15 @@ class _Reader:
         self.problems: list[str | None] = [None] * width
         self.kinds: list[str | None] = [None] * width  # "numbers" or "labels", from its first value
         self.slow = 0  # values read line by line so far (see MAX_TEXT_VALUES)
-        longest_line = width * (MAX_CSV_VALUE + 1) + 1
-        blocks, rows, line = [], 0, 2
-        while block := handle.read(CSV_BLOCK):
-            if not block.endswith(b"\n"):  # read on to the end of the block's last line
-                tail = handle.readline(longest_line)
-                block += tail
-                if len(tail) == longest_line and not tail.endswith(b"\n"):  # longer than any row can be
-                    cut = block.rfind(b"\n") + 1
-                    self.lines(block[:cut], line, width)  # the lines before it first
-                    long = line + block.count(b"\n", 0, cut)
-                    most = f"{width:,} values of at most {MAX_CSV_VALUE} characters"
-                    self.fail(f"line {long} is longer than any row can be ({most})")
+
+        def too_long(before, line, start, long):
+            self.lines(before, line, width)  # the lines before it first
+            self.fail(
+                f"line {long} is longer than any row can be ({width:,} values of at most {MAX_CSV_VALUE} characters)"
+            )
+
+        blocks, rows = [], 0
+        for line, block in csv_line_blocks(handle, width, 2, too_long):
             labelled = any(k == "labels" and not p for k, p in zip(self.kinds, self.problems))
             values = None if labelled else _csv_rows(block, width)
             if values is None:
@@ -191,7 +188,6 @@ class _Reader:
             if rows * width > MAX_VALUES:
                 self.fail(f"has more than {MAX_VALUES:,} values (rows × columns), the limit of a network's data")
             blocks.append(values)
-            line += block.count(b"\n")
         if rows == 0:
             self.fail("has no rows under its header, expected at least one")
         if self.no_header(names):
