@@ -910,9 +910,9 @@ def test_the_toml_scan_knows_which_numbers_pass_float64s_range(monkeypatch):
         assert vouched == all(math.isfinite(float(cell)) for cell in cells), cells
 
 
-def test_numbers_near_the_float_limit_in_a_large_array_are_checked_without_reading_them(write_net, monkeypatch):
-    # issue 11: 64 MiB of rows of 1e308 with nan last took 6 s to refuse: a piece with an exponent
-    # of three digits was read to know whether it is finite; the scan decides from the digits
+@pytest.fixture
+def pieces(monkeypatch):
+    """The pieces of large arrays (64 characters each here) whose numbers are read, in order."""
     monkeypatch.setattr(tomldoc, "PIECE", 64)
     read, pieces = tomldoc.Numbers.read, []
 
@@ -921,6 +921,12 @@ def test_numbers_near_the_float_limit_in_a_large_array_are_checked_without_readi
         return read(self, text, *args)
 
     monkeypatch.setattr(tomldoc.Numbers, "read", counted)
+    return pieces
+
+
+def test_numbers_near_the_float_limit_in_a_large_array_are_checked_without_reading_them(write_net, pieces):
+    # issue 11: 64 MiB of rows of 1e308 with nan last took 6 s to refuse: a piece with an exponent
+    # of three digits was read to know whether it is finite; the scan decides from the digits
     rows = "[1e308, -1.7976931348623157E+308], [0.000179769e312, 179769313486231570e0291],\n" * 500
     for last, words in (
         ("[1, nan]", "data.X[1000][1]: found nan, expected a finite number"),
@@ -939,16 +945,8 @@ def _large_x(rows: str, y: str = "") -> str:
     return XOR_FILE.split("[data]")[0] + f"[data]\nX = [{rows}]\nY = {y or '[' + '[0], ' * count + ']'}\n"
 
 
-def test_a_large_array_bad_at_its_end_is_refused_before_the_rows_above_it_are_read(write_net, monkeypatch):
+def test_a_large_array_bad_at_its_end_is_refused_before_the_rows_above_it_are_read(write_net, pieces):
     # each piece is vouched for without reading a number; only the last, in doubt, is read
-    monkeypatch.setattr(tomldoc, "PIECE", 64)
-    read, pieces = tomldoc.Numbers.read, []
-
-    def counted(self, text, *args):
-        pieces.append(text)
-        return read(self, text, *args)
-
-    monkeypatch.setattr(tomldoc.Numbers, "read", counted)
     rows = "[0.5, -1e-3], [+1_0, 2E+2],\n" * 500
     for last, words in (
         ("[1.2.3, 0]", "data.X: is not valid TOML (expected numbers separated by commas at line 516, column 4)"),
