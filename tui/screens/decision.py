@@ -103,8 +103,8 @@ class MapScreen(LiveDialog):
         self.drawn_at = time.monotonic()
         self.took = self.drawn_at - start
 
-    def headline(self, text: str) -> None:
-        right = accuracy(self.network, self.params)
+    def headline(self, text: str, right: float | None) -> None:
+        """The title: what is drawn, whose parameters, and a classifier's accuracy (`right`)."""
         shown = "" if right is None else f" · accuracy {percent(right)} on all {self.network.samples:,} samples"
         self.query_one("#map-title", Label).update(f"{text}, with the parameters of {self.where}{shown}")
 
@@ -127,7 +127,7 @@ class MapScreen(LiveDialog):
         chart.show(values, low, high, x, y, net.Y[:, k] >= middle)
         fmt = notation.significant(3)
         self.headline(f"{self.output_name()} over x₁ (across, {fmt(plane.left)} to {fmt(plane.right)}) and x₂ "
-                   f"(up, {fmt(plane.bottom)} to {fmt(plane.top)})")  # fmt: skip
+                      f"(up, {fmt(plane.bottom)} to {fmt(plane.top)})", accuracy(net, self.params))  # fmt: skip
         if self.shading:
             ramp = " ".join(f"'{c}'" for c in SHADES)
             scale = f"shading {ramp}: {fmt(low)} to {fmt(high)}"
@@ -162,7 +162,8 @@ class MapScreen(LiveDialog):
             for row, line in enumerate(lines[1:]):
                 line.append("  ✓ right" if right[row] else "  ✗ wrong", style="" if right[row] else "bold")
         self.query_one(PredictionList).set_lines(lines)
-        self.headline(f"{net.samples:,} samples: each one's target beside the network's prediction")
+        share = None if right is None else float(right.mean())  # the verdicts above: no pass again
+        self.headline(f"{net.samples:,} samples: each one's target beside the network's prediction", share)
         rule = " (ŷ ≥ 0.5 is 1)" if net.layers[-1].activation == "sigmoid" else ""
         self.query_one("#map-legend", Label).update(
             f"a decision map needs two inputs; this network has {net.inputs}"
