@@ -218,8 +218,7 @@ async def test_a_run_s_hand_over_before_the_map_or_plot_is_composed_waits_for_it
     async with app.run_test(size=(100, 30)) as pilot:
         for screen in (PlotScreen([]), MapScreen(app.network, app.stepper.params, app.where, app.view.fmt)):
             app.push_screen(screen)  # not awaited: not composed yet
-            app.update_plot()
-            app.update_map()
+            app.follow_run()
             await pilot.pause()
             assert app.screen is screen
             await pilot.press("escape")

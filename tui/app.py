@@ -28,6 +28,7 @@ from tui import colours, gc_tuning, textual_compat, writing
 from tui.commands import WeightCommands
 from tui.course import LessonRun, Progress
 from tui.keys import ACTIONS, NOT_IN_KEY_BAR, shown_key
+from tui.screens.dialog import LiveDialog
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
 from tui.session import Place, SessionWriter, folder
 from tui.text import printable
@@ -250,7 +251,7 @@ class BackpropApp(App[None]):
         trend = view.loss_trend()
         self.query_one(LossHistory).show(s.losses, view.fmt, trend, None if trend is None else view.accuracy())
         self.show_task()
-        self.update_map()
+        self.follow_run()
         self.remember()
 
     def show_status(self) -> None:
@@ -706,13 +707,6 @@ class BackpropApp(App[None]):
 
         self.push_screen(MapScreen(self.network, self.stepper.params, self.where, self.view.fmt, self.no_color))
 
-    def update_map(self) -> None:
-        from tui.screens.decision import MapScreen
-
-        if isinstance(self.screen, MapScreen):
-            self.screen.training = self.training
-            self.screen.show(self.stepper.params, self.where)
-
     def action_export(self) -> None:
         if self.busy:
             return
@@ -930,21 +924,18 @@ class BackpropApp(App[None]):
         )
         losses = list(self.stepper.losses)
         self.query_one(LossHistory).show(losses, fmt, (len(losses), losses[0], losses[-1]))
-        self.update_plot()
-        self.update_map()
+        self.follow_run()
 
-    def update_plot(self) -> None:
-        from tui.screens.plot import PlotScreen
-
-        if isinstance(self.screen, PlotScreen):
+    def follow_run(self) -> None:
+        """A screen that follows the run (the loss plot, the decision map): the latest of it."""
+        if isinstance(self.screen, LiveDialog):
             self.screen.training = self.training
-            self.screen.show(list(self.stepper.losses))
+            self.screen.follow(list(self.stepper.losses), self.stepper.params, self.where)
 
     def training_finished(self, done: int, count: int) -> None:
         self.query_one(TrainingBar).stop()
         self.trainer = None
-        self.refresh_view()
-        self.update_plot()
+        self.refresh_view()  # the loss plot or the map too, with the run ended
         found = self.stepper.nonfinite(revealed_only=False)
         if found is not None:
             self.notify(

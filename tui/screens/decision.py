@@ -84,6 +84,9 @@ class MapScreen(LiveDialog):
     def on_decision_map_resized(self) -> None:
         self.redraw()
 
+    def follow(self, losses: list[float], params: dict[str, np.ndarray], where: str) -> None:
+        self.show(params, where)
+
     def show(self, params: dict[str, np.ndarray], where: str) -> None:
         """New parameters; while a run trains, drawn at most every so often (a wide network's map
         takes long to compute, and the run would wait for it)."""

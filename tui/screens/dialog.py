@@ -31,6 +31,11 @@ class LiveDialog(Dialog[None]):
     BINDINGS = [Binding("escape", "escape", "Close (or stop training)")]
     training = False
 
+    def follow(self, losses: list[float], params: dict, where: str) -> None:
+        """The run's latest: every finished iteration's loss, the parameters as they stand, and
+        where the walk is in words; each screen shows what it draws."""
+        raise NotImplementedError
+
     async def action_escape(self) -> None:
         if self.training:
             await self.run_action("app.stop_training")

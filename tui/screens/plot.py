@@ -41,6 +41,9 @@ class PlotScreen(LiveDialog):
     def on_mount(self) -> None:
         self.show(self.losses)
 
+    def follow(self, losses: list[float], params: dict, where: str) -> None:
+        self.show(losses)
+
     def show(self, losses: list[float]) -> None:
         if not self.query(LossPlot):  # a run's losses before the screen is composed: on_mount shows them
             self.losses = losses
