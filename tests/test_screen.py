@@ -587,3 +587,19 @@ async def test_the_updates_panel_counts_the_lines_out_of_sight():
         await pilot.press("i")
         hidden = panel.virtual_size.height - panel.scrollable_content_region.height
         assert hidden > 0 and panel.border_subtitle.startswith(f"{hidden} more lines below · ")
+
+
+@pytest.mark.parametrize("size", [WIDE, SMALL], ids=["140x45", "80x24"])
+async def test_a_key_repaints_every_line_it_changed(network, size):
+    """Panels repaint only the lines a key changed (the diagram's rows, a text's lines): what
+    is on screen after each key is what a repaint of every widget draws."""
+    app = BackpropApp(network)
+    async with app.run_test(size=size) as pilot:
+        for k in range(app.stepper.total + 1):
+            await pilot.press("n")
+            await pilot.pause()
+            painted = screen_lines(app)
+            for widget in app.screen.query("*"):
+                widget.refresh()
+            await pilot.pause()
+            assert painted == screen_lines(app), f"step {k + 1}: a line the key changed kept its old picture"

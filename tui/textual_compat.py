@@ -33,12 +33,13 @@ def set_virtual_size(view: ScrollView, size: Size) -> None:
 
 class RedrawnOnRepaint(Widget):
     """A widget that caches its drawing in `drawing` and draws again whenever Textual repaints
-    it (a new view, a new theme, a new path): Widget.refresh overridden with Textual's signature."""
+    it whole (a new theme, a new size, a new path): Widget.refresh overridden with Textual's
+    signature. A refresh of regions repaints them from a drawing the widget has already made."""
 
     drawing: list | None = None  # None: draw again
 
     def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
-        if repaint:
+        if repaint and not regions:
             self.drawing = None
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 

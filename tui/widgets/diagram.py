@@ -6,6 +6,7 @@ or writes lit up."""
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import zip_longest
 
 import numpy as np
 from rich.segment import Segment
@@ -13,6 +14,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.color import Color
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 
@@ -160,7 +162,16 @@ class NetworkDiagram(RedrawnOnRepaint):
     def show(self, view: View) -> None:
         self.view = view
         self._set_legend()
-        self.refresh()
+        old = self.drawing
+        if old is None or self._drawn_size != self.size:
+            self.refresh()
+            return
+        # drawn now, and only the rows that changed repainted: a step lights a few edges and units
+        self.drawing = self._strips()
+        width = self.size.width
+        for y, (before, after) in enumerate(zip_longest(old, self.drawing)):
+            if before != after:
+                self.refresh(Region(0, y, width, 1))
 
     def on_resize(self) -> None:
         self._set_legend()
@@ -184,13 +195,16 @@ class NetworkDiagram(RedrawnOnRepaint):
         # several times the drawing itself to turn into lines.
         width = self.size.width
         if self.drawing is None or self._drawn_size != self.size:
-            self._drawn_size = self.size
-            base = self.rich_style
-            self.drawing = [Strip(row, width).apply_style(base) for row in self._draw()]
+            self.drawing = self._strips()
         if y >= len(self.drawing):
             return Strip.blank(width, self.rich_style)
         strip = self.drawing[y]
         return strip if strip.cell_length == width else strip.crop_extend(0, width, self.rich_style)
+
+    def _strips(self) -> list[Strip]:
+        self._drawn_size = self.size
+        base = self.rich_style
+        return [Strip(row, self.size.width).apply_style(base) for row in self._draw()]
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

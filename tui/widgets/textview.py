@@ -9,8 +9,9 @@ and went with the text's length made Textual lay the whole screen out again."""
 from __future__ import annotations
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -31,6 +32,7 @@ class TextView(ScrollView, can_focus=False):
         self._strips: list[Strip] = []
         self._laid_out_width = -1
         self._pinned = 0
+        self._frame = (Style(), 0)  # this frame's base style and width (see render_lines)
 
     @property
     def text(self) -> Text:
@@ -96,23 +98,35 @@ class TextView(ScrollView, can_focus=False):
             lines = list(Segment.split_lines(console.render(self._text, options)))
             self._strips = [Strip(line) for line in lines]
         widest = max((strip.cell_length for strip in self._strips), default=0)
-        size = Size(widest if not self.wrap else width, len(self._strips))
+        # never shorter than the view: text that fits leaves the scrollbar as it was (an empty
+        # track), and a step whose text fits repaints no scrollbar
+        size = Size(widest if not self.wrap else width, max(len(self._strips), self.scrollable_content_region.height))
         if size != self.virtual_size:
             set_virtual_size(self, size)  # this widget's size comes from the CSS: no relayout
         elif not same_width:
             self.refresh()
         else:  # repaint only the lines that changed: a step changes a few lines of a layer panel
-            for y, (before, after) in enumerate(zip(old, self._strips)):
+            blank = Strip.blank(0)
+            for y in range(max(len(old), len(self._strips))):
+                before = old[y] if y < len(old) else blank
+                after = self._strips[y] if y < len(self._strips) else blank
                 if before is not after and before != after:
-                    self.refresh_lines(y)
+                    # a pinned line is on its own row, whatever the scroll
+                    self.refresh_lines(y + self.scroll_offset.y if y < self._pinned else y)
 
     def on_resize(self) -> None:
-        if self._laid_out_width != self._width():
+        height = max(len(self._strips), self.scrollable_content_region.height)
+        if self._laid_out_width != self._width() or self.virtual_size.height != height:
             self._lay_out()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # rich_style walks every ancestor's styles: once a frame, not once a line
+        self._frame = (self.rich_style, self._width())
+        return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self._width()
+        style, width = self._frame
         index = y if y < self._pinned else scroll_y + y
         strip = self._strips[index] if 0 <= index < len(self._strips) else Strip.blank(width)
-        return strip.crop_extend(scroll_x, scroll_x + width, None).apply_style(self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, None).apply_style(style)
