@@ -72,7 +72,7 @@ async def test_v_switches_every_panel_to_seed_2_names():
         await pilot.press(*["n"] * 8, "v")
         text = step_text(app)
         assert text.startswith("v₂ = ∂L/∂A₂ ⊙ t(D₂)") and "δ" not in text
-        options = [str(app.query_one(StepList).get_option_at_index(i).prompt) for i in range(app.stepper.total)]
+        options = app.query_one(StepList).formulas[: app.stepper.total]
         assert "gW₁ = v₁ᵀX" in "\n".join(options) and "δ" not in "\n".join(options)
         assert "t(D₂)" in text_of(app.query_one("#layer-2")) and "D₁" in text_of(app.query_one("#layer-1"))
         await pilot.press("v")

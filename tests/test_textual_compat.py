@@ -9,7 +9,6 @@ import os
 import signal
 import sys
 
-import pytest
 from textual.app import App
 from textual.binding import ActiveBinding, Binding
 from textual.drivers.linux_driver import LinuxDriver
@@ -17,10 +16,9 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
-from textual.widgets import OptionList, Static
+from textual.widgets import Static
 
 from tui.textual_compat import (
-    PagedWithoutRoom,
     RedrawnOnRepaint,
     TerminalDriver,
     _Output,
@@ -126,31 +124,6 @@ async def test_active_bindings_are_the_screens_keys_as_bindings():
         assert keys["n"].action == "next" and keys["p"].action == "previous" and not keys["p"].show
         assert keys[app.COMMAND_PALETTE_BINDING].action == "command_palette"
         assert list(keys) == list(app.screen.active_bindings)  # Textual's order, which KeyBar shows
-
-
-async def test_option_list_still_fails_to_page_without_room():
-    """When this fails, Textual fixed PgUp / PgDn on a list with no room: drop PagedWithoutRoom."""
-
-    class Host(App):
-        CSS = "OptionList { height: 2; }"  # its borders only: no line of room
-
-        def compose(self):
-            yield OptionList(*"abcdef")
-            yield PagedWithoutRoom(*"abcdef")
-
-    app = Host()
-    async with app.run_test(size=(40, 10)) as pilot:
-        plain, paged = app.query(OptionList)
-        for widget in (plain, paged):
-            widget.highlighted = 3
-            widget._lines.clear()  # as a list never laid out with room has them
-            widget._index_to_line.clear()
-        await pilot.pause()
-        with pytest.raises(KeyError):
-            plain.action_page_down()
-        paged.action_page_down()
-        paged.action_page_up()
-        assert paged.highlighted == 3
 
 
 def test_app_display_is_the_hook_the_benchmarks_time():

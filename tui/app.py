@@ -13,7 +13,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, get_current_worker
 
 from engine.files import shown, write_atomic
@@ -481,9 +481,9 @@ class BackpropApp(App[None]):
         self.quiz, self.derive = Score(), derive  # the status line says so; n now asks before it reveals
         self.refresh_view()
 
-    @on(OptionList.OptionSelected, "#steps")
-    def jump_to_step(self, event: OptionList.OptionSelected) -> None:
-        self._move(lambda: self.stepper.goto(int(event.option.id) + 1))
+    @on(StepList.Picked)
+    def jump_to_step(self, event: StepList.Picked) -> None:
+        self._move(lambda: self.stepper.goto(event.index + 1))
 
     # -- the course ------------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
-from textual.widgets import OptionList
 
 
 def set_virtual_size(view: ScrollView, size: Size) -> None:
@@ -58,20 +57,6 @@ def active_bindings(screen: Screen) -> dict[str, Binding]:
     """The keys the screen answers now, by key, in Textual's order (Screen.active_bindings, which
     Textual's Footer reads; each of its values is an ActiveBinding whose .binding is the Binding)."""
     return {key: active.binding for key, active in screen.active_bindings.items()}
-
-
-class PagedWithoutRoom(OptionList):
-    """Textual 8.2.8's OptionList pages by its laid-out lines, which a list with no room (a short
-    terminal squeezes it to its borders, yet it keeps the focus) never has: PgUp / PgDn raised
-    KeyError. It pages only when it has room."""
-
-    def action_page_up(self) -> None:
-        if self.scrollable_content_region:
-            super().action_page_up()
-
-    def action_page_down(self) -> None:
-        if self.scrollable_content_region:
-            super().action_page_down()
 
 
 class TerminalDriver(LinuxDriver):

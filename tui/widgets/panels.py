@@ -7,14 +7,16 @@ import re
 import numpy as np
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Region
+from textual.message import Message
 from textual.widgets import Sparkline, Static
-from textual.widgets.option_list import Option
 
 from engine import notation
 from engine.notation import indices
 from engine.quantities import Quantity, StepKind
-from tui.textual_compat import PagedWithoutRoom
 from tui.widgets.matrices import flow, grid, oriented, per_sample, size_of
 from tui.widgets.present import View, show_text
 from tui.widgets.textview import TextView
@@ -371,23 +373,54 @@ class UpdatesPanel(TextView):
             self.border_subtitle = subtitle
 
 
-class StepList(PagedWithoutRoom):
-    """The iteration's steps; the current one is highlighted, and Enter or a click jumps there."""
+class StepList(TextView, can_focus=True):
+    """The iteration's steps; the current one is highlighted, and a click, or Enter on the one
+    the arrow keys moved to, jumps there. Each step wraps whole to the width; the current step
+    is at the top with the ones to come below it (the same step, the same picture). Drawn as
+    lines (a TextView): a key scrolls every line, and each is a cached strip."""
 
     BORDER_TITLE = "steps"
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "ends(0)", "First", show=False),
+        Binding("end", "ends(1)", "Last", show=False),
+        Binding("enter", "pick", "Jump there", show=False),
+    ]
     DEFAULT_CSS = """
     StepList { border: round $primary-darken-1; border-title-color: $text-primary;
-               border-subtitle-color: $text-primary; height: 1fr; }
+               border-subtitle-color: $text-primary; height: 1fr; padding: 0 1; background: $surface; }
+    StepList:focus { background-tint: $foreground 5%; }
+    StepList > .steps--current { color: $foreground; background: $block-cursor-blurred-background; }
+    StepList:focus > .steps--current { color: $block-cursor-foreground; background: $block-cursor-background;
+                                       text-style: $block-cursor-text-style; }
+    StepList > .steps--hover { background: $block-hover-background; }
     /* the frozen parameters' line: muted, not Textual's dimmed disabled text (3.5:1) */
-    StepList > .option-list--option-disabled { color: $text-muted; text-style: not dim; }
+    StepList > .steps--note { color: $text-muted; }
     """
+    COMPONENT_CLASSES = {"steps--current", "steps--hover", "steps--note"}
+
+    class Picked(Message):
+        """A step chosen (by its index) to jump to."""
+
+        def __init__(self, steps: StepList, index: int):
+            super().__init__()
+            self.steps, self.index = steps, index
+
+        @property
+        def control(self) -> StepList:
+            return self.steps
 
     def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._formulas: list[str] = []
-
-    def on_resize(self) -> None:
-        self.scroll_to_highlight(top=True)  # a list shown before it had a size scrolls now
+        super().__init__(wrap=False, **kwargs)  # each step is wrapped here, to its own lines
+        self.formulas: list[str] = []  # each step's line, then the frozen parameters' note
+        self.steps = 0  # how many of the formulas are steps
+        self.highlighted: int | None = None  # the step marked: the current one, or where the arrows moved
+        self._hover: int | None = None
+        self._first: list[int] = []  # the first line of each formula
+        self._drawn: tuple | None = None  # what the lines were drawn from
 
     def show(self, view: View) -> None:
         s = view.stepper
@@ -398,21 +431,111 @@ class StepList(PagedWithoutRoom):
         frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
         if frozen:  # why the update phase has fewer steps than parameters
             formulas.append(f"   {PHASE_MARK['update']} {frozen} frozen: not updated")
-        if formulas != self._formulas:
-            self._formulas = formulas
-            self.clear_options()
-            self.add_options([Option(f, id=str(i), disabled=i >= len(s.steps)) for i, f in enumerate(formulas)])
+        self.formulas, self.steps = formulas, len(s.steps)
         self.border_subtitle = f"{s.cursor}/{s.total}"
-        highlighted = s.cursor - 1 if s.cursor else None
-        if highlighted != self.highlighted:
-            self.highlighted = highlighted
-            # the current step at the top, the ones to come below it: the same step, the same
-            # picture; scrolled now, so the key paints one frame, not two. Before the first step,
-            # the first (another network's list was left scrolled down)
-            if highlighted is None:
-                self.scroll_home(animate=False, immediate=True)
-            else:
-                self.scroll_to_highlight(top=True)
+        self.highlighted = s.cursor - 1 if s.cursor else None
+        self._draw()
+        self._current_on_top()
+
+    def _current_on_top(self) -> None:
+        """The current step at the top, the ones to come below it; before the first step, the
+        first (another network's list was left scrolled down). Not before the list is drawn."""
+        if self.highlighted is not None and self.highlighted >= len(self._first):
+            return
+        top = 0 if self.highlighted is None else self._first[self.highlighted]
+        if top != self.scroll_y:
+            self.scroll_to(y=top, animate=False, immediate=True)
+
+    def _draw(self) -> None:
+        width = self._width()
+        made_from = (self.formulas, width, self.highlighted, self._hover, self.has_focus, self.app.theme)
+        if made_from == self._drawn or width <= 0:
+            return
+        self._drawn = made_from
+        style = self.get_component_rich_style
+        lines: list[Text] = []
+        self._first = []
+        for i, formula in enumerate(self.formulas):
+            kind = (
+                "note"
+                if i >= self.steps
+                else "current"
+                if i == self.highlighted
+                else "hover"
+                if i == self._hover
+                else ""
+            )
+            self._first.append(len(lines))
+            wrapped = Text(formula).wrap(self.app.console, width)
+            for line in wrapped:
+                if kind:  # its background across the whole width
+                    line.pad_right(width - line.cell_len)
+                    line.stylize(style(f"steps--{kind}"))
+                lines.append(line)
+        self.set_lines(lines)
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        self._draw()
+        self._current_on_top()
+
+    def on_focus(self) -> None:
+        self._draw()
+
+    def on_blur(self) -> None:
+        self._draw()
+
+    def _index_at(self, y: int) -> int | None:
+        """The step drawn on line y of the list."""
+        line = y + self.scroll_offset.y
+        index = next((i for i in reversed(range(len(self._first))) if self._first[i] <= line), None)
+        return index if index is not None and index < self.steps and line < len(self._strips) else None
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        index = None if offset is None else self._index_at(offset.y)
+        if index is not None:
+            self.post_message(self.Picked(self, index))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        offset = event.get_content_offset(self)
+        hover = None if offset is None else self._index_at(offset.y)
+        if hover != self._hover:
+            self._hover = hover
+            self._draw()
+
+    def on_leave(self) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self._draw()
+
+    def _mark(self, index: int) -> None:
+        """Move the mark to step `index`, in sight."""
+        if not self.steps:
+            return
+        self.highlighted = max(0, min(index, self.steps - 1))
+        self._draw()
+        top = self._first[self.highlighted]
+        end = self._first[self.highlighted + 1] if self.highlighted + 1 < len(self._first) else len(self._strips)
+        self.scroll_to_region(Region(0, top, 1, end - top), animate=False, immediate=True)
+
+    def action_move(self, by: int) -> None:
+        self._mark(by if self.highlighted is None else self.highlighted + by)
+
+    def action_page(self, by: int) -> None:
+        if self.highlighted is None or not self.scrollable_content_region.height:
+            self.action_move(by)
+            return
+        target = self._first[self.highlighted] + by * self.scrollable_content_region.height
+        lines = [i for i in range(self.steps) if (self._first[i] <= target if by > 0 else self._first[i] >= target)]
+        self._mark((max(lines) if by > 0 else min(lines)) if lines else (self.steps - 1 if by > 0 else 0))
+
+    def action_ends(self, last: int) -> None:
+        self._mark(self.steps - 1 if last else 0)
+
+    def action_pick(self) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.Picked(self, self.highlighted))
 
 
 class LossHistory(Vertical):
