@@ -154,27 +154,37 @@ def grid(
     return lines
 
 
-def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[list[Text], list[int]]:
+def flow(blocks: list[list[Text]], width: int, gap: int = 2, bands: dict | None = None) -> tuple[list[Text], list[int]]:
     """Blocks of lines placed left to right, wrapping to a new band when the width is full.
-    Returns the lines and the line each block starts on."""
+    Returns the lines and the line each block starts on. bands: the lines of each band the
+    last call made, by its blocks (replaced by this call's): a band of the same block objects
+    keeps its lines (a step restyles a block or two of a layer panel)."""
     lines: list[Text] = []  # each line trimmed on its own: trimming the whole text grows with it
     starts: list[int] = []
     band: list[list[Text]] = []
+    made: dict[tuple[int, ...], tuple[list, list[Text]]] = {}
     used = 0
 
     def flush():
         if not band:
             return
-        widths = [max(part.cell_len for part in block) for block in band]
-        height = max(len(block) for block in band)
-        for r in range(height):
-            line = Text()
-            for block, w in zip(band, widths):
-                piece = block[r] if r < len(block) else Text("")
-                line.append_text(piece)
-                line.append(" " * (w - piece.cell_len + gap))
-            line.rstrip()
-            lines.append(line)
+        key = tuple(map(id, band))
+        before = None if bands is None else bands.get(key)
+        if before is not None and all(a is b for a, b in zip(before[0], band)):
+            band_lines = before[1]
+        else:
+            band_lines = []
+            widths = [max(part.cell_len for part in block) for block in band]
+            for r in range(max(len(block) for block in band)):
+                line = Text()
+                for block, w in zip(band, widths):
+                    piece = block[r] if r < len(block) else Text("")
+                    line.append_text(piece)
+                    line.append(" " * (w - piece.cell_len + gap))
+                line.rstrip()
+                band_lines.append(line)
+        made[key] = (list(band), band_lines)
+        lines.extend(band_lines)
         lines.append(Text())
 
     for block in blocks:
@@ -188,6 +198,9 @@ def flow(blocks: list[list[Text]], width: int, gap: int = 2) -> tuple[list[Text]
     flush()
     while lines and not lines[-1].plain:
         lines.pop()
+    if bands is not None:
+        bands.clear()
+        bands.update(made)
     return lines, starts
 
 
@@ -221,6 +234,7 @@ class LayerPanel(TextView):
         # the blocks on show, their width, their flow (its lines and the line each block starts
         # on) and the blank lines added below
         self._shown: tuple[list, int, tuple[list[Text], list[int]], int] = ([], 0, ([], []), 0)
+        self._bands: dict = {}  # the flow's bands, kept for the next (see flow)
 
     def on_resize(self) -> None:
         if self.view is not None:  # the blocks flow into the new width
@@ -308,7 +322,7 @@ class LayerPanel(TextView):
         shown, shown_width, (lines, starts), padding = self._shown
         changed = width != shown_width or len(blocks) != len(shown) or any(a is not b for a, b in zip(blocks, shown))
         if changed:
-            lines, starts = flow(blocks, width)
+            lines, starts = flow(blocks, width, bands=self._bands)
         # The scroll follows from the step alone (the same step, the same picture).
         height = self.scrollable_content_region.height
         data = sum(name in ("x", "y") for name in quantities(l, net))

@@ -29,6 +29,7 @@ class TextView(ScrollView, can_focus=False):
         self._text: Text = Text()
         self._lines: list[Text] | None = None  # set_lines' lines, drawn one by one
         self._line_strips: dict[tuple, Strip] = {}  # each shown line's strip, by its content
+        self._shown_lines: list[tuple[Text, tuple, Strip]] = []  # set_lines' lines, their keys and strips
         self._strips: list[Strip] = []
         self._laid_out_width = -1
         self._pinned = 0
@@ -82,15 +83,18 @@ class TextView(ScrollView, can_focus=False):
         console = self.app.console
         old = self._strips
         if self._lines is not None:
-            shown, self._strips = self._line_strips, []
-            self._line_strips = {}
-            for line in self._lines:
-                key = (line.plain, tuple(line.spans), line.style)
-                strip = shown.get(key) or self._line_strips.get(key)
-                if strip is None:
-                    strip = Strip(line.render(console), line.cell_len)
+            by_key, self._line_strips = self._line_strips, {}
+            before, shown = self._shown_lines, []
+            for y, line in enumerate(self._lines):
+                if y < len(before) and before[y][0] is line:  # the very line, in its place
+                    _, key, strip = before[y]
+                else:
+                    key = (line.plain, tuple(line.spans), line.style)
+                    strip = by_key.get(key) or self._line_strips.get(key) or Strip(line.render(console), line.cell_len)
                 self._line_strips[key] = strip
-                self._strips.append(strip)
+                shown.append((line, key, strip))
+            self._shown_lines = shown
+            self._strips = [strip for _, _, strip in shown]
         else:
             options = console.options.update_width(width)
             if not self.wrap:
