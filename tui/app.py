@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,7 +27,6 @@ from engine.stepper import HISTORY_BYTES, Stepper
 from engine.training import train_in_chunks
 from tui import colours, gc_tuning, textual_compat, writing
 from tui.commands import WeightCommands
-from tui.course import LessonRun, Progress
 from tui.keys import ACTIONS, NOT_IN_KEY_BAR, shown_key
 from tui.screens.dialog import LiveDialog
 from tui.screens.prompts import OpenPrompt, SavePrompt, TrainPrompt
@@ -40,6 +40,9 @@ from tui.widgets.present import DIGITS, View
 from tui.widgets.status import StatusLine
 from tui.widgets.task import TaskPanel
 from tui.widgets.training import TrainingBar
+
+if TYPE_CHECKING:  # the course's modules load when it opens, not at start-up
+    from tui.course import LessonRun, Progress
 
 MIN_SIZE = (64, 22)  # below this the panels cannot show a step legibly
 
@@ -498,6 +501,8 @@ class BackpropApp(App[None]):
         except LessonError as err:
             self.notify(str(err), title="The course", severity="error", timeout=10)
             return
+        from tui.course import Progress
+
         # Read again each time: another window, or `learn --reset`, may have changed it.
         self.progress, trouble = Progress.load()
         if trouble:
@@ -510,7 +515,7 @@ class BackpropApp(App[None]):
         self.push_screen(CourseScreen(self.lessons, self.progress, running), self.lesson_chosen)
 
     async def lesson_chosen(self, choice: str | None) -> None:
-        from tui.course import Record
+        from tui.course import LessonRun, Record
         from tui.screens.course import STOP, LessonText
 
         if choice is None:

@@ -7,8 +7,6 @@ from functools import partial
 import numpy as np
 from textual.command import Hit, Hits, Provider
 
-from engine.chain import dp_name, parse_name
-
 LISTED = 400  # networks with at most this many entries list every one; larger ones match a typed name
 
 
@@ -24,6 +22,8 @@ class WeightCommands(Provider):
         ]
 
     async def search(self, query: str) -> Hits:
+        from engine.chain import dp_name, parse_name  # when the palette is used, not at start-up
+
         app = self.app
         typed = query.strip().removeprefix("explain").strip()
         try:

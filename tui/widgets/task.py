@@ -3,14 +3,18 @@ choice, the box an answer is typed in, and what the last answer or hint said."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from tui.course import Shown
 from tui.text import literal, printable
+
+if TYPE_CHECKING:  # the course loads when it opens
+    from tui.course import Shown
 
 
 class TaskPanel(Vertical):
