@@ -352,6 +352,20 @@ async def test_only_the_ui_thread_changes_the_stepper_while_training():
     assert changed_on == {True}
 
 
+async def test_the_step_lists_keys_before_it_was_ever_drawn():
+    # A terminal too small from the start: the list has never had the width to wrap its steps.
+    app = BackpropApp("xor")
+    async with app.run_test(size=(30, 10)) as pilot:
+        app.query_one("#steps").focus()
+        await pilot.press("n", "down", "pagedown", "pageup", "end", "home", "enter")
+        await pilot.resize_terminal(140, 45)  # drawn now: the mark it was given, then Enter
+        await pilot.pause()
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert app.is_running and app._exception is None
+        assert app.stepper.cursor == app.stepper.total
+
+
 async def test_page_keys_on_the_step_list_while_it_has_no_room():
     # Found by the random keys: the focused step list, squeezed to no lines in a short terminal,
     # raised KeyError on PgUp in Textual 8.2.8.

@@ -421,6 +421,7 @@ class StepList(TextView, can_focus=True):
         self._hover: int | None = None
         self._first: list[int] = []  # the first line of each formula
         self._drawn: tuple | None = None  # what the lines were drawn from
+        self._wrapped: dict[tuple[str, int], list[Text]] = {}  # each formula's lines at a width
 
     def show(self, view: View) -> None:
         s = view.stepper
@@ -455,20 +456,19 @@ class StepList(TextView, can_focus=True):
         style = self.get_component_rich_style
         lines: list[Text] = []
         self._first = []
+        # wrapped once for the width: a key restyles two steps, and the others' lines stay the
+        # same objects (TextView keeps their strips)
+        wrapped = {(f, width): self._wrapped.get((f, width)) for f in self.formulas}
+        for key, found in wrapped.items():
+            wrapped[key] = found or list(Text(key[0]).wrap(self.app.console, width))
+        self._wrapped = wrapped
         for i, formula in enumerate(self.formulas):
-            kind = (
-                "note"
-                if i >= self.steps
-                else "current"
-                if i == self.highlighted
-                else "hover"
-                if i == self._hover
-                else ""
-            )
+            # the mark wins over the mouse's hover
+            kind = "note" if i >= self.steps else {self._hover: "hover", self.highlighted: "current"}.get(i)
             self._first.append(len(lines))
-            wrapped = Text(formula).wrap(self.app.console, width)
-            for line in wrapped:
+            for line in wrapped[(formula, width)]:
                 if kind:  # its background across the whole width
+                    line = line.copy()
                     line.pad_right(width - line.cell_len)
                     line.stylize(style(f"steps--{kind}"))
                 lines.append(line)
@@ -515,6 +515,8 @@ class StepList(TextView, can_focus=True):
             return
         self.highlighted = max(0, min(index, self.steps - 1))
         self._draw()
+        if self.highlighted >= len(self._first):
+            return  # not drawn yet (no width): marked, and in sight once drawn
         top = self._first[self.highlighted]
         end = self._first[self.highlighted + 1] if self.highlighted + 1 < len(self._first) else len(self._strips)
         self.scroll_to_region(Region(0, top, 1, end - top), animate=False, immediate=True)
@@ -523,7 +525,8 @@ class StepList(TextView, can_focus=True):
         self._mark(by if self.highlighted is None else self.highlighted + by)
 
     def action_page(self, by: int) -> None:
-        if self.highlighted is None or not self.scrollable_content_region.height:
+        drawn = self.highlighted is not None and self.highlighted < len(self._first)
+        if not drawn or not self.scrollable_content_region.height:
             self.action_move(by)
             return
         target = self._first[self.highlighted] + by * self.scrollable_content_region.height
