@@ -227,6 +227,31 @@ async def test_selecting_a_step_jumps_there():
         assert app.stepper.step.formula in step_text(app)
 
 
+async def test_the_step_lists_mark_leaves_the_current_step_marked():
+    """Found by a fresh user: moving the mark with the arrows took the current step's highlight
+    away, and the mark kept its focused look after the focus left the list."""
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n")
+        steps = app.query_one(StepList)
+
+        def background(step: int):
+            strip = steps._strips[steps._first[step]]
+            return {segment.style.bgcolor for segment in strip if segment.style and segment.text.strip()}
+
+        def colour(kind: str):  # the list's own background is tinted while it has the focus
+            return steps.get_component_rich_style(f"steps--{kind}").bgcolor
+
+        steps.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        assert steps.current == 2 and steps.highlighted == 3
+        assert background(2) == {colour("current")} and background(3) == {colour("mark")}
+        app.set_focus(None)
+        await pilot.pause()
+        assert background(2) == {colour("current")} and not background(3)
+
+
 async def test_train_runs_in_a_worker_and_can_be_stopped():
     app = BackpropApp("xor")
     async with app.run_test(size=SIZE) as pilot:

@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 from rich.console import Console
-from textual.widgets import Static
+from textual.widgets import Sparkline, Static
 
 from engine import notation
 from engine.presets import names
@@ -395,6 +395,20 @@ async def test_the_loss_panel_agrees_with_the_updates_panel():
         assert trend in app.query_one(UpdatesPanel).text.plain and label == f"1 iteration: {trend}"
 
 
+async def test_the_loss_bars_count_the_iterations_the_label_counts():
+    """Found by a fresh user: after an iteration's last update the label said "1 iteration" over
+    no bar; the bars came one key later."""
+    app = BackpropApp("xor")
+    async with app.run_test(size=WIDE) as pilot:
+        sparkline = app.query_one(LossHistory).query_one(Sparkline)
+        for iterations in (1, 2, 3):
+            await pilot.press("i")  # every step of the iteration, its update done
+            label = str(app.query_one(LossHistory).query_one("#loss-label", Static).content)
+            assert label.startswith(f"{iterations} iteration") and len(sparkline.data) == iterations
+            await pilot.press("n")  # the next iteration, nothing revealed yet: the same count
+            assert len(sparkline.data) == iterations
+
+
 async def test_the_header_counts_iterations_while_training():
     app = BackpropApp("xor")
     async with app.run_test(size=WIDE) as pilot:
@@ -565,6 +579,20 @@ async def test_a_diagram_too_narrow_for_values_gives_the_edges_their_room():
         for line in units:
             after = line[line.index("●") + 1 :]
             assert after[0] == " " and "\u2800" < after[1] <= "\u28ff", line  # an edge starts at once
+
+
+@pytest.mark.parametrize("preset", ["xor", "iris"])
+async def test_under_110_columns_the_diagram_gives_its_values_up_for_the_edges(preset):
+    """Found by a fresh user: at 100 columns the values stayed, and every edge between two layers
+    was squeezed into one column of dots (solid and dashed alike)."""
+    app = BackpropApp(preset)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n", "n", "n")
+        lines = visible(app, app.query_one(NetworkDiagram))
+        assert not any(NUMBER.search(line) for line in lines[1:]), "\n".join(lines)
+        for line in (line for line in lines[1:] if line.lstrip().startswith("●")):
+            after = line[line.index("●") + 1 :]
+            assert after[0] == " " and "\u2800" < after[1] <= "\u28ff", line  # its edges start at once
 
 
 @pytest.mark.parametrize("size", [WIDE, SMALL], ids=["140x45", "80x24"])

@@ -252,7 +252,7 @@ class BackpropApp(App[None]):
         self.query_one(UpdatesPanel).show(view)
         self.query_one(StepList).show(view)
         trend = view.loss_trend()
-        self.query_one(LossHistory).show(s.losses, view.fmt, trend, None if trend is None else view.accuracy())
+        self.query_one(LossHistory).show(view.losses(), view.fmt, trend, None if trend is None else view.accuracy())
         self.show_task()
         self.follow_run()
         self.remember()

@@ -264,11 +264,14 @@ class NetworkDiagram(RedrawnOnRepaint):
         ]
         widest = max([len(fmt(-0.5))] + [len(t) for column in labels for t in column])
         label_width = max(min(widest + 3, width // (columns + loss_node)), 2)
-        values_fit = label_width > len(fmt(-0.5)) + 2
+        drawn = columns + loss_node
+        # values need their room, and the edges theirs: squeezed into a cell or two, every edge
+        # between two layers would be one column of dots, solid and dashed alike
+        edge_room = (width - label_width) / max(drawn - 1, 1) - label_width
+        values_fit = label_width > len(fmt(-0.5)) + 2 and edge_room >= 3
         if not values_fit:  # no value has room: the units alone, and the room to the edges
             label_width = min(label_width, 3)
         span = max(width - label_width, 1)
-        drawn = columns + loss_node
         xs = [round(i * span / max(drawn - 1, 1)) for i in range(drawn)]
         # Edges: the sign by colour and by the line (dashed when negative), the size by how
         # strong the colour is; the strongest line wins a shared cell. What a step writes is in

@@ -34,6 +34,7 @@ class StepPanel(TextView, can_focus=True):
     DEFAULT_CSS = """
     StepPanel { border: round $accent; border-title-color: $step-writes; border-subtitle-color: $step-writes;
                 padding: 0 1; scrollbar-size-vertical: 1; }
+    StepPanel:focus { border: heavy $accent; }  /* Tab's focus, where ↑ ↓ scroll it */
     StepPanel > .step--formula { color: $step-writes; text-style: bold; }
     StepPanel > .step--computing { color: $step-writes; text-style: bold reverse; }
     StepPanel > .step--result { color: $step-writes; }
@@ -375,9 +376,10 @@ class UpdatesPanel(TextView):
 
 class StepList(TextView, can_focus=True):
     """The iteration's steps; the current one is highlighted, and a click, or Enter on the one
-    the arrow keys moved to, jumps there. Each step wraps whole to the width; the current step
-    is at the top with the ones to come below it (the same step, the same picture). Drawn as
-    lines (a TextView): a key scrolls every line, and each is a cached strip."""
+    the arrow keys marked, jumps there. Each step wraps whole to the width, under its formula;
+    the current step is at the top with the ones to come below it (the same step, the same
+    picture), blank lines below the last so that any step can be. Drawn as lines (a TextView):
+    a key scrolls every line, and each is a cached strip."""
 
     BORDER_TITLE = "steps"
     BINDINGS = [
@@ -392,15 +394,16 @@ class StepList(TextView, can_focus=True):
     DEFAULT_CSS = """
     StepList { border: round $primary-darken-1; border-title-color: $text-primary;
                border-subtitle-color: $text-primary; height: 1fr; padding: 0 1; background: $surface; }
-    StepList:focus { background-tint: $foreground 5%; }
+    StepList:focus { border: heavy $accent; background-tint: $foreground 5%; }
     StepList > .steps--current { color: $foreground; background: $block-cursor-blurred-background; }
-    StepList:focus > .steps--current { color: $block-cursor-foreground; background: $block-cursor-background;
-                                       text-style: $block-cursor-text-style; }
+    /* the mark the arrow keys move, while the list has the focus */
+    StepList > .steps--mark { color: $block-cursor-foreground; background: $block-cursor-background;
+                              text-style: $block-cursor-text-style; }
     StepList > .steps--hover { background: $block-hover-background; }
     /* the frozen parameters' line: muted, not Textual's dimmed disabled text (3.5:1) */
     StepList > .steps--note { color: $text-muted; }
     """
-    COMPONENT_CLASSES = {"steps--current", "steps--hover", "steps--note"}
+    COMPONENT_CLASSES = {"steps--current", "steps--mark", "steps--hover", "steps--note"}
 
     class Picked(Message):
         """A step chosen (by its index) to jump to."""
@@ -415,64 +418,79 @@ class StepList(TextView, can_focus=True):
 
     def __init__(self, **kwargs):
         super().__init__(wrap=False, **kwargs)  # each step is wrapped here, to its own lines
-        self.formulas: list[str] = []  # each step's line, then the frozen parameters' note
+        self._formulas: list[tuple[str, str]] = []  # each step's number and mark, and its formula; then a note
         self.steps = 0  # how many of the formulas are steps
+        self.current: int | None = None  # the step the stepper is at
         self.highlighted: int | None = None  # the step marked: the current one, or where the arrows moved
         self._hover: int | None = None
-        self._first: list[int] = []  # the first line of each formula
+        self._first: list[int] = []  # the first line of each formula, then where the blank lines start
         self._drawn: tuple | None = None  # what the lines were drawn from
-        self._wrapped: dict[tuple[str, int], list[Text]] = {}  # each formula's lines at a width
+        self._wrapped: dict[tuple, list[Text]] = {}  # each formula's lines at a width
+
+    @property
+    def formulas(self) -> list[str]:
+        """Each step's line as one text (then the frozen parameters' note)."""
+        return [prefix + formula for prefix, formula in self._formulas]
 
     def show(self, view: View) -> None:
         s = view.stepper
         formulas = [
-            f"{i + 1:>2} {PHASE_MARK[st.phase]} {st.words(view.v_names).formula}{_unused(st, s.network.frozen)}"
+            (f"{i + 1:>2} {PHASE_MARK[st.phase]} ", f"{st.words(view.v_names).formula}{_unused(st, s.network.frozen)}")
             for i, st in enumerate(s.steps)
         ]
         frozen = ", ".join(view.symbol(name) for name in s.network.frozen)
         if frozen:  # why the update phase has fewer steps than parameters
-            formulas.append(f"   {PHASE_MARK['update']} {frozen} frozen: not updated")
-        self.formulas, self.steps = formulas, len(s.steps)
+            formulas.append((f"   {PHASE_MARK['update']} ", f"{frozen} frozen: not updated"))
+        self._formulas, self.steps = formulas, len(s.steps)
         self.border_subtitle = f"{s.cursor}/{s.total}"
-        self.highlighted = s.cursor - 1 if s.cursor else None
+        self.current = self.highlighted = s.cursor - 1 if s.cursor else None
         self._draw()
         self._current_on_top()
 
     def _current_on_top(self) -> None:
         """The current step at the top, the ones to come below it; before the first step, the
         first (another network's list was left scrolled down). Not before the list is drawn."""
-        if self.highlighted is not None and self.highlighted >= len(self._first):
+        if self.current is not None and self.current >= self.steps:
             return
-        top = 0 if self.highlighted is None else self._first[self.highlighted]
+        top = 0 if self.current is None or len(self._first) <= self.steps else self._first[self.current]
         if top != self.scroll_y:
             self.scroll_to(y=top, animate=False, immediate=True)
 
+    def _lines_of(self, prefix: str, formula: str, width: int) -> list[Text]:
+        """A step's lines at a width: its number and mark, then its formula wrapped under itself."""
+        key = (prefix, formula, width)
+        if key not in self._wrapped:
+            room = max(width - len(prefix), 1)
+            body = Text(formula).wrap(self.app.console, room)
+            self._wrapped[key] = [Text(prefix if k == 0 else " " * len(prefix)) + line for k, line in enumerate(body)]
+        return self._wrapped[key]
+
     def _draw(self) -> None:
-        width = self._width()
-        made_from = (self.formulas, width, self.highlighted, self._hover, self.has_focus, self.app.theme)
+        width, height = self._width(), self.scrollable_content_region.height
+        marked = self.highlighted if self.has_focus else None
+        made_from = (self._formulas, width, height, self.current, marked, self._hover, self.app.theme)
         if made_from == self._drawn or width <= 0:
             return
         self._drawn = made_from
         style = self.get_component_rich_style
         lines: list[Text] = []
         self._first = []
-        # wrapped once for the width: a key restyles two steps, and the others' lines stay the
-        # same objects (TextView keeps their strips)
-        wrapped = {(f, width): self._wrapped.get((f, width)) for f in self.formulas}
-        for key, found in wrapped.items():
-            wrapped[key] = found or list(Text(key[0]).wrap(self.app.console, width))
-        self._wrapped = wrapped
-        for i, formula in enumerate(self.formulas):
-            # the mark wins over the mouse's hover
-            kind = "note" if i >= self.steps else {self._hover: "hover", self.highlighted: "current"}.get(i)
+        for i, (prefix, formula) in enumerate(self._formulas):
+            # the mark over the current step over the mouse's hover
+            kind = "note" if i >= self.steps else {self._hover: "hover", self.current: "current", marked: "mark"}.get(i)
             self._first.append(len(lines))
-            for line in wrapped[(formula, width)]:
+            for line in self._lines_of(prefix, formula, width):
                 if kind:  # its background across the whole width
                     line = line.copy()
                     line.pad_right(width - line.cell_len)
                     line.stylize(style(f"steps--{kind}"))
                 lines.append(line)
-        self.set_lines(lines)
+        # a key restyles two steps: the others keep their lines (and TextView their strips)
+        self._wrapped = {key: self._wrapped[key] for key in ((p, f, width) for p, f in self._formulas)}
+        self._first.append(len(lines))
+        last = self._first[self.steps - 1] if self.steps else 0
+        blank = max(0, last + height - len(lines)) if len(lines) > height else 0
+        self.set_lines(lines + [Text()] * blank)
 
     def on_resize(self) -> None:
         super().on_resize()
@@ -480,16 +498,16 @@ class StepList(TextView, can_focus=True):
         self._current_on_top()
 
     def on_focus(self) -> None:
-        self._draw()
+        self.call_after_refresh(self._draw)  # once the focus's tint is in the component styles
 
     def on_blur(self) -> None:
-        self._draw()
+        self.call_after_refresh(self._draw)
 
     def _index_at(self, y: int) -> int | None:
         """The step drawn on line y of the list."""
         line = y + self.scroll_offset.y
-        index = next((i for i in reversed(range(len(self._first))) if self._first[i] <= line), None)
-        return index if index is not None and index < self.steps and line < len(self._strips) else None
+        index = next((i for i in reversed(range(len(self._first) - 1)) if self._first[i] <= line), None)
+        return index if index is not None and index < self.steps and line < self._first[-1] else None
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -517,8 +535,7 @@ class StepList(TextView, can_focus=True):
         self._draw()
         if self.highlighted >= len(self._first):
             return  # not drawn yet (no width): marked, and in sight once drawn
-        top = self._first[self.highlighted]
-        end = self._first[self.highlighted + 1] if self.highlighted + 1 < len(self._first) else len(self._strips)
+        top, end = self._first[self.highlighted], self._first[self.highlighted + 1]
         self.scroll_to_region(Region(0, top, 1, end - top), animate=False, immediate=True)
 
     def action_move(self, by: int) -> None:

@@ -129,6 +129,12 @@ class View:
         now = s.loss_after() if s.cursor == s.total else s.derived.loss
         return done, (s.losses[0] if s.losses else s.derived.loss), now
 
+    def losses(self) -> list[float]:
+        """Each finished iteration's loss, as loss_trend counts them: the one on screen too once its
+        last update is done."""
+        s = self.stepper
+        return [*s.losses, s.derived.loss] if s.cursor == s.total else s.losses
+
     def accuracy(self) -> float | None:
         """A classifier's share of the walked rows it gets right, after the last update (None for
         a network that is not one)."""
