@@ -1,5 +1,6 @@
 """Nothing breaks, nothing is lost: divergence, tiny terminals, random keys, saving, resuming."""
 
+import gc
 import json
 import random
 import subprocess
@@ -380,3 +381,14 @@ async def test_page_keys_on_the_step_list_while_it_has_no_room():
             await pilot.pause()
         await pilot.pause()
         assert app.is_running and app._exception is None
+
+
+async def test_the_collector_is_tuned_while_the_app_runs_and_restored_after():
+    """gc_tuning: collections of the youngest generation every 10,000 allocations while the app
+    runs (at 700, about 10 a key), what start-up left frozen; Python's own settings after."""
+    before = gc.get_threshold()
+    app = BackpropApp("xor")
+    async with app.run_test(size=(140, 45)) as pilot:
+        await pilot.pause()
+        assert gc.isenabled() and gc.get_threshold() == (10_000, *before[1:]) and gc.get_freeze_count() > 0
+    assert gc.isenabled() and gc.get_threshold() == before and gc.get_freeze_count() == 0
