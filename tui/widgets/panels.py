@@ -450,9 +450,9 @@ class StepList(TextView, can_focus=True):
     def _current_on_top(self) -> None:
         """The current step at the top, the ones to come below it; before the first step, the
         first (another network's list was left scrolled down). Not before the list is drawn."""
-        if self.current is not None and self.current >= self.steps:
-            return
-        top = 0 if self.current is None or len(self._first) <= self.steps else self._first[self.current]
+        if self.current is not None and self.current >= len(self._first):
+            return  # not drawn yet (no width): on_resize puts it there
+        top = 0 if self.current is None else self._first[self.current]
         if top != self.scroll_y:
             self.scroll_to(y=top, animate=False, immediate=True)
 
