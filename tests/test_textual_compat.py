@@ -12,7 +12,7 @@ import sys
 from textual.app import App
 from textual.binding import ActiveBinding, Binding
 from textual.drivers.linux_driver import LinuxDriver
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
@@ -84,6 +84,25 @@ async def test_a_new_theme_repaints_through_refresh():
         drawn.drawing = ["kept"]
         app.theme = "textual-light"
         await pilot.pause()
+        assert drawn.drawing is None
+
+
+async def test_a_refresh_of_regions_keeps_the_drawing():
+    """NetworkDiagram.show draws, then refreshes only the rows that changed: those repaint from
+    the drawing it has just made."""
+
+    class Host(App):
+        def compose(self):
+            yield Drawn()
+
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        drawn = app.query_one(Drawn)
+        drawn.drawing = ["kept"]
+        drawn.refresh(Region(0, 1, 10, 1))
+        await pilot.pause()
+        assert drawn.drawing == ["kept"]
+        drawn.refresh()
         assert drawn.drawing is None
 
 
