@@ -37,6 +37,11 @@ class Drawn(RedrawnOnRepaint):
     pass
 
 
+class DrawnHost(App):
+    def compose(self):
+        yield Drawn()
+
+
 async def test_set_virtual_size_moves_the_scrollbar_without_a_layout():
     class Host(App):
         def compose(self):
@@ -74,11 +79,7 @@ def test_refresh_has_the_signature_redrawn_on_repaint_overrides():
 
 
 async def test_a_new_theme_repaints_through_refresh():
-    class Host(App):
-        def compose(self):
-            yield Drawn()
-
-    app = Host()
+    app = DrawnHost()
     async with app.run_test(size=(40, 10)) as pilot:
         drawn = app.query_one(Drawn)
         drawn.drawing = ["kept"]
@@ -90,12 +91,7 @@ async def test_a_new_theme_repaints_through_refresh():
 async def test_a_refresh_of_regions_keeps_the_drawing():
     """NetworkDiagram.show draws, then refreshes only the rows that changed: those repaint from
     the drawing it has just made."""
-
-    class Host(App):
-        def compose(self):
-            yield Drawn()
-
-    app = Host()
+    app = DrawnHost()
     async with app.run_test(size=(40, 10)) as pilot:
         drawn = app.query_one(Drawn)
         drawn.drawing = ["kept"]
