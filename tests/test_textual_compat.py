@@ -15,15 +15,18 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.geometry import Region, Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.textual_compat import (
     RedrawnOnRepaint,
+    StylesKept,
     TerminalDriver,
     _Output,
     active_bindings,
     on_bindings_changed,
+    set_border_subtitle,
     set_virtual_size,
     stop_bindings_changed,
 )
@@ -100,6 +103,98 @@ async def test_a_refresh_of_regions_keeps_the_drawing():
         assert drawn.drawing == ["kept"]
         drawn.refresh()
         assert drawn.drawing is None
+
+
+class Parts(StylesKept, can_focus=True):
+    COMPONENT_CLASSES = {"parts--ink"}
+    DEFAULT_CSS = """
+    Parts { height: 3; }
+    Parts .parts--ink { color: $accent; }
+    Parts:focus .parts--ink { color: red; }
+    Parts.-loud .parts--ink { color: green; }
+    """
+
+
+class PartsHost(App):
+    AUTO_FOCUS = None
+
+    def compose(self):
+        yield Parts()
+
+
+def ink(parts: Parts) -> str:
+    return parts.get_component_rich_style("parts--ink").color.name
+
+
+async def test_component_styles_kept_through_a_refresh_of_regions():
+    """What StylesKept is for: Textual forgets its own at any refresh."""
+    app = PartsHost()
+    async with app.run_test(size=(40, 10)):
+        parts = app.query_one(Parts)
+        style = parts.get_component_rich_style("parts--ink")
+        parts.refresh(Region(0, 1, 10, 1))
+        assert parts._rich_style_cache == {}  # Textual's own: gone
+        assert parts.get_component_rich_style("parts--ink") is style
+
+
+async def test_component_styles_follow_a_pseudo_class_a_class_and_a_theme():
+    """Each way a component style changes reaches StylesKept: a pseudo-class (:focus) and a class
+    change the widget's component styles (Textual then repaints it whole), a theme its own."""
+    app = PartsHost()
+    async with app.run_test(size=(40, 10)) as pilot:
+        parts = app.query_one(Parts)
+        accent = ink(parts)
+        assert accent not in ("#ff0000", "#008000")
+        parts.focus()
+        await pilot.pause()
+        assert ink(parts) == "#ff0000"
+        parts.blur()
+        parts.add_class("-loud")
+        await pilot.pause()
+        assert ink(parts) == "#008000"
+        parts.remove_class("-loud")
+        await pilot.pause()
+        assert ink(parts) == accent
+        app.theme = "nord"
+        await pilot.pause()
+        assert ink(parts) != accent
+
+
+class Boxed(Widget):
+    DEFAULT_CSS = "Boxed { border: round white; height: 6; padding: 0 1; }"
+
+    def __init__(self):
+        super().__init__()
+        self.lines_drawn: list[int] = []
+
+    def render_line(self, y: int) -> Strip:
+        self.lines_drawn.append(y)
+        return Strip.blank(self.size.width)
+
+
+async def test_a_new_border_subtitle_repaints_only_the_bottom_row():
+    class Host(App):
+        def compose(self):
+            yield Boxed()
+
+    app = Host()
+    async with app.run_test(size=(40, 10)) as pilot:
+        boxed = app.query_one(Boxed)
+        set_border_subtitle(boxed, "1/20")
+        await pilot.pause()
+        assert "1/20" in boxed.border_subtitle
+        boxed.lines_drawn.clear()
+        set_border_subtitle(boxed, "2/20 [b]x[/b]")  # literal: no markup
+        await pilot.pause()
+        assert boxed.lines_drawn == []  # no content line drawn again
+        bottom = app.screen._compositor.render_strips()[5].text
+        assert bottom.startswith("╰") and "2/20 [b]x[/b]" in bottom
+        set_border_subtitle(boxed, "2/20 [b]x[/b]")
+        await pilot.pause()
+        assert boxed.lines_drawn == []
+        boxed.border_subtitle = "3/20"  # Textual's own setter: every line (what is avoided)
+        await pilot.pause()
+        assert len(boxed.lines_drawn) == 4
 
 
 async def test_the_bindings_signal_fires_when_the_keys_change():

@@ -12,10 +12,12 @@ import signal
 import threading
 from collections.abc import Callable
 
+from rich.style import Style
 from textual.binding import Binding
+from textual.content import Content
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.widget import Widget
@@ -24,13 +26,59 @@ from textual.widget import Widget
 def set_virtual_size(view: ScrollView, size: Size) -> None:
     """A new virtual size for a ScrollView whose own size the CSS fixes, without the
     virtual_size reactive's watcher, which lays the whole screen out again: only its
-    scrollbars need the news (the private ScrollView._scroll_update), then a repaint."""
+    scrollbars need the news (the private ScrollView._scroll_update, which also keeps the
+    scroll offset within the new size). The caller repaints what changed."""
     view.set_reactive(ScrollView.virtual_size, size)
     view._scroll_update(size)
-    view.refresh()
 
 
-class RedrawnOnRepaint(Widget):
+def set_border_subtitle(widget: Widget, subtitle: str) -> None:
+    """A new subtitle, repainting only the bottom border's row: Widget.border_subtitle's setter
+    repaints every line of the widget, even for the same subtitle, and the step list's (i/n)
+    changes every key. The subtitle is kept where the setter keeps it (the private
+    Widget._border_subtitle, as Content), as literal text: no markup."""
+    if widget.border_subtitle == subtitle:
+        return
+    if not widget.is_mounted or not widget.outer_size:
+        widget.border_subtitle = Content(subtitle)
+        return
+    widget._border_subtitle = Content(subtitle).expand_tabs(4).split()[0]
+    x, y = widget.content_offset  # refresh's regions are relative to the content
+    width, height = widget.outer_size
+    widget.refresh(Region(-x, height - 1 - y, width, 1))
+
+
+class StylesKept(Widget):
+    """A widget that keeps its component styles (get_component_rich_style) until Textual repaints
+    it whole or its own styles change. Textual forgets them at every refresh, one of a few lines
+    included, and a key refreshes lines many times: each lookup walks the widget's ancestors'
+    styles (about 2 ms of a key in all). Textual repaints a widget whole when its component
+    styles change (Stylesheet._process_component_classes) and calls notify_style_update when
+    its own do (a new theme, a pseudo-class such as :focus)."""
+
+    _kept_styles: dict | None = None
+
+    def get_component_rich_style(self, *names: str, partial: bool = False, default: Style | None = None) -> Style:
+        if self._kept_styles is None:
+            self._kept_styles = {}
+        key = (names, partial, default)
+        style = self._kept_styles.get(key)
+        if style is None:
+            style = super().get_component_rich_style(*names, partial=partial, default=default)
+            self._kept_styles[key] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        self._kept_styles = None
+        super().notify_style_update()
+
+    def refresh(self, *regions, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        if repaint and not regions:
+            self._kept_styles = None
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+
+class RedrawnOnRepaint(StylesKept):
     """A widget that caches its drawing in `drawing` and draws again whenever Textual repaints
     it whole (a new theme, a new size, a new path): Widget.refresh overridden with Textual's
     signature. A refresh of regions repaints them from a drawing the widget has already made."""

@@ -22,7 +22,7 @@ from engine import notation
 from engine.quantities import Kind, Quantity
 from engine.stepper import Stepper
 from tui.colours import faint
-from tui.textual_compat import RedrawnOnRepaint
+from tui.textual_compat import RedrawnOnRepaint, set_border_subtitle
 from tui.widgets.present import View, lit_parts
 
 # Braille dot bits by (x % 2, y % 4) inside one character cell.
@@ -187,8 +187,7 @@ class NetworkDiagram(RedrawnOnRepaint):
             tails = tuple(f" · into L: w = 1{tail}" for tail in tails) + tails
         forms = [legend + tail for legend in LEGENDS for tail in tails]
         subtitle = next((form for form in forms if len(form) <= room), "")
-        if self.border_subtitle != subtitle:  # setting it repaints the panel: only when it changes
-            self.border_subtitle = subtitle
+        set_border_subtitle(self, subtitle)
 
     def render_line(self, y: int) -> Strip:
         # Drawn with the Line API: a rich Text of one styled character per cell costs Textual

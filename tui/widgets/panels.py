@@ -17,6 +17,7 @@ from textual.widgets import Sparkline, Static
 from engine import notation
 from engine.notation import indices
 from engine.quantities import Quantity, StepKind
+from tui.textual_compat import set_border_subtitle
 from tui.widgets.matrices import flow, grid, oriented, per_sample, size_of
 from tui.widgets.present import View, show_text
 from tui.widgets.textview import TextView
@@ -77,7 +78,7 @@ class StepPanel(TextView, can_focus=True):
         style = self.get_component_rich_style
         text = Text()
         if step is None:
-            self.border_subtitle = ""
+            set_border_subtitle(self, "")
             text.append(f"Iteration {s.iteration + 1} is ready to start on {_walked(s)}.\n\n", style("step--formula"))
             text.append("Press ", style("step--label"))
             text.append("n", style("step--computing"))
@@ -85,7 +86,7 @@ class StepPanel(TextView, can_focus=True):
             text.append(s.steps[0].words(view.v_names).formula, style("step--formula"))
             self._set(text, s, None)
             return
-        self.border_subtitle = f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}"
+        set_border_subtitle(self, f"{step.phase}{'' if step.layer is None else f' · layer {step.layer}'}")
         found = s.nonfinite()
         if found is not None:
             text.append(f"⚠ not finite from {found.describe()}\n", style("step--danger"))
@@ -328,8 +329,7 @@ class UpdatesPanel(TextView):
             ]
             line = next((line for line in lines if len(line) <= room), lines[-1])
             self.set_text(Text(line, style("update--label")))
-            if self.border_subtitle:
-                self.border_subtitle = ""
+            set_border_subtitle(self, "")
             return
         room = self.scrollable_content_region.width
         for st in reversed(updates):  # the newest first: in sight without a scroll
@@ -370,8 +370,7 @@ class UpdatesPanel(TextView):
         hidden = self.virtual_size.height - self.scrollable_content_region.height
         subtitle = f"{hidden} more line{'s' * (hidden != 1)} below · " if hidden > 0 else ""
         subtitle += "changes from the unrounded values"
-        if self.border_subtitle != subtitle:
-            self.border_subtitle = subtitle
+        set_border_subtitle(self, subtitle)
 
 
 class StepList(TextView, can_focus=True):
@@ -442,7 +441,7 @@ class StepList(TextView, can_focus=True):
         if frozen:  # why the update phase has fewer steps than parameters
             formulas.append((f"   {PHASE_MARK['update']} ", f"{frozen} frozen: not updated"))
         self._formulas, self.steps = formulas, len(s.steps)
-        self.border_subtitle = f"{s.cursor}/{s.total}"
+        set_border_subtitle(self, f"{s.cursor}/{s.total}")
         self.current = self.highlighted = s.cursor - 1 if s.cursor else None
         self._draw()
         self._current_on_top()

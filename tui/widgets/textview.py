@@ -15,10 +15,10 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.textual_compat import set_virtual_size
+from tui.textual_compat import StylesKept, set_virtual_size
 
 
-class TextView(ScrollView, can_focus=False):
+class TextView(StylesKept, ScrollView, can_focus=False):
     DEFAULT_CSS = """
     TextView { overflow-y: scroll; }
     """
@@ -105,9 +105,10 @@ class TextView(ScrollView, can_focus=False):
         # never shorter than the view: text that fits leaves the scrollbar as it was (an empty
         # track), and a step whose text fits repaints no scrollbar
         size = Size(widest if not self.wrap else width, max(len(self._strips), self.scrollable_content_region.height))
+        scrolled = self.scroll_offset
         if size != self.virtual_size:
             set_virtual_size(self, size)  # this widget's size comes from the CSS: no relayout
-        elif not same_width:
+        if not same_width or self.scroll_offset != scrolled:
             self.refresh()
         else:  # repaint only the lines that changed: a step changes a few lines of a layer panel
             blank = Strip.blank(0)
