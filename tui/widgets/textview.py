@@ -4,10 +4,12 @@ A Static inside a scroll container changes its own height with its text, and Tex
 lays out the screen twice per key (the second pass after the size change). A TextView's size
 comes from the CSS alone: new text repaints this widget, and only its virtual size changes.
 The vertical scrollbar is always there (an empty track when the text fits): one that came
-and went with the text's length made Textual lay the whole screen out again."""
+and went with the text's length made Textual lay the whole screen out again. A text is drawn
+line by line, each line's strip kept by its content, and a key repaints the lines it changed."""
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -29,7 +31,7 @@ class TextView(StylesKept, ScrollView, can_focus=False):
         self._text: Text = Text()
         self._lines: list[Text] | None = None  # set_lines' lines, drawn one by one
         self._line_strips: dict[tuple, Strip] = {}  # each shown line's strip, by its content
-        self._shown_lines: list[tuple[Text, tuple, Strip]] = []  # set_lines' lines, their keys and strips
+        self._shown_lines: list[tuple[Text, tuple, Strip]] = []  # the lines on show, their keys and strips
         self._strips: list[Strip] = []
         self._laid_out_width = -1
         self._pinned = 0
@@ -70,6 +72,28 @@ class TextView(StylesKept, ScrollView, can_focus=False):
         self._lines = lines
         self._lay_out()
 
+    def _text_lines(self, console: Console, width: int) -> list[Text]:
+        """set_text's text in lines, as Rich would render it at this width (Text.__rich_console__):
+        a line that fits is taken as it is (wrapping it changes nothing), the others wrapped
+        one by one; with wrap=False none is wrapped. Each line's strip is then kept by its
+        content, like set_lines': the step panel's text changes a few lines a key."""
+        text = self._text
+        justify, overflow = text.justify or "default", text.overflow or "fold"
+        tab_size = text.tab_size or console.tab_size or 8
+        lines: list[Text] = []
+        for line in text.split("\n", allow_blank=True):
+            if not self.wrap:
+                lines.extend(
+                    line.wrap(console, line.cell_len, overflow="ignore", tab_size=tab_size)
+                    if "\t" in line.plain
+                    else [line]
+                )
+            elif line.cell_len <= width and justify == "default" and "\t" not in line.plain:
+                lines.append(line)
+            else:
+                lines.extend(line.wrap(console, width, justify=justify, overflow=overflow, tab_size=tab_size))
+        return lines
+
     def _width(self) -> int:
         return self.scrollable_content_region.width
 
@@ -82,25 +106,18 @@ class TextView(StylesKept, ScrollView, can_focus=False):
             return
         console = self.app.console
         old = self._strips
-        if self._lines is not None:
-            by_key, self._line_strips = self._line_strips, {}
-            before, shown = self._shown_lines, []
-            for y, line in enumerate(self._lines):
-                if y < len(before) and before[y][0] is line:  # the very line, in its place
-                    _, key, strip = before[y]
-                else:
-                    key = (line.plain, tuple(line.spans), line.style)
-                    strip = by_key.get(key) or self._line_strips.get(key) or Strip(line.render(console), line.cell_len)
-                self._line_strips[key] = strip
-                shown.append((line, key, strip))
-            self._shown_lines = shown
-            self._strips = [strip for _, _, strip in shown]
-        else:
-            options = console.options.update_width(width)
-            if not self.wrap:
-                options = options.update(width=max(width, self._text.cell_len), no_wrap=True, overflow="ignore")
-            lines = list(Segment.split_lines(console.render(self._text, options)))
-            self._strips = [Strip(line) for line in lines]
+        by_key, self._line_strips = self._line_strips, {}
+        before, shown = self._shown_lines, []
+        for y, line in enumerate(self._lines if self._lines is not None else self._text_lines(console, width)):
+            if y < len(before) and before[y][0] is line:  # the very line, in its place
+                _, key, strip = before[y]
+            else:
+                key = (line.plain, tuple(line.spans), line.style)
+                strip = by_key.get(key) or self._line_strips.get(key) or _strip(line, console)
+            self._line_strips[key] = strip
+            shown.append((line, key, strip))
+        self._shown_lines = shown
+        self._strips = [strip for _, _, strip in shown]
         widest = max((strip.cell_length for strip in self._strips), default=0)
         # never shorter than the view: text that fits leaves the scrollbar as it was (an empty
         # track), and a step whose text fits repaints no scrollbar
@@ -135,3 +152,11 @@ class TextView(StylesKept, ScrollView, can_focus=False):
         index = y if y < self._pinned else scroll_y + y
         strip = self._strips[index] if 0 <= index < len(self._strips) else Strip.blank(width)
         return strip.crop_extend(scroll_x, scroll_x + width, None).apply_style(style)
+
+
+def _strip(line: Text, console: Console) -> Strip:
+    """A line as a strip, its style included: Text.render leaves a text's own style out when it
+    has no spans (a text joined to others has it as a span)."""
+    if line.style and not line.spans:
+        return Strip([Segment(line.plain, console.get_style(line.style))], line.cell_len)
+    return Strip(line.render(console), line.cell_len)
