@@ -6,18 +6,20 @@ frozen parameters, and the key bar's Help and Quit are always there; header and 
 from __future__ import annotations
 
 import io
+import random
 import re
 
 import numpy as np
 import pytest
 from rich.console import Console
+from rich.style import Style
 from textual.widgets import Sparkline, Static
 
 from engine import notation
 from engine.presets import names
 from engine.training import accuracy
 from tui.app import BackpropApp
-from tui.widgets.diagram import NetworkDiagram
+from tui.widgets.diagram import BrailleCanvas, NetworkDiagram
 from tui.widgets.keybar import KeyBar
 from tui.widgets.matrices import LIMIT, LayerPanel
 from tui.widgets.panels import LossHistory, StepList, StepPanel, UpdatesPanel
@@ -631,3 +633,36 @@ async def test_a_key_repaints_every_line_it_changed(network, size):
                 widget.refresh()
             await pilot.pause()
             assert painted == screen_lines(app), f"step {k + 1}: a line the key changed kept its old picture"
+
+
+def test_the_braille_canvas_rows_are_its_cells():
+    """BrailleCanvas.rows visits only the cells drawn on: its rows against every cell read one
+    by one (text over dots over blank), runs of one style merged."""
+    rng = random.Random(3)
+    styles = [None, Style(color="red"), Style(color="blue"), Style(bold=True)]
+    for _ in range(500):
+        width, height = rng.randint(1, 40), rng.randint(1, 8)
+        canvas = BrailleCanvas(width, height)
+        for _ in range(rng.randint(0, 6)):
+            ends = [
+                rng.randint(0, 2 * width),
+                rng.randint(0, 4 * height),
+                rng.randint(0, 2 * width),
+                rng.randint(0, 4 * height),
+            ]
+            canvas.line(*ends, rng.choice(styles[1:]), rng.random(), dashed=rng.random() < 0.5)
+        for _ in range(rng.randint(0, 4)):
+            canvas.write(
+                rng.randint(-2, width), rng.randint(0, height), rng.choice(["●0.5", "L", "  ⋮"]), rng.choice(styles)
+            )
+        for y, row in enumerate(canvas.rows()):
+            expected = []
+            for x in range(width):
+                if (x, y) in canvas.text:
+                    expected.append(canvas.text[(x, y)])
+                elif canvas.bits[y][x]:
+                    expected.append((chr(0x2800 + canvas.bits[y][x]), canvas.styles[y][x][1]))
+                else:
+                    expected.append((" ", None))
+            assert [(ch, seg.style) for seg in row for ch in seg.text] == expected
+            assert all(a.style != b.style for a, b in zip(row, row[1:]))  # each run as long as it goes

@@ -84,26 +84,39 @@ class BrailleCanvas:
                 self.text[(x + i, y)] = (ch, style)
 
     def rows(self) -> list[list[Segment]]:
-        """Each row as segments, one per run of characters sharing a style."""
+        """Each row as segments, one per run of characters sharing a style (blank cells have
+        none). Only the cells drawn on are visited: most of a row is blank."""
+        texts: dict[int, dict[int, tuple[str, Style]]] = {}
+        for (x, y), written in self.text.items():
+            texts.setdefault(y, {})[x] = written
         rows = []
         for y in range(self.height):
-            bits, styles = self.bits[y], self.styles[y]
+            bits, styles, written_at = self.bits[y], self.styles[y], texts.get(y, {})
             row: list[Segment] = []
             run: list[str] = []
             run_style: Style | None = None
-            for x in range(self.width):
-                written = self.text.get((x, y))
-                if written is not None:
-                    ch, style = written
-                elif bits[x]:
-                    ch, style = chr(0x2800 + bits[x]), styles[x][1]
-                else:
-                    ch, style = " ", None
+            at = 0  # the first cell not yet in a run
+            for x in sorted({x for x, dots in enumerate(bits) if dots}.union(written_at)):
+                if x > at:  # blank cells before this one
+                    if run_style is not None and run:
+                        row.append(Segment("".join(run), run_style))
+                        run = []
+                    run_style = None
+                    run.append(" " * (x - at))
+                written = written_at.get(x)
+                ch, style = written if written is not None else (chr(0x2800 + bits[x]), styles[x][1])
                 if style != run_style and run:
                     row.append(Segment("".join(run), run_style))
                     run = []
                 run_style = style
                 run.append(ch)
+                at = x + 1
+            if at < self.width:
+                if run_style is not None and run:
+                    row.append(Segment("".join(run), run_style))
+                    run = []
+                run_style = None
+                run.append(" " * (self.width - at))
             if run:
                 row.append(Segment("".join(run), run_style))
             rows.append(row)
@@ -157,6 +170,7 @@ class NetworkDiagram(RedrawnOnRepaint):
         self._edges: list[tuple[int, int, int, int, int, int, int]] = []  # layer, unit, input, x0, y0, x1, y1 (dots)
         self._units: list[tuple[int, int, int, int, int]] = []  # layer, unit, x, y, width (cells)
         self.drawing: list[Strip] | None = None  # until the view, the theme or the size changes
+        self._rows: list[list[Segment]] = []  # what the drawing's strips were made of
         self._drawn_size = None
 
     def show(self, view: View) -> None:
@@ -201,9 +215,17 @@ class NetworkDiagram(RedrawnOnRepaint):
         return strip if strip.cell_length == width else strip.crop_extend(0, width, self.rich_style)
 
     def _strips(self) -> list[Strip]:
+        # a row drawn as before keeps its strip (a step lights a few edges and units), unless
+        # the whole is drawn again (a new size, a new theme: drawing is None)
+        kept = self.drawing is not None and self._drawn_size == self.size
+        before = list(zip(self._rows, self.drawing)) if kept else []
         self._drawn_size = self.size
         base = self.rich_style
-        return [Strip(row, self.size.width).apply_style(base) for row in self._draw()]
+        self._rows = self._draw()
+        return [
+            before[y][1] if y < len(before) and before[y][0] == row else Strip(row, self.size.width).apply_style(base)
+            for y, row in enumerate(self._rows)
+        ]
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
