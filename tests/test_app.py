@@ -252,6 +252,30 @@ async def test_the_step_lists_mark_leaves_the_current_step_marked():
         assert background(2) == {colour("current")} and not background(3)
 
 
+@pytest.mark.parametrize("size", [SIZE, (110, 32)])  # 7 rows of steps; at 100 × 30 the list has none
+async def test_the_step_list_shows_the_current_steps_page(size):
+    """The current step is in sight with steps to come below it (a third of the list's height,
+    or all that are left); the list moves only when a step starts a new page (a key inside one
+    repaints two steps, not every line), and a step has the same place however it was reached."""
+    app = BackpropApp("regression")
+    async with app.run_test(size=size) as pilot:
+        steps = app.query_one(StepList)
+        places, moves = {}, 0
+        for _ in range(app.stepper.total):
+            top = steps.scroll_y
+            await pilot.press("n")
+            moves += steps.scroll_y != top
+            height, end = steps.scrollable_content_region.height, steps._first[steps.current + 1]
+            ahead = min(height // 3, steps._first[-1] - end)
+            assert steps.scroll_y <= steps._first[steps.current], steps.current
+            assert end + ahead <= steps.scroll_y + height or steps.scroll_y == steps._first[steps.current]
+            places[steps.current] = steps.scroll_y
+        assert 0 < moves < app.stepper.total // 3
+        for _ in range(app.stepper.total - 1):
+            await pilot.press("p")
+            assert steps.scroll_y == places[steps.current], steps.current
+
+
 async def test_train_runs_in_a_worker_and_can_be_stopped():
     app = BackpropApp("xor")
     async with app.run_test(size=SIZE) as pilot:

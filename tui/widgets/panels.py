@@ -375,10 +375,11 @@ class UpdatesPanel(TextView):
 
 class StepList(TextView, can_focus=True):
     """The iteration's steps; the current one is highlighted, and a click, or Enter on the one
-    the arrow keys marked, jumps there. Each step wraps whole to the width, under its formula;
-    the current step is at the top with the ones to come below it (the same step, the same
-    picture), blank lines below the last so that any step can be. Drawn as lines (a TextView):
-    a key scrolls every line, and each is a cached strip."""
+    the arrow keys marked, jumps there. Each step wraps whole to the width, under its formula.
+    The steps are cut into pages, each at the top with its first step, the next one starting
+    where a step would leave less than a third of the height for the steps to come: the page
+    of the current step is in sight (the same step, the same picture), and a key inside a page
+    repaints the two steps it restyles, not every line scrolled. Drawn as lines (a TextView)."""
 
     BORDER_TITLE = "steps"
     BINDINGS = [
@@ -423,6 +424,7 @@ class StepList(TextView, can_focus=True):
         self.highlighted: int | None = None  # the step marked: the current one, or where the arrows moved
         self._hover: int | None = None
         self._first: list[int] = []  # the first line of each formula, then where the blank lines start
+        self._tops: list[int] = []  # the top line of each step's page
         self._drawn: tuple | None = None  # what the lines were drawn from
         self._wrapped: dict[tuple, list[Text]] = {}  # each formula's lines at a width
 
@@ -444,14 +446,14 @@ class StepList(TextView, can_focus=True):
         set_border_subtitle(self, f"{s.cursor}/{s.total}")
         self.current = self.highlighted = s.cursor - 1 if s.cursor else None
         self._draw()
-        self._current_on_top()
+        self._current_in_sight()
 
-    def _current_on_top(self) -> None:
-        """The current step at the top, the ones to come below it; before the first step, the
-        first (another network's list was left scrolled down). Not before the list is drawn."""
-        if self.current is not None and self.current >= len(self._first):
-            return  # not drawn yet (no width): on_resize puts it there
-        top = 0 if self.current is None else self._first[self.current]
+    def _current_in_sight(self) -> None:
+        """The current step's page; before the first step, the first page (another network's
+        list was left scrolled down). Not before the list is drawn."""
+        if self.current is not None and self.current >= len(self._tops):
+            return  # not drawn yet (no width): on_resize puts it in sight
+        top = 0 if self.current is None else self._tops[self.current]
         if top != self.scroll_y:
             self.scroll_to(y=top, animate=False, immediate=True)
 
@@ -487,14 +489,20 @@ class StepList(TextView, can_focus=True):
         # a key restyles two steps: the others keep their lines (and TextView their strips)
         self._wrapped = {key: self._wrapped[key] for key in ((p, f, width) for p, f in self._formulas)}
         self._first.append(len(lines))
-        last = self._first[self.steps - 1] if self.steps else 0
+        self._tops, top = [], 0
+        for i in range(self.steps):
+            ahead = min(height // 3, len(lines) - self._first[i + 1])  # lines kept for the steps to come
+            if self._first[i] > top and self._first[i + 1] + ahead > top + height:
+                top = self._first[i]  # a new page, from this step
+            self._tops.append(top)
+        last = self._tops[-1] if self.steps else 0
         blank = max(0, last + height - len(lines)) if len(lines) > height else 0
         self.set_lines(lines + [Text()] * blank)
 
     def on_resize(self) -> None:
         super().on_resize()
         self._draw()
-        self._current_on_top()
+        self._current_in_sight()
 
     def on_focus(self) -> None:
         self.call_after_refresh(self._draw)  # once the focus's tint is in the component styles
