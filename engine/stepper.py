@@ -59,6 +59,7 @@ class Stepper:
         self.mistake = False  # derive with the common mistake (see derive); the fast path never does
         self._correct: tuple = (None, None, None)  # (P_k, sample, Iteration) derived without it
         self._reset_from: list[Walk] = []  # the walks resets left, the latest last
+        self._batches: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}  # by their rows (see batch)
         self._start()
 
     # -- state -----------------------------------------------------------------------------------
@@ -124,7 +125,12 @@ class Stepper:
         """The rows the current iteration walks: its mini-batch (the whole batch without
         batch_size), or one sample of it as a batch of one."""
         rows = batch_rows(self.network.samples, self.network.batch_size, self.start_state.t, sample)
-        return self.network.X[rows], self.network.Y[rows]
+        key = (rows.start, rows.stop)
+        if key not in self._batches:  # the same rows, the same arrays: the panels know a value by its identity
+            if len(self._batches) >= 8:
+                self._batches.clear()
+            self._batches[key] = (self.network.X[rows], self.network.Y[rows])
+        return self._batches[key]
 
     @property
     def rows(self) -> range:

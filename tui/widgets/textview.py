@@ -128,13 +128,21 @@ class TextView(StylesKept, ScrollView, can_focus=False):
         if not same_width or self.scroll_offset != scrolled:
             self.refresh()
         else:  # repaint only the lines that changed: a step changes a few lines of a layer panel
-            blank = Strip.blank(0)
-            for y in range(max(len(old), len(self._strips))):
+            blank, run = Strip.blank(0), None  # run: the first line of changed lines in a row
+            for y in range(max(len(old), len(self._strips)) + 1):
                 before = old[y] if y < len(old) else blank
                 after = self._strips[y] if y < len(self._strips) else blank
-                if before is not after and before != after:
-                    # a pinned line is on its own row, whatever the scroll
-                    self.refresh_lines(y + self.scroll_offset.y if y < self._pinned else y)
+                changed = before is not after and before != after
+                if run is not None and (not changed or y == self._pinned):
+                    self._refresh_lines(run, y)
+                    run = None
+                if changed and run is None:
+                    run = y
+
+    def _refresh_lines(self, start: int, end: int) -> None:
+        """Repaint lines start to end (not included) of the text; a pinned line is on its own
+        row, whatever the scroll (the lines of one call are all pinned or all not)."""
+        self.refresh_lines(start + self.scroll_offset.y if start < self._pinned else start, end - start)
 
     def on_resize(self) -> None:
         height = max(len(self._strips), self.scrollable_content_region.height)
