@@ -190,6 +190,19 @@ def test_values_appear_only_once_computed():
     assert s.loss == s.derived.loss
 
 
+def test_the_same_rows_are_the_same_arrays():
+    """The panels know a value by its identity: the data is the same object while its rows are."""
+    s = Stepper(resolve("xor"))
+    x, y = s.value("x"), s.value("y")
+    s.next()
+    assert s.value("x") is x and s.value("y") is y
+    s.set_sample(1)
+    assert s.value("x") is not x
+    np.testing.assert_array_equal(s.value("x"), s.network.X[1:2])
+    s.set_sample(None)
+    assert s.value("x") is x
+
+
 @pytest.mark.parametrize("preset", names())
 def test_a_quantity_has_its_shape_before_it_is_revealed(preset):
     s = Stepper(resolve(preset))
