@@ -115,6 +115,8 @@ async def test_tiny_terminals_say_so_and_a_resize_back_restores_everything():
             await pilot.resize_terminal(width, height)
             await pilot.pause()
             assert app.screen.has_class("-too-small")
+            shown = [child.id for child in app.screen.children if child.display]
+            assert shown == ["too-small"], shown  # the message alone, no panel under it (a fresh user saw them)
             message = str(app.query_one("#too-small", Static).content)
             assert message == f"terminal too small: need {MIN_SIZE[0]} × {MIN_SIZE[1]}, have {width} × {height}"
             await pilot.press("question_mark", "escape", "z", "escape")
@@ -124,6 +126,7 @@ async def test_tiny_terminals_say_so_and_a_resize_back_restores_everything():
         await pilot.resize_terminal(*SIZE)
         await pilot.pause()
         assert step_text(app) == before and app.stepper.cursor == 3
+        assert app.query_one("#top").display and app.query_one("#updates").display
 
 
 # -- random keys --------------------------------------------------------------------------------

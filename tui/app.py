@@ -217,12 +217,14 @@ class BackpropApp(App[None]):
             updates = 0  # a small terminal gives the task the weight updates' band until they happen
         free = height - 2 - min(updates, 3) - task  # the header, the key bar, the updates band at rest
         top = max(8 if task else 11, min(round(free * 0.5), 26))
+        # a too-small terminal shows its message alone: display set here outranks the stylesheet's
+        too_small = self.default_screen.has_class("-too-small")
         for selector, rows in (("#top", top), ("#updates", updates), ("#task", task)):
             widget = self.query_one(selector)
             if widget.styles.height is None or widget.styles.height.value != rows:
                 widget.styles.height = rows
-            if widget.display != (rows > 0):
-                widget.display = rows > 0  # a border keeps two rows of a widget of height 0
+            if widget.display != (rows > 0 and not too_small):
+                widget.display = rows > 0 and not too_small  # a border keeps two rows of a widget of height 0
 
     def follow_size(self) -> None:
         """After a resize the header shortens to the width (the panels follow their own sizes).
