@@ -252,6 +252,26 @@ async def test_the_step_lists_mark_leaves_the_current_step_marked():
         assert background(2) == {colour("current")} and not background(3)
 
 
+async def test_the_step_lists_first_arrow_marks_the_first_step_and_leaving_it_shows_the_current():
+    """Found by a fresh user: before any step, the first ↓ marked step 2; after paging the list
+    and leaving it without Enter, the current step was out of sight until the next key."""
+    app = BackpropApp("regression")
+    async with app.run_test(size=SIZE) as pilot:
+        steps = app.query_one(StepList)
+        steps.focus()
+        await pilot.press("down")
+        assert steps.highlighted == 0
+        app.set_focus(None)
+        await pilot.press("n", "n", "n")
+        page = steps.scroll_y
+        steps.focus()
+        await pilot.press("pagedown", "pagedown")
+        assert steps.scroll_y != page
+        app.set_focus(None)
+        await pilot.pause()
+        assert steps.scroll_y == page and steps.highlighted == steps.current == 2
+
+
 @pytest.mark.parametrize("size", [SIZE, (110, 32)])  # 7 rows of steps; at 100 × 30 the list has none
 async def test_the_step_list_shows_the_current_steps_page(size):
     """The current step is in sight with steps to come below it (a third of the list's height,

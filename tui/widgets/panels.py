@@ -508,6 +508,8 @@ class StepList(TextView, can_focus=True):
         self.call_after_refresh(self._draw)  # once the focus's tint is in the component styles
 
     def on_blur(self) -> None:
+        self.highlighted = self.current  # the list left as the step is: its page in sight
+        self._current_in_sight()
         self.call_after_refresh(self._draw)
 
     def _index_at(self, y: int) -> int | None:
@@ -546,7 +548,7 @@ class StepList(TextView, can_focus=True):
         self.scroll_to_region(Region(0, top, 1, end - top), animate=False, immediate=True)
 
     def action_move(self, by: int) -> None:
-        self._mark(by if self.highlighted is None else self.highlighted + by)
+        self._mark(0 if self.highlighted is None else self.highlighted + by)  # before any step: the first
 
     def action_page(self, by: int) -> None:
         drawn = self.highlighted is not None and self.highlighted < len(self._first)
