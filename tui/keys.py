@@ -91,7 +91,7 @@ NOT_IN_KEY_BAR = ("save", "stop_training", "previous_sample", "next_sample", "di
 # Keys Textual binds itself that a learner needs, as (keys, description).
 TEXTUAL_KEYS = [
     ("tab", "Focus the current step (↑ ↓ scroll it), then the step list (↑ ↓ PgUp PgDn mark a step, Enter jumps)"),
-    ("ctrl+p", "The command palette: every action above, Textual's themes (light and dark), and Screenshot "
+    ("ctrl+p", "The command palette: every action above, Theme (then a theme's name: textual-light, …), and Screenshot "
                "(an SVG of the screen, saved to your Downloads folder or, without one, the current folder)"),
 ]
 # fmt: on
