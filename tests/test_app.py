@@ -252,6 +252,19 @@ async def test_the_step_lists_mark_leaves_the_current_step_marked():
         assert background(2) == {colour("current")} and not background(3)
 
 
+async def test_the_current_step_is_bold_in_the_step_list():
+    """Found by a fresh user: with NO_COLOR the current step was a background one grey apart."""
+    app = BackpropApp("xor")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n")
+        steps = app.query_one(StepList)
+
+        def bold(step: int) -> set:
+            return {bool(seg.style and seg.style.bold) for seg in steps._strips[steps._first[step]] if seg.text.strip()}
+
+        assert bold(2) == {True} and bold(3) == {False}
+
+
 async def test_the_step_lists_first_arrow_marks_the_first_step_and_leaving_it_shows_the_current():
     """Found by a fresh user: before any step, the first ↓ marked step 2; after paging the list
     and leaving it without Enter, the current step was out of sight until the next key."""

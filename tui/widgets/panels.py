@@ -395,7 +395,7 @@ class StepList(TextView, can_focus=True):
     StepList { border: round $primary-darken-1; border-title-color: $text-primary;
                border-subtitle-color: $text-primary; height: 1fr; padding: 0 1; background: $surface; }
     StepList:focus { border: heavy $accent; background-tint: $foreground 5%; }
-    StepList > .steps--current { color: $foreground; background: $block-cursor-blurred-background; }
+    StepList > .steps--current { color: $foreground; background: $block-cursor-blurred-background; text-style: bold; }
     /* the mark the arrow keys move, while the list has the focus */
     StepList > .steps--mark { color: $block-cursor-foreground; background: $block-cursor-background;
                               text-style: $block-cursor-text-style; }
