@@ -40,17 +40,21 @@ class Drawn(RedrawnOnRepaint):
     pass
 
 
-class DrawnHost(App):
+class OneWidget(App):
+    """An app that shows one widget (nothing takes the focus by itself)."""
+
+    AUTO_FOCUS = None
+
+    def __init__(self, widget: Widget):
+        super().__init__()
+        self.widget = widget
+
     def compose(self):
-        yield Drawn()
+        yield self.widget
 
 
 async def test_set_virtual_size_moves_the_scrollbar_without_a_layout():
-    class Host(App):
-        def compose(self):
-            yield Tall()
-
-    app = Host()
+    app = OneWidget(Tall())
     async with app.run_test(size=(40, 10)) as pilot:
         view = app.query_one(Tall)
         layouts = []
@@ -82,7 +86,7 @@ def test_refresh_has_the_signature_redrawn_on_repaint_overrides():
 
 
 async def test_a_new_theme_repaints_through_refresh():
-    app = DrawnHost()
+    app = OneWidget(Drawn())
     async with app.run_test(size=(40, 10)) as pilot:
         drawn = app.query_one(Drawn)
         drawn.drawing = ["kept"]
@@ -94,7 +98,7 @@ async def test_a_new_theme_repaints_through_refresh():
 async def test_a_refresh_of_regions_keeps_the_drawing():
     """NetworkDiagram.show draws, then refreshes only the rows that changed: those repaint from
     the drawing it has just made."""
-    app = DrawnHost()
+    app = OneWidget(Drawn())
     async with app.run_test(size=(40, 10)) as pilot:
         drawn = app.query_one(Drawn)
         drawn.drawing = ["kept"]
@@ -115,20 +119,13 @@ class Parts(StylesKept, can_focus=True):
     """
 
 
-class PartsHost(App):
-    AUTO_FOCUS = None
-
-    def compose(self):
-        yield Parts()
-
-
 def ink(parts: Parts) -> str:
     return parts.get_component_rich_style("parts--ink").color.name
 
 
 async def test_component_styles_kept_through_a_refresh_of_regions():
     """What StylesKept is for: Textual forgets its own at any refresh."""
-    app = PartsHost()
+    app = OneWidget(Parts())
     async with app.run_test(size=(40, 10)):
         parts = app.query_one(Parts)
         style = parts.get_component_rich_style("parts--ink")
@@ -140,7 +137,7 @@ async def test_component_styles_kept_through_a_refresh_of_regions():
 async def test_component_styles_follow_a_pseudo_class_a_class_and_a_theme():
     """Each way a component style changes reaches StylesKept: a pseudo-class (:focus) and a class
     change the widget's component styles (Textual then repaints it whole), a theme its own."""
-    app = PartsHost()
+    app = OneWidget(Parts())
     async with app.run_test(size=(40, 10)) as pilot:
         parts = app.query_one(Parts)
         accent = ink(parts)
@@ -173,11 +170,7 @@ class Boxed(Widget):
 
 
 async def test_a_new_border_subtitle_repaints_only_the_bottom_row():
-    class Host(App):
-        def compose(self):
-            yield Boxed()
-
-    app = Host()
+    app = OneWidget(Boxed())
     async with app.run_test(size=(40, 10)) as pilot:
         boxed = app.query_one(Boxed)
         set_border_subtitle(boxed, "1/20")
@@ -198,11 +191,7 @@ async def test_a_new_border_subtitle_repaints_only_the_bottom_row():
 
 
 async def test_the_bindings_signal_fires_when_the_keys_change():
-    class Host(App):
-        def compose(self):
-            yield Static()
-
-    app = Host()
+    app = OneWidget(Static())
     async with app.run_test(size=(40, 10)) as pilot:
         calls = []
         static = app.query_one(Static)
